@@ -1,0 +1,267 @@
+/* api.c — request execution: networks, ports, statistics. */
+#include "control/api.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/net.h"
+#include "control/port.h"
+#include "dataplane/dp.h"
+#include "dataplane/pkt.h"
+
+json_t *api_error_json(const struct ctl_err *e)
+{
+	return json_pack("{s:{s:s, s:s}}", "error", "code", e->code ? e->code : "internal-error",
+			 "message", e->msg);
+}
+
+static json_t *net_json(const struct net *n)
+{
+	char uuid[37], uns[512] = "";
+	net_uuid_str(n, uuid);
+	net_unsupported(n, uns, sizeof(uns));
+	json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:b, s:s}", "name", net_name(n), "uuid", uuid,
+			      "active", net_active(n), "persistent", net_persistent(n),
+			      "autostart", net_autostart(n), "unsupported", uns);
+	if (o && net_bridge(n))
+		json_object_set_new(o, "bridge", json_string(net_bridge(n)));
+	return o;
+}
+
+static json_t *stats_json(const struct dp_port_stats *s)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "rx_packets", (json_int_t)s->rx_packets,
+			 "rx_bytes", (json_int_t)s->rx_bytes, "rx_dropped",
+			 (json_int_t)s->rx_dropped, "tx_packets", (json_int_t)s->tx_packets,
+			 "tx_bytes", (json_int_t)s->tx_bytes, "tx_dropped",
+			 (json_int_t)s->tx_dropped);
+}
+
+static json_t *port_json(struct ctl *c, const struct port *p)
+{
+	struct port_info i;
+	struct dp_port_stats st = { 0 };
+	char mac[18];
+	port_info(p, &i);
+	if (i.dp_id >= 0)
+		dp_port_stats(c->dp, (uint16_t)i.dp_id, &st);
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:i, s:o}", "name", i.name,
+			      "network", i.network, "type", "vhost-user", "mode",
+			      i.client ? "client" : "server", "path", i.path, "learning",
+			      i.learning, "bound", i.bound, "connected", i.connected, "queues",
+			      (int)i.queues, "stats", stats_json(&st));
+	if (o && i.has_mac) {
+		pkt_mac_format(i.mac, mac);
+		json_object_set_new(o, "mac", json_string(mac));
+	}
+	return o;
+}
+
+static int no_network(const char *id, struct ctl_err *e)
+{
+	return ctl_fail(e, ENOENT, 404, "no-network",
+			"Network not found: no network with matching name '%s'", id);
+}
+
+static bool keep(const struct net *n, unsigned f)
+{
+	if ((f & (API_F_ACTIVE | API_F_INACTIVE)) &&
+	    !((f & API_F_ACTIVE && net_active(n)) || (f & API_F_INACTIVE && !net_active(n))))
+		return false;
+	if ((f & (API_F_PERSISTENT | API_F_TRANSIENT)) &&
+	    !((f & API_F_PERSISTENT && net_persistent(n)) ||
+	      (f & API_F_TRANSIENT && !net_persistent(n))))
+		return false;
+	if ((f & (API_F_AUTOSTART | API_F_NO_AUTOSTART)) &&
+	    !((f & API_F_AUTOSTART && net_autostart(n)) ||
+	      (f & API_F_NO_AUTOSTART && !net_autostart(n))))
+		return false;
+	return true;
+}
+
+static int do_networks(struct ctl *c, const struct api_req *r, json_t **out, struct ctl_err *e)
+{
+	struct net *n = NULL;
+	bool gone = false;
+	int rc = 0;
+
+	if (r->route == API_NET_LIST) {
+		json_t *a = json_array();
+		for (size_t i = 0; i < netreg_count(c->nets); i++) {
+			struct net *x = netreg_at(c->nets, i);
+			if (keep(x, r->filter))
+				json_array_append_new(a, net_json(x));
+		}
+		*out = json_pack("{s:o}", "networks", a);
+		return 200;
+	}
+	if (r->route == API_NET_DEFINE) {
+		size_t len = strlen(r->xml);
+		rc = r->create ? netreg_create_transient(c->nets, r->xml, len, &n, e)
+			       : netreg_define(c->nets, r->xml, len, &n, e);
+		if (rc < 0)
+			return rc;
+		*out = json_pack("{s:o}", "network", net_json(n));
+		return 201;
+	}
+	n = netreg_find(c->nets, r->id);
+	if (!n)
+		return no_network(r->id, e);
+	json_t *info = net_json(n); /* before a destroy/undefine may free n */
+	switch (r->route) {
+	case API_NET_GET:
+		break;
+	case API_NET_XML: {
+		char *x = net_xml(n, r->inactive);
+		if (!x) {
+			json_decref(info);
+			return ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+		}
+		json_decref(info);
+		*out = json_pack("{s:s}", "xml", x);
+		free(x);
+		return 200;
+	}
+	case API_NET_START:
+		rc = net_start(c->nets, n, e);
+		break;
+	case API_NET_DESTROY:
+		rc = net_destroy(c->nets, n, &gone, e);
+		break;
+	case API_NET_UNDEFINE:
+		rc = net_undefine(c->nets, n, &gone, e);
+		break;
+	case API_NET_AUTOSTART:
+		rc = net_set_autostart(c->nets, n, r->autostart, e);
+		break;
+	case API_NET_FDB: {
+		static struct dp_fdb_row rows[65536];
+		json_t *a = json_array();
+		int cnt = dp_fdb_dump(c->dp, net_dp_id(n), rows, 65536);
+		for (int i = 0; i < cnt; i++) {
+			char mac[18];
+			const char *pn = portreg_name_of(c->ports, rows[i].port);
+			pkt_mac_format(rows[i].mac, mac);
+			json_array_append_new(a, json_pack("{s:s, s:s, s:b, s:i}", "mac", mac, "port",
+							   pn ? pn : "?", "static", rows[i].is_static,
+							   "age", (int)rows[i].age));
+		}
+		json_decref(info);
+		*out = json_pack("{s:o}", "fdb", a);
+		return 200;
+	}
+	default:
+		json_decref(info);
+		return ctl_fail(e, ENOSYS, 500, "internal-error", "internal error: unhandled route");
+	}
+	if (rc < 0) {
+		json_decref(info);
+		return rc;
+	}
+	if (!gone) {
+		json_decref(info);
+		info = net_json(n);
+	} else {
+		json_object_set_new(info, "active", json_false());
+		json_object_set_new(info, "persistent", json_false());
+	}
+	*out = json_pack("{s:o}", "network", info);
+	return 200;
+}
+
+static int do_ports(struct ctl *c, const struct api_req *r, json_t **out, struct ctl_err *e)
+{
+	struct port *p;
+	if (r->route == API_PORT_LIST) {
+		if (r->network[0] && !netreg_find_name(c->nets, r->network))
+			return no_network(r->network, e);
+		json_t *a = json_array();
+		for (size_t i = 0; i < portreg_count(c->ports); i++) {
+			struct port_info pi;
+			p = portreg_at(c->ports, i);
+			port_info(p, &pi);
+			if (!r->network[0] || !strcmp(pi.network, r->network))
+				json_array_append_new(a, port_json(c, p));
+		}
+		*out = json_pack("{s:o}", "ports", a);
+		return 200;
+	}
+	if (r->route == API_PORT_ADD) {
+		struct port_params pp = {
+			.name = r->name,
+			.network = r->network,
+			.client = r->client,
+			.path = r->path[0] ? r->path : NULL,
+			.has_mac = r->has_mac,
+			.learning = r->learning,
+		};
+		memcpy(pp.mac, r->mac, 6);
+		int rc = portreg_add(c->ports, &pp, &p, e);
+		if (rc < 0)
+			return rc;
+		*out = json_pack("{s:o}", "port", port_json(c, p));
+		return 201;
+	}
+	p = portreg_find(c->ports, r->id);
+	if (!p)
+		return ctl_fail(e, ENOENT, 404, "no-port", "Port not found: no port with matching name '%s'",
+				r->id);
+	json_t *pj = port_json(c, p);
+	if (r->route == API_PORT_STATS) {
+		*out = json_pack("{s:O}", "stats", json_object_get(pj, "stats"));
+		json_decref(pj);
+		return 200;
+	}
+	if (r->route == API_PORT_DEL) {
+		int rc = portreg_remove(c->ports, p, e);
+		if (rc < 0) {
+			json_decref(pj);
+			return rc;
+		}
+		json_object_set_new(pj, "bound", json_false());
+		json_object_set_new(pj, "connected", json_false());
+	}
+	*out = json_pack("{s:o}", "port", pj);
+	return 200;
+}
+
+static int do_stats(struct ctl *c, json_t **out)
+{
+	struct dp_stats s;
+	dp_stats(c->dp, &s);
+	json_t *d = json_object();
+	for (unsigned i = 0; i < DP_DROP_MAX; i++)
+		json_object_set_new(d, dp_drop_name(i), json_integer((json_int_t)s.drops[i]));
+	*out = json_pack("{s:i, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "workers",
+			 (int)s.workers, "flows", (int)s.flows, "flow_hits", (json_int_t)s.flow_hits,
+			 "flow_misses", (json_int_t)s.flow_misses, "flow_installs",
+			 (json_int_t)s.flow_installs, "flow_table_full",
+			 (json_int_t)s.flow_table_full, "loops", (json_int_t)s.loops, "sleeps",
+			 (json_int_t)s.sleeps, "wakeups", (json_int_t)s.wakeups, "drops", d);
+	return 200;
+}
+
+int api_execute(struct ctl *c, const struct api_req *r, json_t **out, struct ctl_err *e)
+{
+	*out = NULL;
+	switch (r->route) {
+	case API_NET_LIST: case API_NET_DEFINE: case API_NET_GET: case API_NET_XML:
+	case API_NET_START: case API_NET_DESTROY: case API_NET_UNDEFINE:
+	case API_NET_AUTOSTART: case API_NET_FDB:
+		return do_networks(c, r, out, e);
+	case API_NET_LEASES:
+		return ctl_fail(e, ENOSYS, 501, "not-supported",
+				"this function is not supported by the connection driver: virNetworkGetDHCPLeases");
+	case API_PORT_LIST: case API_PORT_ADD: case API_PORT_GET: case API_PORT_STATS:
+	case API_PORT_DEL:
+		return do_ports(c, r, out, e);
+	case API_STATS:
+		return do_stats(c, out);
+	case API_VERSION:
+		*out = json_pack("{s:s}", "version", VNETD_VERSION);
+		return 200;
+	}
+	return ctl_fail(e, ENOSYS, 500, "internal-error", "internal error: unhandled route");
+}

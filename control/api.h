@@ -1,0 +1,33 @@
+/* api — vnetd's JSON API: HTTP/1.1 on a unix socket (see doc/api.md).
+ *
+ * Design: libmicrohttpd in external-poll mode, driven by the control
+ * thread's event loop (api_fd() is an epoll fd to wait on, api_run() serves
+ * what is ready), so every handler runs on the control thread and needs no
+ * locks.  A request is parsed and validated by api_req_parse() first and
+ * executed by api_execute() only when complete and valid.
+ * Errors: 0 / negative errno; api_create returns NULL.
+ */
+#ifndef VNETD_API_H
+#define VNETD_API_H
+
+#include <jansson.h>
+
+#include "control/api_req.h"
+#include "control/ctl.h"
+
+struct api;
+
+struct api *api_create(struct ctl *ctl, const char *sock_path, int gid);
+void api_free(struct api *a);
+int api_fd(const struct api *a);
+/* Milliseconds until api_run() must be called again, -1 for none. */
+int api_timeout_ms(const struct api *a);
+void api_run(struct api *a);
+
+/* Executes a validated request; returns the HTTP status and the answer in
+ * *out (a new reference), or a negative errno with e filled. */
+int api_execute(struct ctl *ctl, const struct api_req *r, json_t **out, struct ctl_err *e);
+/* {"error": {"code": ..., "message": ...}} */
+json_t *api_error_json(const struct ctl_err *e);
+
+#endif

@@ -1,0 +1,257 @@
+/* api_http.c — the HTTP side of the API: libmicrohttpd on a unix socket. */
+#include "control/api.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <rte_log.h>
+
+#define API_LOG(lvl, ...) RTE_LOG(lvl, USER1, "vnetd.api: " __VA_ARGS__)
+
+struct api {
+	struct ctl *ctl;
+	struct MHD_Daemon *d;
+	int lfd;
+	char path[108];
+};
+
+struct conn {
+	char *body;
+	size_t len, cap;
+	bool too_large;
+};
+
+static enum MHD_Result reply(struct MHD_Connection *c, int status, json_t *j)
+{
+	char *s = json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(j);
+	if (!s)
+		return MHD_NO;
+	size_t n = strlen(s);
+	char *body = realloc(s, n + 2);
+	if (!body) {
+		free(s);
+		return MHD_NO;
+	}
+	body[n] = '\n';
+	body[n + 1] = 0;
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(n + 1, body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+struct qbuf {
+	char s[2048];
+	size_t n;
+	bool overflow;
+};
+
+static void qput(struct qbuf *q, const char *v)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	for (; *v; v++) {
+		unsigned char ch = (unsigned char)*v;
+		bool plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			     (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' ||
+			     ch == ',' || ch == ':';
+		if (q->n + 4 >= sizeof(q->s)) {
+			q->overflow = true;
+			return;
+		}
+		if (plain) {
+			q->s[q->n++] = (char)ch;
+		} else {
+			q->s[q->n++] = '%';
+			q->s[q->n++] = hex[ch >> 4];
+			q->s[q->n++] = hex[ch & 15];
+		}
+	}
+	q->s[q->n] = 0;
+}
+
+/* Rebuild the (already decoded) query arguments as one encoded string. */
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct qbuf *q = cls;
+	if (q->n) {
+		if (q->n + 2 >= sizeof(q->s)) {
+			q->overflow = true;
+			return MHD_NO;
+		}
+		q->s[q->n++] = '&';
+	}
+	qput(q, key);
+	if (value) {
+		if (q->n + 2 >= sizeof(q->s)) {
+			q->overflow = true;
+			return MHD_NO;
+		}
+		q->s[q->n++] = '=';
+		qput(q, value);
+	}
+	q->s[q->n] = 0;
+	return MHD_YES;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
+			      const char *method, const char *version, const char *upload,
+			      size_t *upload_size, void **con_cls)
+{
+	struct api *a = cls;
+	struct conn *cn = *con_cls;
+
+	if (!cn) {
+		cn = calloc(1, sizeof(*cn));
+		if (!cn)
+			return MHD_NO;
+		*con_cls = cn;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (!cn->too_large) {
+			if (cn->len + *upload_size > API_MAX_BODY) {
+				cn->too_large = true;
+			} else {
+				if (cn->len + *upload_size + 1 > cn->cap) {
+					size_t cap = (cn->len + *upload_size + 1) * 2;
+					char *nb = realloc(cn->body, cap);
+					if (!nb)
+						return MHD_NO;
+					cn->body = nb;
+					cn->cap = cap;
+				}
+				memcpy(cn->body + cn->len, upload, *upload_size);
+				cn->len += *upload_size;
+				cn->body[cn->len] = 0;
+			}
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+
+	struct ctl_err e = { 0 };
+	struct api_req r;
+	struct qbuf q = { .n = 0 };
+	json_t *out = NULL;
+	int status;
+
+	q.s[0] = 0;
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
+	if (cn->too_large) {
+		ctl_fail(&e, E2BIG, 413, "too-large", "invalid argument: request body larger than %u bytes",
+			 API_MAX_BODY);
+		return reply(c, 413, api_error_json(&e));
+	}
+	if (q.overflow) {
+		ctl_fail(&e, E2BIG, 400, "invalid-arg", "invalid argument: query string too long");
+		return reply(c, 400, api_error_json(&e));
+	}
+	int rc = api_req_parse(method, url, q.s, cn->body, cn->len, &r, &e);
+	if (rc == 0) {
+		status = api_execute(a->ctl, &r, &out, &e);
+		api_req_clear(&r);
+		if (status >= 0)
+			return reply(c, status, out ? out : json_object());
+	}
+	API_LOG(INFO, "%s %s: %d %s\n", method, url, e.status, e.msg);
+	return reply(c, e.status ? e.status : 500, api_error_json(&e));
+}
+
+static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
+		      enum MHD_RequestTerminationCode toe)
+{
+	struct conn *cn = *con_cls;
+	if (cn) {
+		free(cn->body);
+		free(cn);
+		*con_cls = NULL;
+	}
+}
+
+struct api *api_create(struct ctl *ctl, const char *sock_path, int gid)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct api *a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->ctl = ctl;
+	a->lfd = -1;
+	if (strlen(sock_path) >= sizeof(sa.sun_path)) {
+		API_LOG(ERR, "socket path too long: %s\n", sock_path);
+		goto fail;
+	}
+	snprintf(a->path, sizeof(a->path), "%s", sock_path);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock_path);
+	a->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (a->lfd < 0)
+		goto fail;
+	struct stat st;
+	if (lstat(sock_path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(sock_path);
+	if (bind(a->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(a->lfd, 64) != 0) {
+		API_LOG(ERR, "cannot listen on %s: %s\n", sock_path, strerror(errno));
+		goto fail;
+	}
+	if (chmod(sock_path, 0660) != 0 || (gid >= 0 && chown(sock_path, 0, (gid_t)gid) != 0))
+		API_LOG(WARNING, "cannot set permissions of %s: %s\n", sock_path, strerror(errno));
+	a->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, a,
+				MHD_OPTION_LISTEN_SOCKET, a->lfd, MHD_OPTION_NOTIFY_COMPLETED,
+				completed, a, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+				MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
+	if (!a->d) {
+		API_LOG(ERR, "cannot start the HTTP server on %s\n", sock_path);
+		goto fail;
+	}
+	return a;
+fail:
+	api_free(a);
+	return NULL;
+}
+
+void api_free(struct api *a)
+{
+	if (!a)
+		return;
+	if (a->d)
+		MHD_stop_daemon(a->d); /* closes the listening socket too */
+	else if (a->lfd >= 0)
+		close(a->lfd);
+	if (a->lfd >= 0)
+		unlink(a->path);
+	free(a);
+}
+
+int api_fd(const struct api *a)
+{
+	const union MHD_DaemonInfo *i = MHD_get_daemon_info(a->d, MHD_DAEMON_INFO_EPOLL_FD);
+	return i ? i->epoll_fd : -1;
+}
+
+int api_timeout_ms(const struct api *a)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+	if (MHD_get_timeout(a->d, &t) != MHD_YES)
+		return -1;
+	return t > 1000 ? 1000 : (int)t;
+}
+
+void api_run(struct api *a)
+{
+	MHD_run(a->d);
+}

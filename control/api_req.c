@@ -1,0 +1,377 @@
+#include "control/api_req.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dataplane/pkt.h"
+
+static int bad(struct ctl_err *e, const char *fmt, const char *a)
+{
+	return ctl_fail(e, EINVAL, 400, "invalid-arg", fmt, a);
+}
+
+void api_req_clear(struct api_req *r)
+{
+	free(r->xml);
+	memset(r, 0, sizeof(*r));
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decode [s, s+n) into out; -EINVAL on bad escapes or overflow. */
+static int decode(const char *s, size_t n, char *out, size_t cap)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '%') {
+			int h, l;
+			if (i + 2 >= n || (h = hexval(s[i + 1])) < 0 || (l = hexval(s[i + 2])) < 0)
+				return -EINVAL;
+			c = (char)(h << 4 | l);
+			i += 2;
+		} else if (c == '+') {
+			c = ' ';
+		}
+		if (c == 0 || o + 1 >= cap)
+			return -EINVAL;
+		out[o++] = c;
+	}
+	out[o] = 0;
+	return 0;
+}
+
+/* Calls cb(key, value) for each query parameter (decoded). */
+static int each_query(const char *q, struct api_req *r, struct ctl_err *e,
+		      int (*cb)(const char *k, const char *v, struct api_req *r, struct ctl_err *e))
+{
+	while (q && *q) {
+		const char *amp = strchr(q, '&');
+		size_t len = amp ? (size_t)(amp - q) : strlen(q);
+		const char *eq = memchr(q, '=', len);
+		char k[64], v[512];
+		size_t kl = eq ? (size_t)(eq - q) : len;
+		if (len && (decode(q, kl, k, sizeof(k)) < 0 ||
+			    decode(eq ? eq + 1 : q + len, eq ? len - kl - 1 : 0, v, sizeof(v)) < 0))
+			return bad(e, "invalid argument: malformed query string%s", "");
+		if (len) {
+			int rc = cb(k, v, r, e);
+			if (rc < 0)
+				return rc;
+		}
+		q = amp ? amp + 1 : NULL;
+	}
+	return 0;
+}
+
+static int q_list(const char *k, const char *v, struct api_req *r, struct ctl_err *e)
+{
+	static const struct { const char *n; unsigned f; } names[] = {
+		{ "active", API_F_ACTIVE }, { "inactive", API_F_INACTIVE },
+		{ "persistent", API_F_PERSISTENT }, { "transient", API_F_TRANSIENT },
+		{ "autostart", API_F_AUTOSTART }, { "no-autostart", API_F_NO_AUTOSTART },
+	};
+	if (strcmp(k, "filter"))
+		return bad(e, "invalid argument: unknown query parameter '%s'", k);
+	char buf[512];
+	snprintf(buf, sizeof(buf), "%s", v);
+	for (char *save = NULL, *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		size_t i;
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			if (!strcmp(t, names[i].n))
+				break;
+		if (i == sizeof(names) / sizeof(names[0]))
+			return bad(e, "invalid argument: unknown filter '%s'", t);
+		r->filter |= names[i].f;
+	}
+	return 0;
+}
+
+static int q_xml(const char *k, const char *v, struct api_req *r, struct ctl_err *e)
+{
+	if (strcmp(k, "inactive"))
+		return bad(e, "invalid argument: unknown query parameter '%s'", k);
+	if (strcmp(v, "1") && strcmp(v, "0") && strcmp(v, "true") && strcmp(v, "false"))
+		return bad(e, "invalid argument: inactive must be 0 or 1, not '%s'", v);
+	r->inactive = !strcmp(v, "1") || !strcmp(v, "true");
+	return 0;
+}
+
+static int q_leases(const char *k, const char *v, struct api_req *r, struct ctl_err *e)
+{
+	if (strcmp(k, "mac"))
+		return bad(e, "invalid argument: unknown query parameter '%s'", k);
+	if (pkt_mac_parse(v, r->mac) < 0)
+		return bad(e, "invalid argument: invalid MAC address '%s'", v);
+	r->has_mac = true;
+	return 0;
+}
+
+static int q_ports(const char *k, const char *v, struct api_req *r, struct ctl_err *e)
+{
+	if (strcmp(k, "network"))
+		return bad(e, "invalid argument: unknown query parameter '%s'", k);
+	snprintf(r->network, sizeof(r->network), "%s", v);
+	return 0;
+}
+
+static int q_none(const char *k, const char *v, struct api_req *r, struct ctl_err *e)
+{
+	return bad(e, "invalid argument: unknown query parameter '%s'", k);
+}
+
+static json_t *body_object(const char *body, size_t len, struct ctl_err *e, int *rc)
+{
+	json_error_t je;
+	json_t *o = json_loadb(body ? body : "", len, JSON_REJECT_DUPLICATES, &je);
+	if (!o) {
+		*rc = ctl_fail(e, EINVAL, 400, "invalid-arg",
+			       "invalid argument: malformed JSON body: %s (line %d, column %d)",
+			       je.text, je.line, je.column);
+		return NULL;
+	}
+	if (!json_is_object(o)) {
+		json_decref(o);
+		*rc = bad(e, "invalid argument: the request body must be a JSON object%s", "");
+		return NULL;
+	}
+	return o;
+}
+
+/* Every member must be one of allowed (NULL-terminated). */
+static int only_members(json_t *o, const char *const *allowed, struct ctl_err *e)
+{
+	const char *k;
+	json_t *v;
+	json_object_foreach(o, k, v) {
+		size_t i;
+		for (i = 0; allowed[i]; i++)
+			if (!strcmp(k, allowed[i]))
+				break;
+		if (!allowed[i])
+			return bad(e, "invalid argument: unknown member '%s'", k);
+	}
+	return 0;
+}
+
+static int get_str(json_t *o, const char *k, bool required, char *out, size_t cap,
+		   struct ctl_err *e)
+{
+	json_t *v = json_object_get(o, k);
+	if (!v) {
+		if (required)
+			return bad(e, "invalid argument: missing member '%s'", k);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return bad(e, "invalid argument: member '%s' must be a string", k);
+	const char *s = json_string_value(v);
+	if (strlen(s) != json_string_length(v))
+		return bad(e, "invalid argument: member '%s' contains a NUL byte", k);
+	if (strlen(s) >= cap)
+		return bad(e, "invalid argument: member '%s' is too long", k);
+	snprintf(out, cap, "%s", s);
+	return 1;
+}
+
+static int get_bool(json_t *o, const char *k, bool *out, struct ctl_err *e)
+{
+	json_t *v = json_object_get(o, k);
+	if (!v)
+		return 0;
+	if (!json_is_boolean(v))
+		return bad(e, "invalid argument: member '%s' must be true or false", k);
+	*out = json_is_true(v);
+	return 1;
+}
+
+static int parse_define(json_t *o, struct api_req *r, struct ctl_err *e)
+{
+	static const char *const allowed[] = { "xml", "create", NULL };
+	int rc = only_members(o, allowed, e);
+	if (rc < 0)
+		return rc;
+	json_t *x = json_object_get(o, "xml");
+	if (!x || !json_is_string(x))
+		return bad(e, "invalid argument: member 'xml' (a string) is required%s", "");
+	if (strlen(json_string_value(x)) != json_string_length(x))
+		return bad(e, "invalid argument: member '%s' contains a NUL byte", "xml");
+	if ((rc = get_bool(o, "create", &r->create, e)) < 0)
+		return rc;
+	r->xml = strdup(json_string_value(x));
+	return r->xml ? 0 : ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+}
+
+static int parse_autostart(json_t *o, struct api_req *r, struct ctl_err *e)
+{
+	static const char *const allowed[] = { "autostart", NULL };
+	int rc = only_members(o, allowed, e);
+	if (rc < 0)
+		return rc;
+	if ((rc = get_bool(o, "autostart", &r->autostart, e)) < 0)
+		return rc;
+	return rc == 0 ? bad(e, "invalid argument: missing member '%s'", "autostart") : 0;
+}
+
+static int parse_port(json_t *o, struct api_req *r, struct ctl_err *e)
+{
+	static const char *const allowed[] = { "name", "network", "type", "mode", "path",
+					       "mac", "learning", NULL };
+	char type[32] = "vhost-user", mode[32] = "server", mac[32];
+	int rc;
+	if ((rc = only_members(o, allowed, e)) < 0 ||
+	    (rc = get_str(o, "name", true, r->name, sizeof(r->name), e)) < 0 ||
+	    (rc = get_str(o, "network", true, r->network, sizeof(r->network), e)) < 0 ||
+	    (rc = get_str(o, "type", false, type, sizeof(type), e)) < 0 ||
+	    (rc = get_str(o, "mode", false, mode, sizeof(mode), e)) < 0 ||
+	    (rc = get_str(o, "path", false, r->path, sizeof(r->path), e)) < 0)
+		return rc;
+	if (strcmp(type, "vhost-user"))
+		return bad(e, "invalid argument: unsupported port type '%s'", type);
+	if (strcmp(mode, "server") && strcmp(mode, "client"))
+		return bad(e, "invalid argument: mode must be 'server' or 'client', not '%s'", mode);
+	r->client = !strcmp(mode, "client");
+	if ((rc = get_str(o, "mac", false, mac, sizeof(mac), e)) < 0)
+		return rc;
+	if (rc == 1) {
+		if (pkt_mac_parse(mac, r->mac) < 0)
+			return bad(e, "invalid argument: invalid MAC address '%s'", mac);
+		r->has_mac = true;
+	}
+	r->learning = true;
+	if ((rc = get_bool(o, "learning", &r->learning, e)) < 0)
+		return rc;
+	if (!ctl_valid_port_name(r->name))
+		return bad(e, "invalid argument: invalid port name '%s': use 1-64 characters of [A-Za-z0-9_.-], not starting with '.'",
+			   r->name);
+	return 0;
+}
+
+struct route {
+	const char *method;
+	const char *pattern; /* '*' matches one path segment */
+	enum api_route route;
+	int (*query)(const char *, const char *, struct api_req *, struct ctl_err *);
+	int (*body)(json_t *, struct api_req *, struct ctl_err *);
+};
+
+static const struct route routes[] = {
+	{ "GET", "/v1/networks", API_NET_LIST, q_list, NULL },
+	{ "POST", "/v1/networks", API_NET_DEFINE, q_none, parse_define },
+	{ "GET", "/v1/networks/*", API_NET_GET, q_none, NULL },
+	{ "DELETE", "/v1/networks/*", API_NET_UNDEFINE, q_none, NULL },
+	{ "GET", "/v1/networks/*/xml", API_NET_XML, q_xml, NULL },
+	{ "POST", "/v1/networks/*/start", API_NET_START, q_none, NULL },
+	{ "POST", "/v1/networks/*/destroy", API_NET_DESTROY, q_none, NULL },
+	{ "PUT", "/v1/networks/*/autostart", API_NET_AUTOSTART, q_none, parse_autostart },
+	{ "GET", "/v1/networks/*/leases", API_NET_LEASES, q_leases, NULL },
+	{ "GET", "/v1/networks/*/fdb", API_NET_FDB, q_none, NULL },
+	{ "GET", "/v1/ports", API_PORT_LIST, q_ports, NULL },
+	{ "POST", "/v1/ports", API_PORT_ADD, q_none, parse_port },
+	{ "GET", "/v1/ports/*", API_PORT_GET, q_none, NULL },
+	{ "DELETE", "/v1/ports/*", API_PORT_DEL, q_none, NULL },
+	{ "GET", "/v1/ports/*/stats", API_PORT_STATS, q_none, NULL },
+	{ "GET", "/v1/stats", API_STATS, q_none, NULL },
+	{ "GET", "/v1/version", API_VERSION, q_none, NULL },
+};
+
+/* Match path against pattern; the '*' segment is copied to id. */
+static bool match(const char *pat, const char *path, char *id, size_t idcap, bool *too_long)
+{
+	while (*pat && *path) {
+		if (*pat == '*') {
+			const char *end = strchr(path, '/');
+			size_t n = end ? (size_t)(end - path) : strlen(path);
+			if (n == 0)
+				return false;
+			if (n >= idcap) {
+				*too_long = true;
+				return false;
+			}
+			memcpy(id, path, n);
+			id[n] = 0;
+			path += n;
+			pat++;
+			continue;
+		}
+		if (*pat != *path)
+			return false;
+		pat++;
+		path++;
+	}
+	return !*pat && !*path;
+}
+
+int api_req_parse(const char *method, const char *path, const char *query,
+		  const char *body, size_t len, struct api_req *r, struct ctl_err *e)
+{
+	memset(r, 0, sizeof(*r));
+	if (len > API_MAX_BODY)
+		return ctl_fail(e, E2BIG, 413, "too-large",
+				"invalid argument: request body larger than %u bytes", API_MAX_BODY);
+	bool path_known = false, too_long = false;
+	size_t pl = strlen(path);
+	char p[1024];
+	/* A trailing slash names the same resource. */
+	if (pl >= sizeof(p))
+		return ctl_fail(e, ENOENT, 404, "not-found", "no such API path");
+	snprintf(p, sizeof(p), "%s", path);
+	if (pl > 1 && p[pl - 1] == '/')
+		p[pl - 1] = 0;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		const struct route *rt = &routes[i];
+		char id[256];
+		if (!match(rt->pattern, p, id, sizeof(id), &too_long))
+			continue;
+		path_known = true;
+		if (strcmp(rt->method, method))
+			continue;
+		r->route = rt->route;
+		snprintf(r->id, sizeof(r->id), "%s", strchr(rt->pattern, '*') ? id : "");
+		int rc = each_query(query, r, e, rt->query);
+		if (rc < 0)
+			goto fail;
+		if (rt->body) {
+			json_t *o = body_object(body, len, e, &rc);
+			if (!o)
+				goto fail;
+			rc = rt->body(o, r, e);
+			json_decref(o);
+			if (rc < 0)
+				goto fail;
+		} else if (len > 0) {
+			/* GET/DELETE/start/destroy take no body; tolerate "{}" from clients. */
+			json_t *o = body_object(body, len, e, &rc);
+			if (!o)
+				goto fail;
+			bool empty = json_object_size(o) == 0;
+			json_decref(o);
+			if (!empty) {
+				rc = bad(e, "invalid argument: this request takes no body%s", "");
+				goto fail;
+			}
+		}
+		return 0;
+fail:
+		api_req_clear(r);
+		return rc;
+	}
+	if (too_long)
+		return ctl_fail(e, ENAMETOOLONG, 400, "invalid-arg", "invalid argument: name too long");
+	if (path_known)
+		return ctl_fail(e, EINVAL, 405, "method-not-allowed",
+				"invalid argument: method %s not allowed on %s", method, path);
+	return ctl_fail(e, ENOENT, 404, "not-found", "no such API path: %s", path);
+}

@@ -1,0 +1,59 @@
+/* api_req — parse and validate one API request, with no side effects.
+ *
+ * Design: the HTTP layer hands over method, decoded path, query string and
+ * body; api_req_parse() matches the route, decodes and type-checks every
+ * member of the JSON body and the query, and fills a typed struct api_req.
+ * Nothing is executed here, so a request is validated completely before any
+ * handler runs, and this parser is the fuzz target for the API.
+ * Unknown JSON members are rejected (typos must not pass silently).
+ * Errors: 0 or negative errno, with struct ctl_err filled (status 400, 404,
+ * 405, 413).
+ */
+#ifndef VNETD_API_REQ_H
+#define VNETD_API_REQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "control/ctl.h"
+
+#define API_MAX_BODY (1u << 20)
+
+enum api_route {
+	API_NET_LIST, API_NET_DEFINE, API_NET_GET, API_NET_XML, API_NET_START,
+	API_NET_DESTROY, API_NET_UNDEFINE, API_NET_AUTOSTART, API_NET_LEASES, API_NET_FDB,
+	API_PORT_LIST, API_PORT_ADD, API_PORT_GET, API_PORT_STATS, API_PORT_DEL,
+	API_STATS, API_VERSION,
+};
+
+/* net-list filters (virsh's groups: active/inactive, persistent/transient,
+ * autostart/no-autostart; within a group OR, between groups AND). */
+enum {
+	API_F_ACTIVE = 1, API_F_INACTIVE = 2, API_F_PERSISTENT = 4, API_F_TRANSIENT = 8,
+	API_F_AUTOSTART = 16, API_F_NO_AUTOSTART = 32,
+};
+
+struct api_req {
+	enum api_route route;
+	char id[256];        /* network name/uuid or port name from the path */
+	unsigned filter;     /* API_F_* */
+	bool inactive;       /* xml ?inactive=1 */
+	char *xml;           /* define/create body (owned) */
+	bool create;
+	bool autostart;
+	bool has_mac;
+	uint8_t mac[6];      /* leases ?mac=, port mac */
+	char network[256];   /* ports ?network= or port body */
+	/* port add */
+	char name[65];
+	bool client;
+	char path[256];
+	bool learning;
+};
+
+int api_req_parse(const char *method, const char *path, const char *query,
+		  const char *body, size_t len, struct api_req *r, struct ctl_err *e);
+void api_req_clear(struct api_req *r);
+
+#endif

@@ -1,0 +1,201 @@
+/* vnetd — the daemon: options, EAL, dataplane, vhost, stores, API, and the
+ * control thread's event loop (API requests, housekeeping, signals). */
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_log.h>
+
+#include "control/api.h"
+#include "control/ctl.h"
+#include "control/net.h"
+#include "control/opts.h"
+#include "control/port.h"
+#include "control/store.h"
+#include "dataplane/dp.h"
+#include "vhost/vh.h"
+
+#define LOG(lvl, ...) RTE_LOG(lvl, USER1, "vnetd: " __VA_ARGS__)
+
+/* libvirt's stock network (src/network/default.xml.in). */
+static const char default_xml[] =
+	"<network>\n"
+	"  <name>default</name>\n"
+	"  <bridge name='virbr0'/>\n"
+	"  <forward/>\n"
+	"  <ip address='192.168.122.1' netmask='255.255.255.0'>\n"
+	"    <dhcp>\n"
+	"      <range start='192.168.122.2' end='192.168.122.254'/>\n"
+	"    </dhcp>\n"
+	"  </ip>\n"
+	"</network>\n";
+
+/* First start: define and autostart 'default', as Debian's
+ * libvirt-daemon-config-network does at install time. */
+static void first_start(struct ctl *c)
+{
+	struct net *n;
+	struct ctl_err e;
+	if (store_exists(c->state, ".initialized"))
+		return;
+	if (netreg_count(c->nets) == 0) {
+		if (netreg_define(c->nets, default_xml, strlen(default_xml), &n, &e) < 0 ||
+		    net_set_autostart(c->nets, n, true, &e) < 0 || net_start(c->nets, n, &e) < 0)
+			LOG(ERR, "cannot set up the default network: %s\n", e.msg);
+	}
+	store_touch(c->state, ".initialized");
+}
+
+static int mkdir_p(const char *path)
+{
+	char tmp[512];
+	snprintf(tmp, sizeof(tmp), "%s", path);
+	for (char *p = tmp + 1; *p; p++) {
+		if (*p == '/') {
+			*p = 0;
+			mkdir(tmp, 0755);
+			*p = '/';
+		}
+	}
+	return mkdir(tmp, 0755) == 0 || errno == EEXIST ? 0 : -errno;
+}
+
+int main(int argc, char **argv)
+{
+	struct vnetd_opts o;
+	char err[256];
+	int gid = -1;
+
+	if (opts_parse(argc, argv, &o, err, sizeof(err)) < 0) {
+		fprintf(stderr, "vnetd: %s\nTry 'vnetd --help' for more information.\n", err);
+		return 2;
+	}
+	if (o.help) {
+		opts_usage(stdout);
+		return 0;
+	}
+	if (o.version) {
+		printf("vnetd %s\n", VNETD_VERSION);
+		return 0;
+	}
+	if (o.socket_group[0]) {
+		struct group *g = getgrnam(o.socket_group);
+		if (!g) {
+			fprintf(stderr, "vnetd: unknown group '%s'\n", o.socket_group);
+			return 2;
+		}
+		gid = (int)g->gr_gid;
+	}
+	if (mkdir_p(o.run_dir) < 0 || mkdir_p(o.state_dir) < 0) {
+		fprintf(stderr, "vnetd: cannot create %s or %s: %s\n", o.run_dir, o.state_dir,
+			strerror(errno));
+		return 1;
+	}
+
+	char *eal_argv[64], eal_buf[2048];
+	int eal_argc = opts_eal_args(&o, eal_argv, 64, eal_buf, sizeof(eal_buf));
+	if (eal_argc < 0 || rte_eal_init(eal_argc, eal_argv) < 0) {
+		fprintf(stderr, "vnetd: cannot initialise DPDK's EAL (see the messages above)\n");
+		return 1;
+	}
+
+	struct ctl c = { .run_dir = o.run_dir };
+	struct api *api = NULL;
+	int rc = 1, ep = -1, sfd = -1, tfd = -1;
+
+	c.dp = dp_create(&o.dp);
+	c.state = store_open(o.state_dir);
+	c.run = store_open(o.run_dir);
+	if (!c.dp || !c.state || !c.run) {
+		fprintf(stderr, "vnetd: cannot create the dataplane or open the state directories\n");
+		goto out;
+	}
+	vh_init(c.dp, gid);
+	c.ports = portreg_create(&c);
+	c.nets = netreg_create(&c);
+	if (!c.ports || !c.nets || dp_start(c.dp) < 0)
+		goto out;
+	portreg_load(c.ports);
+	netreg_load(c.nets);
+	if (o.default_network)
+		first_start(&c);
+
+	api = api_create(&c, o.socket, gid);
+	if (!api) {
+		fprintf(stderr, "vnetd: cannot serve the API on %s\n", o.socket);
+		goto out;
+	}
+
+	sigset_t ss;
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &ss, SFD_CLOEXEC);
+	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
+	timerfd_settime(tfd, 0, &its, NULL);
+	ep = epoll_create1(EPOLL_CLOEXEC);
+	struct epoll_event ev = { .events = EPOLLIN };
+	ev.data.fd = api_fd(api);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ev.data.fd = sfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = tfd;
+	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+
+	LOG(NOTICE, "vnetd %s ready: API on %s, %u worker(s), state in %s\n", VNETD_VERSION,
+	    o.socket, o.dp.n_workers, o.state_dir);
+	printf("vnetd ready: API on %s\n", o.socket);
+	fflush(stdout);
+
+	for (bool run = true; run;) {
+		struct epoll_event evs[8];
+		int n = epoll_wait(ep, evs, 8, api_timeout_ms(api));
+		if (n < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < n; i++) {
+			if (evs[i].data.fd == sfd) {
+				struct signalfd_siginfo si;
+				if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP)
+					run = false;
+			} else if (evs[i].data.fd == tfd) {
+				uint64_t ticks;
+				if (read(tfd, &ticks, sizeof(ticks)) > 0)
+					dp_housekeeping(c.dp);
+			}
+		}
+		api_run(api);
+	}
+	LOG(NOTICE, "vnetd stopping\n");
+	rc = 0;
+out:
+	api_free(api);
+	if (ep >= 0)
+		close(ep);
+	if (sfd >= 0)
+		close(sfd);
+	if (tfd >= 0)
+		close(tfd);
+	/* Ports first (closes sockets, detaches devices), then networks. */
+	portreg_free(c.ports);
+	netreg_free(c.nets);
+	if (c.dp)
+		dp_stop(c.dp);
+	dp_free(c.dp);
+	store_close(c.state);
+	store_close(c.run);
+	rte_eal_cleanup();
+	return rc;
+}

@@ -1,0 +1,351 @@
+#include "control/port.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <rte_log.h>
+
+#include "control/net.h"
+#include "control/store.h"
+#include "dataplane/dp.h"
+#include "dataplane/pkt.h"
+#include "vhost/vh.h"
+
+#define PORT_LOG(lvl, ...) RTE_LOG(lvl, USER1, "vnetd.port: " __VA_ARGS__)
+#define PORT_MAX DP_MAX_PORTS
+
+struct port {
+	char name[65];
+	char network[256];
+	char path[108];
+	bool client, has_mac, learning;
+	uint8_t mac[6];
+	int dp_id; /* -1 unbound */
+};
+
+struct portreg {
+	struct ctl *ctl;
+	size_t n;
+	struct port *v[PORT_MAX];
+};
+
+struct portreg *portreg_create(struct ctl *ctl)
+{
+	struct portreg *r = calloc(1, sizeof(*r));
+	if (r)
+		r->ctl = ctl;
+	return r;
+}
+
+static void unbind(struct portreg *r, struct port *p)
+{
+	if (p->dp_id < 0)
+		return;
+	/* Stop forwarding first, then close the socket (which detaches the
+	 * device after a grace period). */
+	dp_port_destroy(r->ctl->dp, (uint16_t)p->dp_id);
+	vh_port_remove((uint16_t)p->dp_id);
+	p->dp_id = -1;
+}
+
+void portreg_free(struct portreg *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		unbind(r, r->v[i]);
+		free(r->v[i]);
+	}
+	free(r);
+}
+
+size_t portreg_count(const struct portreg *r) { return r->n; }
+struct port *portreg_at(struct portreg *r, size_t i) { return i < r->n ? r->v[i] : NULL; }
+
+struct port *portreg_find(struct portreg *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i]->name, name))
+			return r->v[i];
+	return NULL;
+}
+
+const char *portreg_name_of(struct portreg *r, uint16_t dp_id)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i]->dp_id == dp_id)
+			return r->v[i]->name;
+	return NULL;
+}
+
+void port_info(const struct port *p, struct port_info *i)
+{
+	memset(i, 0, sizeof(*i));
+	i->name = p->name;
+	i->network = p->network;
+	i->path = p->path;
+	i->client = p->client;
+	i->has_mac = p->has_mac;
+	i->learning = p->learning;
+	memcpy(i->mac, p->mac, 6);
+	i->bound = p->dp_id >= 0;
+	i->dp_id = p->dp_id;
+	struct vh_port_info vi;
+	if (p->dp_id >= 0 && vh_port_info((uint16_t)p->dp_id, &vi) == 0) {
+		i->connected = vi.connected;
+		i->queues = vi.queues;
+	}
+}
+
+static int bind_port(struct portreg *r, struct port *p, uint16_t dp_net, struct ctl_err *e)
+{
+	struct dp_port_params pp = {
+		.net = dp_net,
+		.has_mac = p->has_mac,
+		.learning = p->learning,
+	};
+	uint16_t id;
+	memcpy(pp.mac, p->mac, 6);
+	int rc = dp_port_create(r->ctl->dp, &pp, &id);
+	if (rc == -EADDRINUSE)
+		return ctl_fail(e, EADDRINUSE, 409, "operation-failed",
+				"operation failed: MAC address is already used by another port of network '%s'",
+				p->network);
+	if (rc < 0)
+		return ctl_fail(e, -rc, 500, "internal-error",
+				"internal error: cannot create port: %s", strerror(-rc));
+	if (!p->client) {
+		/* The socket's directory: <run-dir>/<network>/ by default. */
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s", p->path);
+		char *slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = 0;
+			mkdir(dir, 0755);
+		}
+	}
+	rc = vh_port_add(id, p->path, p->client);
+	if (rc < 0) {
+		dp_port_destroy(r->ctl->dp, id);
+		return ctl_fail(e, -rc, 500, "internal-error",
+				"internal error: cannot open vhost-user socket '%s': %s", p->path,
+				strerror(-rc));
+	}
+	p->dp_id = id;
+	return 0;
+}
+
+static char *to_json(const struct port *p)
+{
+	char mac[18];
+	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "name", p->name, "network",
+			      p->network, "type", "vhost-user", "mode",
+			      p->client ? "client" : "server", "path", p->path, "learning",
+			      p->learning);
+	if (!o)
+		return NULL;
+	if (p->has_mac) {
+		pkt_mac_format(p->mac, mac);
+		json_object_set_new(o, "mac", json_string(mac));
+	}
+	char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(o);
+	return s;
+}
+
+static void insert_sorted(struct portreg *r, struct port *p)
+{
+	size_t i = 0;
+	while (i < r->n && strcmp(r->v[i]->name, p->name) < 0)
+		i++;
+	memmove(&r->v[i + 1], &r->v[i], (r->n - i) * sizeof(r->v[0]));
+	r->v[i] = p;
+	r->n++;
+}
+
+static bool path_in_use(struct portreg *r, const char *path)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i]->path, path))
+			return true;
+	return false;
+}
+
+int portreg_add(struct portreg *r, const struct port_params *pp, struct port **out,
+		struct ctl_err *e)
+{
+	if (!ctl_valid_port_name(pp->name))
+		return ctl_fail(e, EINVAL, 400, "invalid-arg",
+				"invalid argument: port name must be 1-64 characters of [A-Za-z0-9_.-] not starting with '.'");
+	struct net *n = netreg_find_name(r->ctl->nets, pp->network);
+	if (!n)
+		return ctl_fail(e, ENOENT, 404, "no-network",
+				"Network not found: no network with matching name '%s'", pp->network);
+	if (portreg_find(r, pp->name))
+		return ctl_fail(e, EEXIST, 409, "operation-failed",
+				"operation failed: port '%s' already exists", pp->name);
+	if (r->n == PORT_MAX)
+		return ctl_fail(e, ENOSPC, 409, "operation-failed",
+				"operation failed: too many ports (%d)", PORT_MAX);
+	if (pp->has_mac && (pkt_mac_is_multicast(pp->mac) || pkt_mac_is_zero(pp->mac)))
+		return ctl_fail(e, EINVAL, 400, "invalid-arg",
+				"invalid argument: port MAC must be a unicast address");
+	if (pp->client && (!pp->path || !pp->path[0]))
+		return ctl_fail(e, EINVAL, 400, "invalid-arg",
+				"invalid argument: a client-mode port needs the VMM's socket path");
+
+	struct port *p = calloc(1, sizeof(*p));
+	if (!p)
+		return ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+	snprintf(p->name, sizeof(p->name), "%s", pp->name);
+	snprintf(p->network, sizeof(p->network), "%s", pp->network);
+	int l;
+	if (pp->path && pp->path[0])
+		l = snprintf(p->path, sizeof(p->path), "%s", pp->path);
+	else
+		l = snprintf(p->path, sizeof(p->path), "%s/%s/%s.sock", r->ctl->run_dir,
+			     pp->network, pp->name);
+	p->client = pp->client;
+	p->has_mac = pp->has_mac;
+	memcpy(p->mac, pp->mac, 6);
+	p->learning = pp->learning;
+	p->dp_id = -1;
+	int rc = 0;
+	if (l < 0 || (size_t)l >= sizeof(p->path) || p->path[0] != '/')
+		rc = ctl_fail(e, EINVAL, 400, "invalid-arg",
+			      "invalid argument: socket path must be absolute and shorter than %zu bytes",
+			      sizeof(p->path));
+	else if (path_in_use(r, p->path))
+		rc = ctl_fail(e, EEXIST, 409, "operation-failed",
+			      "operation failed: socket '%s' is used by another port", p->path);
+	if (rc < 0) {
+		free(p);
+		return rc;
+	}
+	if ((rc = bind_port(r, p, net_dp_id(n), e)) < 0) {
+		free(p);
+		return rc;
+	}
+	char rel[128], *js = to_json(p);
+	snprintf(rel, sizeof(rel), "ports/%s.json", p->name);
+	rc = js ? store_write(r->ctl->state, rel, js, strlen(js)) : -ENOMEM;
+	free(js);
+	if (rc < 0) {
+		unbind(r, p);
+		free(p);
+		return ctl_fail(e, -rc, 500, "internal-error",
+				"internal error: cannot save port: %s", strerror(-rc));
+	}
+	insert_sorted(r, p);
+	*out = p;
+	return 0;
+}
+
+int portreg_remove(struct portreg *r, struct port *p, struct ctl_err *e)
+{
+	char rel[128];
+	snprintf(rel, sizeof(rel), "ports/%s.json", p->name);
+	int rc = store_remove(r->ctl->state, rel);
+	if (rc < 0)
+		return ctl_fail(e, -rc, 500, "internal-error",
+				"internal error: cannot delete port: %s", strerror(-rc));
+	unbind(r, p);
+	for (size_t i = 0; i < r->n; i++) {
+		if (r->v[i] == p) {
+			memmove(&r->v[i], &r->v[i + 1], (r->n - i - 1) * sizeof(r->v[0]));
+			r->n--;
+			break;
+		}
+	}
+	free(p);
+	return 0;
+}
+
+void portreg_network_up(struct portreg *r, const char *network, uint16_t dp_net)
+{
+	struct ctl_err e;
+	for (size_t i = 0; i < r->n; i++) {
+		struct port *p = r->v[i];
+		if (p->dp_id < 0 && !strcmp(p->network, network) && bind_port(r, p, dp_net, &e) < 0)
+			PORT_LOG(ERR, "port '%s': %s\n", p->name, e.msg);
+	}
+}
+
+void portreg_network_down(struct portreg *r, const char *network)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (!strcmp(r->v[i]->network, network))
+			unbind(r, r->v[i]);
+}
+
+static struct port *from_json(const char *file, const char *text)
+{
+	json_error_t je;
+	json_t *o = json_loads(text, 0, &je);
+	const char *name = NULL, *net = NULL, *mode = NULL, *path = NULL, *mac = NULL;
+	int learning = 1;
+	struct port *p = NULL;
+
+	if (!o || json_unpack_ex(o, &je, 0, "{s:s, s:s, s:s, s:s, s?b, s?s}", "name", &name,
+				 "network", &net, "mode", &mode, "path", &path, "learning",
+				 &learning, "mac", &mac) != 0) {
+		PORT_LOG(ERR, "%s: %s; skipped\n", file, je.text);
+		goto out;
+	}
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		goto out;
+	if (!ctl_valid_port_name(name) || strlen(net) >= sizeof(p->network) ||
+	    strlen(path) >= sizeof(p->path) || path[0] != '/' ||
+	    (strcmp(mode, "server") && strcmp(mode, "client")) ||
+	    (mac && pkt_mac_parse(mac, p->mac) < 0)) {
+		PORT_LOG(ERR, "%s: invalid port; skipped\n", file);
+		free(p);
+		p = NULL;
+		goto out;
+	}
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	snprintf(p->network, sizeof(p->network), "%s", net);
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	p->client = !strcmp(mode, "client");
+	p->has_mac = mac != NULL;
+	p->learning = learning;
+	p->dp_id = -1;
+out:
+	json_decref(o);
+	return p;
+}
+
+int portreg_load(struct portreg *r)
+{
+	char **names;
+	size_t cnt;
+	store_mkdir(r->ctl->state, "ports");
+	int rc = store_list(r->ctl->state, "ports", ".json", &names, &cnt);
+	if (rc < 0)
+		return rc;
+	for (size_t i = 0; i < cnt && r->n < PORT_MAX; i++) {
+		char rel[300], *text;
+		snprintf(rel, sizeof(rel), "ports/%s", names[i]);
+		if (store_read(r->ctl->state, rel, &text, NULL) < 0)
+			continue;
+		struct port *p = from_json(rel, text);
+		free(text);
+		if (!p)
+			continue;
+		if (strlen(names[i]) != strlen(p->name) + 5 || strncmp(names[i], p->name, strlen(p->name)) ||
+		    portreg_find(r, p->name) || path_in_use(r, p->path)) {
+			PORT_LOG(ERR, "%s: name does not match the file or is a duplicate; skipped\n", rel);
+			free(p);
+			continue;
+		}
+		insert_sorted(r, p);
+	}
+	store_list_free(names, cnt);
+	return (int)r->n;
+}

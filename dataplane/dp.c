@@ -1,0 +1,379 @@
+/* dp.c — the control side of the dataplane: staging config, snapshot
+ * publication and reclamation, device attach/detach, counters. */
+#include "dataplane/dp_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+static const char *const drop_names[DP_DROP_MAX] = {
+	[DP_DROP_RUNT] = "runt",
+	[DP_DROP_SRC_MCAST] = "src_mcast",
+	[DP_DROP_SAME_PORT] = "same_port",
+	[DP_DROP_MAC_CONFLICT] = "mac_conflict",
+	[DP_DROP_NET_DOWN] = "net_down",
+	[DP_DROP_NO_DEST] = "no_dest",
+	[DP_DROP_PORT_DOWN] = "port_down",
+	[DP_DROP_TX_FULL] = "tx_full",
+};
+
+const char *dp_drop_name(enum dp_drop d)
+{
+	return d < DP_DROP_MAX ? drop_names[d] : "?";
+}
+
+uint32_t dp_now(void)
+{
+	return (uint32_t)(rte_get_tsc_cycles() / rte_get_tsc_hz());
+}
+
+struct rte_mempool *dp_mempool(struct dp *dp)
+{
+	return dp->pool;
+}
+
+struct dp *dp_create(const struct dp_params *p)
+{
+	if (p->n_workers == 0 || p->n_workers > DP_MAX_WORKERS)
+		return NULL;
+	struct dp *dp = rte_zmalloc("vnetd_dp", sizeof(*dp), RTE_CACHE_LINE_SIZE);
+	if (!dp)
+		return NULL;
+	dp->p = *p;
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+		dp->rt[i].vid = -1;
+	dp->pool = rte_pktmbuf_pool_create("vnetd_mbufs", p->mbufs, 256, 0,
+					   RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	size_t qsz = rte_rcu_qsbr_get_memsize(p->n_workers);
+	dp->qsbr = rte_zmalloc("vnetd_qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	if (!dp->pool || !dp->qsbr || rte_rcu_qsbr_init(dp->qsbr, p->n_workers) != 0)
+		goto fail;
+	dp->snap = calloc(1, sizeof(*dp->snap));
+	if (!dp->snap)
+		goto fail;
+	for (unsigned i = 0; i < p->n_workers; i++) {
+		char name[32];
+		struct dp_worker *w = rte_zmalloc("vnetd_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
+		if (!w)
+			goto fail;
+		dp->w[i] = w;
+		w->dp = dp;
+		w->id = i;
+		w->lcore = p->worker_lcores[i];
+		w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		snprintf(name, sizeof(name), "vnetd_flows%u", i);
+		w->flows = flow_create(name, p->flow_entries, rte_socket_id());
+		if (w->wakefd < 0 || !w->flows)
+			goto fail;
+	}
+	return dp;
+fail:
+	dp_free(dp);
+	return NULL;
+}
+
+int dp_start(struct dp *dp)
+{
+	for (unsigned i = 0; i < dp->p.n_workers; i++) {
+		int r = rte_eal_remote_launch(dp_worker_main, dp->w[i], dp->w[i]->lcore);
+		if (r != 0)
+			return r;
+	}
+	dp->running = true;
+	return 0;
+}
+
+void dp_stop(struct dp *dp)
+{
+	if (!dp || !dp->running)
+		return;
+	__atomic_store_n(&dp->stop, true, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < dp->p.n_workers; i++) {
+		dp_worker_wake(dp->w[i]);
+		rte_eal_wait_lcore(dp->w[i]->lcore);
+	}
+	dp->running = false;
+}
+
+void dp_free(struct dp *dp)
+{
+	if (!dp)
+		return;
+	dp_stop(dp);
+	for (unsigned i = 0; i < DP_MAX_WORKERS; i++) {
+		struct dp_worker *w = dp->w[i];
+		if (!w)
+			continue;
+		flow_free(w->flows);
+		if (w->wakefd >= 0)
+			close(w->wakefd);
+		rte_free(w);
+	}
+	for (unsigned i = 0; i < DP_MAX_NETS; i++)
+		fdb_free(dp->staging.net[i].fdb);
+	free(dp->snap);
+	rte_free(dp->qsbr);
+	rte_mempool_free(dp->pool);
+	rte_free(dp);
+}
+
+/* Wait until no worker can still hold a pointer read before this call. */
+static void dp_synchronize(struct dp *dp)
+{
+	if (dp->running)
+		rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
+}
+
+/* Build the derived parts of staging (poll list, flood lists) and publish. */
+static int dp_commit(struct dp *dp)
+{
+	struct dp_snapshot *s = &dp->staging, *old;
+
+	s->n_active = 0;
+	for (unsigned n = 0; n < DP_MAX_NETS; n++)
+		s->net[n].n_ports = 0;
+	for (uint16_t i = 0; i < DP_MAX_PORTS; i++) {
+		if (!s->port[i].used)
+			continue;
+		s->active[s->n_active++] = i;
+		struct dp_net_snap *n = &s->net[s->port[i].net];
+		n->ports[n->n_ports++] = i;
+	}
+	s->gen = ++dp->gen;
+	struct dp_snapshot *ns = malloc(sizeof(*ns));
+	if (!ns)
+		return -ENOMEM;
+	memcpy(ns, s, sizeof(*ns));
+	old = __atomic_exchange_n(&dp->snap, ns, __ATOMIC_ACQ_REL);
+	for (unsigned i = 0; i < dp->p.n_workers; i++)
+		dp_worker_wake(dp->w[i]);
+	dp_synchronize(dp);
+	free(old);
+	return 0;
+}
+
+int dp_net_create(struct dp *dp, uint16_t *id)
+{
+	for (uint16_t i = 0; i < DP_MAX_NETS; i++) {
+		struct dp_net_snap *n = &dp->staging.net[i];
+		if (n->used)
+			continue;
+		char name[32];
+		snprintf(name, sizeof(name), "vnetd_fdb%u", dp->fdb_seq++);
+		struct fdb_params fp = {
+			.name = name,
+			.entries = dp->p.fdb_entries,
+			.socket_id = (int)rte_socket_id(),
+			.qsbr = dp->qsbr,
+		};
+		n->fdb = fdb_create(&fp);
+		if (!n->fdb)
+			return -ENOMEM;
+		n->used = true;
+		n->active = false;
+		*id = i;
+		return dp_commit(dp);
+	}
+	return -ENOSPC;
+}
+
+static void bump_net_epochs(struct dp *dp, uint16_t net)
+{
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+		if (dp->staging.port[i].used && dp->staging.port[i].net == net)
+			dp->staging.port[i].epoch = (uint32_t)dp->gen + 1;
+}
+
+int dp_net_set_active(struct dp *dp, uint16_t id, bool active)
+{
+	if (id >= DP_MAX_NETS || !dp->staging.net[id].used)
+		return -ENOENT;
+	dp->staging.net[id].active = active;
+	bump_net_epochs(dp, id);
+	return dp_commit(dp);
+}
+
+int dp_net_destroy(struct dp *dp, uint16_t id)
+{
+	if (id >= DP_MAX_NETS || !dp->staging.net[id].used)
+		return -ENOENT;
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+		if (dp->staging.port[i].used && dp->staging.port[i].net == id)
+			return -EBUSY;
+	struct fdb *f = dp->staging.net[id].fdb;
+	memset(&dp->staging.net[id], 0, sizeof(dp->staging.net[id]));
+	int r = dp_commit(dp); /* after this no worker holds f */
+	fdb_free(f);
+	return r;
+}
+
+int dp_port_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
+{
+	if (p->net >= DP_MAX_NETS || !dp->staging.net[p->net].used)
+		return -ENOENT;
+	if (p->has_mac && (pkt_mac_is_multicast(p->mac) || pkt_mac_is_zero(p->mac)))
+		return -EINVAL;
+	for (uint16_t i = 0; i < DP_MAX_PORTS; i++) {
+		struct dp_port_snap *ps = &dp->staging.port[i];
+		if (ps->used)
+			continue;
+		struct fdb *f = dp->staging.net[p->net].fdb;
+		if (p->has_mac) {
+			int owner = fdb_lookup(f, p->mac, NULL);
+			if (owner >= 0 && owner != i && dp->staging.port[owner].used &&
+			    dp->staging.port[owner].has_mac &&
+			    !memcmp(dp->staging.port[owner].mac, p->mac, 6))
+				return -EADDRINUSE;
+			int r = fdb_add_static(f, p->mac, i);
+			if (r < 0)
+				return r;
+		}
+		memset(ps, 0, sizeof(*ps));
+		ps->used = true;
+		ps->learning = p->learning;
+		ps->has_mac = p->has_mac;
+		memcpy(ps->mac, p->mac, 6);
+		ps->net = p->net;
+		ps->shape = PKT_SHAPE_L2;
+		ps->epoch = (uint32_t)dp->gen + 1;
+		*id = i;
+		return dp_commit(dp);
+	}
+	return -ENOSPC;
+}
+
+int dp_port_destroy(struct dp *dp, uint16_t id)
+{
+	if (id >= DP_MAX_PORTS || !dp->staging.port[id].used)
+		return -ENOENT;
+	struct fdb *f = dp->staging.net[dp->staging.port[id].net].fdb;
+	memset(&dp->staging.port[id], 0, sizeof(dp->staging.port[id]));
+	int r = dp_commit(dp);
+	/* No worker uses the port now: drop its MACs and reset its counters. */
+	fdb_flush_port(f, id);
+	for (unsigned i = 0; i < dp->p.n_workers; i++)
+		memset(&dp->w[i]->port[id], 0, sizeof(dp->w[i]->port[id]));
+	return r;
+}
+
+int dp_port_attach_vhost(struct dp *dp, uint16_t id, int vid, unsigned nr_vrings)
+{
+	if (id >= DP_MAX_PORTS)
+		return -EINVAL;
+	struct dp_port_rt *rt = &dp->rt[id];
+	unsigned q = nr_vrings / 2;
+	rt->nr_qpairs = (uint16_t)(q == 0 ? 1 : q > DP_MAX_QPAIRS ? DP_MAX_QPAIRS : q);
+	rt->kind = DP_PORT_VHOST;
+	__atomic_store_n(&rt->vid, vid, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < dp->p.n_workers; i++)
+		dp_worker_wake(dp->w[i]);
+	return 0;
+}
+
+void dp_port_detach(struct dp *dp, uint16_t id)
+{
+	if (id >= DP_MAX_PORTS)
+		return;
+	__atomic_store_n(&dp->rt[id].vid, -1, __ATOMIC_RELEASE);
+	/* Workers that read the old vid finish their iteration first. */
+	dp_synchronize(dp);
+	__atomic_store_n(&dp->rt[id].vring_enabled, 0, __ATOMIC_RELEASE);
+}
+
+void dp_port_vring_state(struct dp *dp, uint16_t id, unsigned vring, bool enabled)
+{
+	if (id >= DP_MAX_PORTS || vring >= 32)
+		return;
+	if (enabled)
+		__atomic_fetch_or(&dp->rt[id].vring_enabled, 1u << vring, __ATOMIC_RELEASE);
+	else
+		__atomic_fetch_and(&dp->rt[id].vring_enabled, ~(1u << vring), __ATOMIC_RELEASE);
+}
+
+bool dp_port_attached(const struct dp *dp, uint16_t id)
+{
+	return id < DP_MAX_PORTS && __atomic_load_n(&dp->rt[id].vid, __ATOMIC_ACQUIRE) >= 0;
+}
+
+int dp_port_stats(const struct dp *dp, uint16_t id, struct dp_port_stats *s)
+{
+	if (id >= DP_MAX_PORTS)
+		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	for (unsigned i = 0; i < dp->p.n_workers; i++) {
+		const struct dp_port_stats *w = &dp->w[i]->port[id];
+		s->rx_packets += __atomic_load_n(&w->rx_packets, __ATOMIC_RELAXED);
+		s->rx_bytes += __atomic_load_n(&w->rx_bytes, __ATOMIC_RELAXED);
+		s->rx_dropped += __atomic_load_n(&w->rx_dropped, __ATOMIC_RELAXED);
+		s->tx_packets += __atomic_load_n(&w->tx_packets, __ATOMIC_RELAXED);
+		s->tx_bytes += __atomic_load_n(&w->tx_bytes, __ATOMIC_RELAXED);
+		s->tx_dropped += __atomic_load_n(&w->tx_dropped, __ATOMIC_RELAXED);
+	}
+	return 0;
+}
+
+void dp_stats(const struct dp *dp, struct dp_stats *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->workers = dp->p.n_workers;
+	for (unsigned i = 0; i < dp->p.n_workers; i++) {
+		const struct dp_worker *w = dp->w[i];
+		for (unsigned d = 0; d < DP_DROP_MAX; d++)
+			s->drops[d] += __atomic_load_n(&w->drops[d], __ATOMIC_RELAXED);
+		s->flow_hits += __atomic_load_n(&w->flow_hits, __ATOMIC_RELAXED);
+		s->flow_misses += __atomic_load_n(&w->flow_misses, __ATOMIC_RELAXED);
+		s->flow_installs += __atomic_load_n(&w->flow_installs, __ATOMIC_RELAXED);
+		s->flow_table_full += __atomic_load_n(&w->flow_table_full, __ATOMIC_RELAXED);
+		s->loops += __atomic_load_n(&w->loops, __ATOMIC_RELAXED);
+		s->sleeps += __atomic_load_n(&w->sleeps, __ATOMIC_RELAXED);
+		s->wakeups += __atomic_load_n(&w->wakeups, __ATOMIC_RELAXED);
+		s->flows += flow_count(w->flows);
+	}
+}
+
+struct dump_ctx {
+	struct dp_fdb_row *rows;
+	unsigned max, n;
+};
+
+static int dump_cb(const struct fdb_entry_info *e, void *o)
+{
+	struct dump_ctx *c = o;
+	if (c->n == c->max)
+		return 1;
+	struct dp_fdb_row *r = &c->rows[c->n++];
+	memcpy(r->mac, e->mac, 6);
+	r->port = e->port;
+	r->is_static = e->is_static;
+	r->age = e->age;
+	return 0;
+}
+
+int dp_fdb_dump(struct dp *dp, uint16_t net, struct dp_fdb_row *rows, unsigned max)
+{
+	if (net >= DP_MAX_NETS || !dp->staging.net[net].used)
+		return -ENOENT;
+	struct dump_ctx c = { rows, max, 0 };
+	fdb_foreach(dp->staging.net[net].fdb, dp_now(), dump_cb, &c);
+	return (int)c.n;
+}
+
+void dp_housekeeping(struct dp *dp)
+{
+	uint32_t now = dp_now();
+	if (now == dp->last_housekeeping)
+		return;
+	dp->last_housekeeping = now;
+	for (unsigned i = 0; i < DP_MAX_NETS; i++)
+		if (dp->staging.net[i].used)
+			fdb_age(dp->staging.net[i].fdb, now, dp->p.ageing_secs);
+}

@@ -1,0 +1,118 @@
+/* dp — the dataplane: ports, networks, worker lcores, snapshots, counters.
+ *
+ * Design: the control thread owns a mutable staging configuration (networks
+ * and ports).  Every change builds a new immutable struct dp_snapshot that is
+ * published by one pointer store and reclaimed with rte_rcu_qsbr once every
+ * worker has passed a quiescent state (end of its loop iteration, or asleep).
+ * A port's config change bumps that port's policy epoch, which makes the flow
+ * entries computed for its traffic reclassify on their next packet.
+ *
+ * Port runtime state (the attached vhost device id, its queue count and
+ * enabled vrings) changes from the vhost thread: attach publishes the device
+ * with a release store; detach unpublishes it and waits for a grace period,
+ * so when dp_port_detach() returns no worker touches the device's vrings.
+ *
+ * Workers: one per worker lcore, run to completion; see worker.c.  Counters
+ * live per worker and are summed on read, without stopping traffic.
+ *
+ * Threads: dp_net_* / dp_port_create / dp_port_destroy / dp_housekeeping:
+ * control thread only.  dp_port_attach_* / dp_port_detach /
+ * dp_port_vring_state: any thread (the vhost thread).  Readers (stats, fdb
+ * dump): any thread.
+ * Errors: 0 or a negative errno; dp_create returns NULL.
+ */
+#ifndef VNETD_DP_H
+#define VNETD_DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define DP_MAX_PORTS 256
+#define DP_MAX_NETS 64
+#define DP_MAX_WORKERS 8
+#define DP_MAX_QPAIRS 8
+
+struct dp;
+
+struct dp_params {
+	unsigned n_workers;
+	unsigned worker_lcores[DP_MAX_WORKERS];
+	unsigned mbufs;          /* packet buffers in the pool */
+	unsigned flow_entries;   /* per worker */
+	unsigned fdb_entries;    /* per network */
+	unsigned ageing_secs;    /* FDB ageing of learned MACs */
+	unsigned flow_idle_secs; /* flow entry expiry */
+	unsigned idle_us;        /* empty-poll time before a worker sleeps; 0 = never sleep */
+};
+
+enum dp_drop {
+	DP_DROP_RUNT,        /* frame too short / truncated header */
+	DP_DROP_SRC_MCAST,   /* multicast or zero source MAC */
+	DP_DROP_SAME_PORT,   /* destination MAC sits behind the ingress port */
+	DP_DROP_MAC_CONFLICT,/* source MAC is another port's configured MAC */
+	DP_DROP_NET_DOWN,    /* ingress port's network is not active */
+	DP_DROP_NO_DEST,     /* flood with no other port in the network */
+	DP_DROP_PORT_DOWN,   /* egress port has no attached device */
+	DP_DROP_TX_FULL,     /* egress ring full */
+	DP_DROP_MAX
+};
+const char *dp_drop_name(enum dp_drop d);
+
+struct dp_port_stats {
+	uint64_t rx_packets, rx_bytes, rx_dropped;
+	uint64_t tx_packets, tx_bytes, tx_dropped;
+};
+
+struct dp_stats {
+	uint64_t drops[DP_DROP_MAX];
+	uint64_t flow_hits, flow_misses, flow_installs, flow_table_full;
+	uint64_t loops, sleeps, wakeups;
+	unsigned flows, workers;
+};
+
+struct dp_port_params {
+	uint16_t net;
+	bool has_mac;
+	uint8_t mac[6];
+	bool learning;      /* learn source MACs seen on this port */
+};
+
+struct dp_fdb_row {
+	uint8_t mac[6];
+	uint16_t port;
+	bool is_static;
+	uint32_t age;
+};
+
+struct dp *dp_create(const struct dp_params *p);
+int dp_start(struct dp *dp);
+void dp_stop(struct dp *dp);
+void dp_free(struct dp *dp);
+struct rte_mempool *dp_mempool(struct dp *dp);
+
+/* Networks (bridge domains).  A network is created inactive. */
+int dp_net_create(struct dp *dp, uint16_t *id);
+int dp_net_set_active(struct dp *dp, uint16_t id, bool active);
+int dp_net_destroy(struct dp *dp, uint16_t id); /* -EBUSY while it has ports */
+
+/* Ports: configuration (control thread). */
+int dp_port_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id);
+int dp_port_destroy(struct dp *dp, uint16_t id);
+
+/* Ports: device attachment (vhost thread). */
+int dp_port_attach_vhost(struct dp *dp, uint16_t id, int vid, unsigned nr_vrings);
+void dp_port_detach(struct dp *dp, uint16_t id);
+void dp_port_vring_state(struct dp *dp, uint16_t id, unsigned vring, bool enabled);
+bool dp_port_attached(const struct dp *dp, uint16_t id);
+
+int dp_port_stats(const struct dp *dp, uint16_t id, struct dp_port_stats *s);
+void dp_stats(const struct dp *dp, struct dp_stats *s);
+/* Copies up to max rows of a network's FDB; returns the count. */
+int dp_fdb_dump(struct dp *dp, uint16_t net, struct dp_fdb_row *rows, unsigned max);
+
+/* Periodic work of the control thread (FDB ageing). */
+void dp_housekeeping(struct dp *dp);
+/* Seconds on the dataplane's clock (monotonic). */
+uint32_t dp_now(void);
+
+#endif

@@ -1,0 +1,80 @@
+/* fdb — per-network MAC forwarding database (learning bridge table).
+ *
+ * Design: an rte_hash keyed by the 6-byte MAC in lock-free read mode
+ * (RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF) with multi-writer add.
+ *   readers: every worker (fdb_lookup) — wait-free;
+ *   writers: workers learn on their slow path (fdb_learn), the control thread
+ *            adds static entries for configured port MACs, ages and flushes.
+ * The hash's data word holds the port and the static flag and is updated
+ * atomically; the last-seen time lives in a side array indexed by the key's
+ * slot, refreshed with a relaxed store only when the second changes.
+ * Deleted slots are reclaimed through the dataplane's rte_rcu_qsbr variable
+ * (rte_hash_rcu_qsbr_add, defer-queue mode), so a worker that just looked a
+ * MAC up never sees its slot reused under it.
+ * Every change that can alter a forwarding decision (new MAC, MAC moved,
+ * entry aged or flushed) bumps a generation counter; cached flow entries
+ * remember the generation they were computed under and reclassify on change.
+ *
+ * Errors: 0 or negative errno; lookups return the port or a negative errno.
+ */
+#ifndef VNETD_FDB_H
+#define VNETD_FDB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct rte_rcu_qsbr;
+struct fdb;
+
+#define FDB_POS_NONE UINT32_MAX
+
+struct fdb_params {
+	const char *name;      /* unique among fdbs (rte_hash name) */
+	uint32_t entries;      /* capacity */
+	int socket_id;
+	struct rte_rcu_qsbr *qsbr; /* reclamation of deleted slots; may be NULL */
+};
+
+struct fdb_entry_info {
+	uint8_t mac[6];
+	uint16_t port;
+	bool is_static;
+	uint32_t age;          /* seconds since last seen */
+};
+
+struct fdb *fdb_create(const struct fdb_params *p);
+void fdb_free(struct fdb *f);
+
+/* Worker or control.  Returns the port (>= 0) and, when pos != NULL, the
+ * slot for fdb_touch(); -ENOENT when unknown. */
+int fdb_lookup(const struct fdb *f, const uint8_t mac[6], uint32_t *pos);
+
+/* Learn mac on port at time now (seconds).  A static entry is never moved by
+ * learning (-EPERM: the frame claims a configured MAC of another port).
+ * Returns 0 and the slot in *pos; -ENOSPC when full. */
+int fdb_learn(struct fdb *f, const uint8_t mac[6], uint16_t port, uint32_t now,
+	      uint32_t *pos);
+
+static inline void fdb_touch_slot(uint32_t *seen, uint32_t pos, uint32_t now)
+{
+	if (__atomic_load_n(&seen[pos], __ATOMIC_RELAXED) != now)
+		__atomic_store_n(&seen[pos], now, __ATOMIC_RELAXED);
+}
+/* Refresh the ageing time of the entry in slot pos. */
+void fdb_touch(struct fdb *f, uint32_t pos, uint32_t now);
+
+uint32_t fdb_generation(const struct fdb *f);
+
+/* Control thread. */
+int fdb_add_static(struct fdb *f, const uint8_t mac[6], uint16_t port);
+int fdb_del(struct fdb *f, const uint8_t mac[6]);
+/* Remove learned entries older than max_age seconds; returns how many. */
+unsigned fdb_age(struct fdb *f, uint32_t now, uint32_t max_age);
+/* Remove every entry (static too) that points at port; returns how many. */
+unsigned fdb_flush_port(struct fdb *f, uint16_t port);
+unsigned fdb_count(const struct fdb *f);
+/* Calls cb for each entry; stops when cb returns non-zero. */
+void fdb_foreach(const struct fdb *f, uint32_t now,
+		 int (*cb)(const struct fdb_entry_info *e, void *opaque), void *opaque);
+
+#endif

@@ -1,0 +1,369 @@
+/* worker.c — the per-lcore pipeline:
+ *
+ *   for each polled (port, queue):  rx burst -> parse -> flow lookup (bulk)
+ *        -> [miss: classify + install] -> act (output / flood / drop)
+ *   tx flush -> expire idle flows -> quiescent state -> sleep when idle
+ *
+ * Everything the worker writes is its own (flow table, counters, tx
+ * buffers) except FDB learning on the slow path.  Config is read from the
+ * snapshot loaded at the top of each iteration; the quiescent state at the
+ * bottom tells the control and vhost threads it no longer holds it.
+ */
+#include "dataplane/dp_internal.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_lcore.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_vhost.h>
+
+#define VIRTIO_RXQ 0 /* guest rx: we enqueue */
+#define VIRTIO_TXQ 1 /* guest tx: we dequeue */
+#define SLEEP_TIMEOUT_MS 100
+#define EXPIRE_BUDGET 1024
+
+void dp_worker_wake(struct dp_worker *w)
+{
+	uint64_t one = 1;
+	if (write(w->wakefd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: a wakeup is already pending */
+	}
+}
+
+static inline bool polls(const struct dp_worker *w, uint16_t port, unsigned q)
+{
+	return (port + q) % w->dp->p.n_workers == w->id;
+}
+
+static inline void drop(struct dp_worker *w, uint16_t in_port, enum dp_drop why,
+			struct rte_mbuf *m)
+{
+	w->drops[why]++;
+	w->port[in_port].rx_dropped++;
+	rte_pktmbuf_free(m);
+}
+
+static void tx_flush_port(struct dp_worker *w, uint16_t port)
+{
+	struct dp_txbuf *b = &w->tx[port];
+	struct dp_port_rt *rt = &w->dp->rt[port];
+	int vid = __atomic_load_n(&rt->vid, __ATOMIC_ACQUIRE);
+	uint16_t sent = 0;
+
+	if (b->n == 0)
+		return;
+	if (vid >= 0) {
+		unsigned q = w->id % rt->nr_qpairs;
+		uint32_t en = __atomic_load_n(&rt->vring_enabled, __ATOMIC_ACQUIRE);
+		if (!(en & (1u << (q * 2 + VIRTIO_RXQ))))
+			q = 0;
+		sent = rte_vhost_enqueue_burst(vid, q * 2 + VIRTIO_RXQ, b->m, b->n);
+		struct dp_port_stats *ps = &w->port[port];
+		ps->tx_packets += sent;
+		for (unsigned i = 0; i < sent; i++)
+			ps->tx_bytes += rte_pktmbuf_pkt_len(b->m[i]);
+	}
+	if (sent < b->n) {
+		enum dp_drop why = vid >= 0 ? DP_DROP_TX_FULL : DP_DROP_PORT_DOWN;
+		w->drops[why] += b->n - sent;
+		w->port[port].tx_dropped += b->n - sent;
+	}
+	/* vhost copied the data: release our references. */
+	rte_pktmbuf_free_bulk(b->m, b->n);
+	b->n = 0;
+}
+
+static inline void tx_push(struct dp_worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	struct dp_txbuf *b = &w->tx[port];
+	if (!b->dirty) {
+		b->dirty = true;
+		w->dirty[w->n_dirty++] = port;
+	} else if (b->n == DP_BURST) {
+		tx_flush_port(w, port);
+	}
+	b->m[b->n++] = m;
+}
+
+static void tx_flush(struct dp_worker *w)
+{
+	for (unsigned d = 0; d < w->n_dirty; d++) {
+		tx_flush_port(w, w->dirty[d]);
+		w->tx[w->dirty[d]].dirty = false;
+	}
+	w->n_dirty = 0;
+}
+
+/* The slow path: decide what to do with a flow and cache it. */
+static struct flow_entry *classify(struct dp_worker *w, const struct dp_snapshot *s,
+				   const struct flow_key *k, uint32_t now,
+				   struct flow_entry *scratch)
+{
+	const struct dp_port_snap *ps = &s->port[k->in_port];
+	const struct dp_net_snap *net = &s->net[ps->net];
+	struct flow_entry e = {
+		.epoch = ps->epoch,
+		.net = ps->net,
+		.src_fdb_pos = FDB_POS_NONE,
+		.last_used = now,
+	};
+
+	w->flow_misses++;
+	/* Read the generation before the FDB so a concurrent change makes
+	 * this entry stale rather than wrong. */
+	e.fdb_gen = fdb_generation(net->fdb);
+
+	if (pkt_mac_is_multicast(k->smac) || pkt_mac_is_zero(k->smac)) {
+		e.action = FLOW_ACT_DROP;
+		e.drop_reason = DP_DROP_SRC_MCAST;
+		goto install;
+	}
+	uint32_t pos;
+	if (ps->learning) {
+		int r = fdb_learn(net->fdb, k->smac, k->in_port, now, &pos);
+		if (r == -EPERM) {
+			e.action = FLOW_ACT_DROP;
+			e.drop_reason = DP_DROP_MAC_CONFLICT;
+			goto install;
+		}
+		if (r == 0) {
+			e.src_fdb_pos = pos;
+			e.fdb_gen = fdb_generation(net->fdb);
+		}
+	}
+	if (pkt_mac_is_multicast(k->dmac)) {
+		e.action = FLOW_ACT_FLOOD;
+	} else {
+		int out = fdb_lookup(net->fdb, k->dmac, NULL);
+		if (out < 0 || !s->port[out].used || s->port[out].net != ps->net) {
+			e.action = FLOW_ACT_FLOOD;
+		} else if (out == k->in_port) {
+			e.action = FLOW_ACT_DROP;
+			e.drop_reason = DP_DROP_SAME_PORT;
+		} else {
+			e.action = FLOW_ACT_OUTPUT;
+			e.out_port = (uint16_t)out;
+		}
+	}
+install:;
+	struct flow_entry *fe = flow_insert(w->flows, k, &e);
+	if (fe) {
+		w->flow_installs++;
+		return fe;
+	}
+	w->flow_table_full++;
+	*scratch = e;
+	return scratch;
+}
+
+static inline void act(struct dp_worker *w, const struct dp_snapshot *s,
+		       const struct flow_entry *e, uint16_t in_port, struct rte_mbuf *m)
+{
+	switch (e->action) {
+	case FLOW_ACT_OUTPUT:
+		tx_push(w, e->out_port, m);
+		return;
+	case FLOW_ACT_FLOOD: {
+		const struct dp_net_snap *net = &s->net[e->net];
+		unsigned n = net->n_ports - 1u; /* everyone but the ingress port */
+		if (net->n_ports <= 1) {
+			drop(w, in_port, DP_DROP_NO_DEST, m);
+			return;
+		}
+		if (n > 1)
+			rte_pktmbuf_refcnt_update(m, (int16_t)(n - 1));
+		for (unsigned i = 0; i < net->n_ports; i++)
+			if (net->ports[i] != in_port)
+				tx_push(w, net->ports[i], m);
+		return;
+	}
+	case FLOW_ACT_DROP:
+	default:
+		drop(w, in_port, (enum dp_drop)e->drop_reason, m);
+		return;
+	}
+}
+
+static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t in_port,
+		    struct rte_mbuf **pkts, unsigned n, uint32_t now)
+{
+	const struct dp_port_snap *ps = &s->port[in_port];
+	struct dp_port_stats *st = &w->port[in_port];
+	struct flow_key keys[DP_BURST];
+	const struct flow_key *kp[DP_BURST];
+	struct flow_entry *fe[DP_BURST];
+	struct rte_mbuf *ok[DP_BURST];
+	struct pkt_meta meta;
+	unsigned m = 0;
+
+	st->rx_packets += n;
+	for (unsigned i = 0; i < n; i++)
+		st->rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	if (!ps->used || !s->net[ps->net].active) {
+		for (unsigned i = 0; i < n; i++)
+			drop(w, in_port, DP_DROP_NET_DOWN, pkts[i]);
+		return;
+	}
+
+	/* parse */
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		if (pkt_parse(d, rte_pktmbuf_data_len(pkts[i]), ps->shape == PKT_SHAPE_L3,
+			      &meta) < 0) {
+			drop(w, in_port, DP_DROP_RUNT, pkts[i]);
+			continue;
+		}
+		pkt_key(&meta, in_port, (enum pkt_shape)ps->shape, &keys[m]);
+		kp[m] = &keys[m];
+		ok[m++] = pkts[i];
+	}
+	if (m == 0)
+		return;
+
+	/* look up */
+	flow_lookup_bulk(w->flows, kp, m, fe);
+
+	/* classify misses and stale entries, then act */
+	struct fdb *fdb = s->net[ps->net].fdb;
+	uint32_t gen = fdb_generation(fdb);
+	struct flow_entry scratch;
+	for (unsigned i = 0; i < m; i++) {
+		struct flow_entry *e = fe[i];
+		if (e && e->epoch == ps->epoch && e->fdb_gen == gen) {
+			w->flow_hits++;
+		} else {
+			e = classify(w, s, &keys[i], now, &scratch);
+			gen = fdb_generation(fdb);
+		}
+		e->packets++;
+		e->bytes += rte_pktmbuf_pkt_len(ok[i]);
+		e->last_used = now;
+		if (e->src_fdb_pos != FDB_POS_NONE)
+			fdb_touch(fdb, e->src_fdb_pos, now);
+		act(w, s, e, in_port, ok[i]);
+	}
+}
+
+/* Poll every (port, queue) this worker owns once; returns packets received. */
+static unsigned poll_ports(struct dp_worker *w, const struct dp_snapshot *s, uint32_t now)
+{
+	struct rte_mbuf *pkts[DP_BURST];
+	unsigned total = 0;
+
+	for (unsigned i = 0; i < s->n_active; i++) {
+		uint16_t port = s->active[i];
+		struct dp_port_rt *rt = &w->dp->rt[port];
+		int vid = __atomic_load_n(&rt->vid, __ATOMIC_ACQUIRE);
+		if (vid < 0)
+			continue;
+		for (unsigned q = 0; q < rt->nr_qpairs; q++) {
+			if (!polls(w, port, q))
+				continue;
+			uint16_t n = rte_vhost_dequeue_burst(vid, q * 2 + VIRTIO_TXQ,
+							     w->dp->pool, pkts, DP_BURST);
+			if (n) {
+				total += n;
+				process(w, s, port, pkts, n, now);
+			}
+		}
+	}
+	return total;
+}
+
+/* Ask every polled guest queue to kick us, make sure nothing arrived in
+ * between, and sleep on the kick eventfds (and our wake eventfd). */
+static void worker_sleep(struct dp_worker *w, const struct dp_snapshot *s)
+{
+	struct pollfd fds[1 + DP_MAX_PORTS];
+	struct { int vid; uint16_t q; } armed[DP_MAX_PORTS];
+	unsigned nfd = 0, narmed = 0;
+	bool pending = false;
+
+	fds[nfd++] = (struct pollfd){ .fd = w->wakefd, .events = POLLIN };
+	for (unsigned i = 0; i < s->n_active && nfd < RTE_DIM(fds); i++) {
+		uint16_t port = s->active[i];
+		struct dp_port_rt *rt = &w->dp->rt[port];
+		int vid = __atomic_load_n(&rt->vid, __ATOMIC_ACQUIRE);
+		if (vid < 0)
+			continue;
+		for (unsigned q = 0; q < rt->nr_qpairs && nfd < RTE_DIM(fds); q++) {
+			struct rte_vhost_vring vr;
+			uint16_t qid = (uint16_t)(q * 2 + VIRTIO_TXQ);
+			if (!polls(w, port, q) || rte_vhost_get_vhost_vring(vid, qid, &vr) != 0 ||
+			    vr.kickfd < 0)
+				continue;
+			rte_vhost_enable_guest_notification(vid, qid, 1);
+			armed[narmed].vid = vid;
+			armed[narmed++].q = qid;
+			fds[nfd++] = (struct pollfd){ .fd = vr.kickfd, .events = POLLIN };
+			if (rte_vhost_rx_queue_count(vid, qid) > 0)
+				pending = true;
+		}
+	}
+	if (!pending) {
+		w->sleeps++;
+		rte_rcu_qsbr_thread_offline(w->dp->qsbr, w->id);
+		int r = poll(fds, nfd, SLEEP_TIMEOUT_MS);
+		rte_rcu_qsbr_thread_online(w->dp->qsbr, w->id);
+		if (r > 0) {
+			w->wakeups++;
+			for (unsigned i = 0; i < nfd; i++) {
+				uint64_t v;
+				if ((fds[i].revents & POLLIN) && read(fds[i].fd, &v, sizeof(v)) < 0) {
+					/* already drained */
+				}
+			}
+		}
+	}
+	/* Back to polling: devices destroyed meanwhile are gone from rt (the
+	 * vid check), and we were offline so none was freed under us. */
+	const struct dp_snapshot *now = __atomic_load_n(&w->dp->snap, __ATOMIC_ACQUIRE);
+	for (unsigned i = 0; i < narmed; i++) {
+		bool live = false;
+		for (unsigned p = 0; p < now->n_active && !live; p++)
+			live = __atomic_load_n(&w->dp->rt[now->active[p]].vid, __ATOMIC_ACQUIRE) ==
+			       armed[i].vid;
+		if (live)
+			rte_vhost_enable_guest_notification(armed[i].vid, armed[i].q, 0);
+	}
+}
+
+int dp_worker_main(void *arg)
+{
+	struct dp_worker *w = arg;
+	struct dp *dp = w->dp;
+	uint64_t hz = rte_get_tsc_hz();
+	uint64_t idle_tsc = dp->p.idle_us ? hz / 1000000 * dp->p.idle_us : 0;
+	uint64_t last_rx = rte_get_tsc_cycles();
+
+	rte_rcu_qsbr_thread_register(dp->qsbr, w->id);
+	rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
+	while (!__atomic_load_n(&dp->stop, __ATOMIC_ACQUIRE)) {
+		const struct dp_snapshot *s = __atomic_load_n(&dp->snap, __ATOMIC_ACQUIRE);
+		uint64_t tsc = rte_get_tsc_cycles();
+		uint32_t now = (uint32_t)(tsc / hz);
+
+		unsigned got = poll_ports(w, s, now);
+		tx_flush(w);
+		if (now != w->expire_at) {
+			w->expire_at = now;
+			flow_expire(w->flows, now, dp->p.flow_idle_secs, EXPIRE_BUDGET);
+		}
+		w->loops++;
+		rte_rcu_qsbr_quiescent(dp->qsbr, w->id);
+
+		if (got)
+			last_rx = tsc;
+		else if (idle_tsc && tsc - last_rx > idle_tsc) {
+			worker_sleep(w, __atomic_load_n(&dp->snap, __ATOMIC_ACQUIRE));
+			last_rx = rte_get_tsc_cycles();
+		}
+	}
+	rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
+	rte_rcu_qsbr_thread_unregister(dp->qsbr, w->id);
+	return 0;
+}
