@@ -33,8 +33,11 @@ struct fdb *fdb_create(const struct fdb_params *p)
 		.key_len = 6,
 		.hash_func = rte_jhash,
 		.socket_id = p->socket_id,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-			      RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD,
+		/* Lock-free readers need deferred slot reuse: without a QSBR
+		 * variable the table is for single-threaded use (tests). */
+		.extra_flag = p->qsbr ? RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
+					RTE_HASH_EXTRA_FLAGS_MULTI_WRITER_ADD
+				      : 0,
 	};
 	f->entries = hp.entries;
 	f->h = rte_hash_create(&hp);

@@ -32,7 +32,7 @@ struct fdb_params {
 	const char *name;      /* unique among fdbs (rte_hash name) */
 	uint32_t entries;      /* capacity */
 	int socket_id;
-	struct rte_rcu_qsbr *qsbr; /* reclamation of deleted slots; may be NULL */
+	struct rte_rcu_qsbr *qsbr; /* readers' QSBR; NULL: single-threaded table */
 };
 
 struct fdb_entry_info {

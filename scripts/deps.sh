@@ -1,0 +1,31 @@
+#!/bin/bash
+# Installs what vnetd needs from Debian 12's packages.
+#   scripts/deps.sh          build and run vnetd
+#   scripts/deps.sh --test   also what the test suite drives (guests, DHCP clients, fuzzers)
+#   scripts/deps.sh --bench  also what the benchmarks compare against (OVS-DPDK, dnsmasq, perfdhcp)
+set -euo pipefail
+build=(meson ninja-build pkg-config gcc libc6-dev
+       libdpdk-dev dpdk libbpf-dev libxdp-dev libmnl-dev libjansson-dev libxml2-dev
+       libmicrohttpd-dev libcmocka-dev clang llvm)
+run=(curl jq iproute2 procps python3)
+test=(libclang-rt-14-dev libxml2-utils qemu-system-x86 linux-image-amd64 busybox-static
+      cpio kmod xz-utils isc-dhcp-client dhcpcd-base udhcpc)
+bench=(openvswitch-switch-dpdk dnsmasq-base kea-admin linux-perf valgrind)
+want=("${build[@]}" "${run[@]}")
+for a in "$@"; do
+	case "$a" in
+	--test) want+=("${test[@]}") ;;
+	--bench) want+=("${test[@]}" "${bench[@]}") ;;
+	*) echo "usage: $0 [--test] [--bench]" >&2; exit 2 ;;
+	esac
+done
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "Installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,44 @@
+#!/bin/bash
+# The whole test suite, as CI runs it: installs what it needs (Debian 12, as
+# root), builds twice and runs every suite:
+#   build-test (gcc)                    unit (DPDK), conformance, integration
+#   build-san  (clang, ASan + UBSan)    pure unit tests, conformance, fuzz targets
+# Ends with one line "N passed, N failed".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh --test
+
+setup() { # DIR ARGS...
+	local dir=$1
+	shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson setup --reconfigure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi
+}
+setup build-test -Dtests=enabled
+CC=clang setup build-san -Dtests=enabled -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dfuzz=true -Dfuzz_seconds="${FUZZ_SECONDS:-15}"
+ninja -C build-test
+ninja -C build-san
+
+rc=0
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+meson test -C build-san --no-rebuild --print-errorlogs --suite pure --suite fuzz || rc=1
+meson test -C build-test --no-rebuild --print-errorlogs --suite unit --suite integration || rc=1
+
+python3 - build-san/meson-logs/testlog.json build-test/meson-logs/testlog.json <<'PY'
+import json, sys
+passed = failed = skipped = 0
+for f in sys.argv[1:]:
+    for line in open(f):
+        r = json.loads(line)
+        if r["result"] == "OK": passed += 1
+        elif r["result"] == "SKIP": skipped += 1
+        else:
+            failed += 1
+            print("failed: %s (%s)" % (r["name"], r["result"]))
+print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+PY
+exit $rc

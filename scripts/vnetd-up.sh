@@ -1,0 +1,53 @@
+#!/bin/bash
+# Installs what vnetd needs (Debian 12, as root), builds it and runs it in
+# the foreground serving libvirt's 'default' network (192.168.122.0/24,
+# gateway 192.168.122.1), with a port 'vm1' ready for a VM.  Ctrl-C stops it.
+# Environment: VNETD_STATE_DIR (default /var/lib/vnetd), VNETD_RUN_DIR
+# (default /run/vnetd), VNETD_ARGS (more vnetd options, see vnetd --help).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+[ -f build/build.ninja ] || meson setup build >/dev/null
+ninja -C build >/dev/null
+state=${VNETD_STATE_DIR:-/var/lib/vnetd}
+run=${VNETD_RUN_DIR:-/run/vnetd}
+sock=$run/vnetd.sock
+vnetctl=(build/cli/vnetctl --socket "$sock")
+
+# shellcheck disable=SC2086
+build/control/vnetd --state-dir "$state" --run-dir "$run" ${VNETD_ARGS:-} &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid' INT TERM
+for _ in $(seq 100); do
+	[ -S "$sock" ] && "${vnetctl[@]}" net-list >/dev/null 2>&1 && break
+	kill -0 $pid 2>/dev/null || { echo "vnetd failed to start" >&2; exit 1; }
+	sleep 0.1
+done
+"${vnetctl[@]}" net-info default >/dev/null 2>&1 || {
+	echo "network 'default' is not defined here (vnetd defines it only on a first start)" >&2
+}
+if ! "${vnetctl[@]}" port-info vm1 >/dev/null 2>&1; then
+	"${vnetctl[@]}" port-add default vm1 --mac 52:54:00:12:34:01 >/dev/null
+fi
+path=$("${vnetctl[@]}" port-info vm1 --json | jq -r .port.path)
+mac=$("${vnetctl[@]}" port-info vm1 --json | jq -r .port.mac)
+cat <<MSG
+
+vnetd is running (pid $pid) and serving libvirt's 'default' network:
+$("${vnetctl[@]}" net-list --all)
+A VM attaches to port 'vm1' through the vhost-user socket
+  $path
+with QEMU (guest memory must be shared with vnetd):
+
+  qemu-system-x86_64 -machine accel=kvm:tcg -m 1G \\
+    -object memory-backend-memfd,id=mem,size=1G,share=on -numa node,memdev=mem \\
+    -chardev socket,id=vnet0,path=$path \\
+    -netdev vhost-user,id=net0,chardev=vnet0 \\
+    -device virtio-net-pci,netdev=net0,mac=$mac \\
+    -drive file=YOUR-DISK.qcow2,if=virtio
+
+The guest gets 192.168.122.0/24 with gateway 192.168.122.1.  More ports:
+  build/cli/vnetctl port-add default vm2        (socket: $run/default/vm2.sock)
+Ports, networks and statistics: build/cli/vnetctl --help.  Ctrl-C stops vnetd.
+MSG
+wait $pid

@@ -1,0 +1,128 @@
+# lib.sh — shared helpers for vnetd integration tests (bash).
+#
+# Each test gets a private state dir, run dir and API socket under $T, runs
+# vnetd's worker on CPU 1 and the peers on CPU 0, and cleans up everything it
+# started on exit.  Tests touch only unix sockets and namespaces they create.
+set -euo pipefail
+
+: "${VNETD:?path to the vnetd binary}"
+: "${VNET_PEER:=}"
+T=$(mktemp -d /tmp/vnetd-test.XXXXXX)
+SOCK=$T/run/vnetd.sock
+PIDS=()
+NETNS=()
+VNETD_PID=
+
+cleanup() {
+	local rc=$?
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	if [ -n "$VNETD_PID" ]; then kill "$VNETD_PID" 2>/dev/null || true; fi
+	for p in "${PIDS[@]}" $VNETD_PID; do wait "$p" 2>/dev/null || true; done
+	for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null || true; done
+	if [ $rc -ne 0 ] && [ -f "$T/vnetd.log" ]; then
+		echo "--- vnetd log (last 40 lines)"; tail -40 "$T/vnetd.log"
+	fi
+	rm -rf "$T"
+	exit $rc
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+
+assert_eq() { # what expected actual
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+}
+
+# vnetd_start [extra vnetd args...]
+vnetd_start() {
+	"$VNETD" --state-dir "$T/state" --run-dir "$T/run" --cpus "${VNETD_CPUS:-0,1}" \
+		--memory 256 --mbufs 8192 "$@" >>"$T/vnetd.log" 2>&1 &
+	VNETD_PID=$!
+	for _ in $(seq 200); do
+		[ -S "$SOCK" ] && curl -sf --unix-socket "$SOCK" http://vnetd/v1/version >/dev/null && return 0
+		kill -0 "$VNETD_PID" 2>/dev/null || fail "vnetd exited during start"
+		sleep 0.05
+	done
+	fail "vnetd did not start"
+}
+
+vnetd_stop() { # SIGTERM and wait
+	kill "$VNETD_PID"
+	wait "$VNETD_PID" || fail "vnetd exited with $? on SIGTERM"
+	VNETD_PID=
+}
+
+vnetd_kill9() {
+	kill -9 "$VNETD_PID"
+	wait "$VNETD_PID" 2>/dev/null || true
+	VNETD_PID=
+}
+
+# api METHOD PATH [JSON]: prints the body and sets API_STATUS (call it without
+# $(...) when the status matters, e.g. api GET /v1/x >"$T/out")
+api() {
+	if [ $# -ge 3 ]; then
+		API_STATUS=$(curl -s -o "$T/.body" -w '%{http_code}' --unix-socket "$SOCK" -X "$1" \
+			-H 'Content-Type: application/json' --data-binary "$3" "http://vnetd$2")
+	else
+		API_STATUS=$(curl -s -o "$T/.body" -w '%{http_code}' --unix-socket "$SOCK" -X "$1" \
+			"http://vnetd$2")
+	fi
+	cat "$T/.body"
+}
+
+# api_ok METHOD PATH [JSON]: prints the body; fails the test unless 2xx
+api_ok() {
+	api "$@" >"$T/.ok"
+	case "$API_STATUS" in 2*) ;; *) fail "$1 $2 -> $API_STATUS: $(cat "$T/.ok")" ;; esac
+	cat "$T/.ok"
+}
+
+jget() { jq -r "$1"; }
+
+port_add() { # NAME NETWORK [json extra members]
+	api_ok POST /v1/ports "{\"name\":\"$1\",\"network\":\"$2\"${3:+,$3}}" >/dev/null
+}
+
+port_sock() { api_ok GET "/v1/ports/$1" | jget .port.path; }
+
+port_stat() { # PORT FIELD
+	api_ok GET "/v1/ports/$1/stats" | jget ".stats.$2"
+}
+
+wait_connected() { # PORT... (up to 30 s)
+	for p in "$@"; do
+		for _ in $(seq 600); do
+			[ "$(api_ok GET "/v1/ports/$p" | jget .port.connected)" = true ] && continue 2
+			sleep 0.05
+		done
+		fail "port $p did not connect"
+	done
+}
+
+# peer_start OUTFILE PREFIX ARGS...: vnet-peer on CPU 0 in the background
+peer_start() {
+	local out=$1 prefix=$2
+	shift 2
+	"$VNET_PEER" --lcores 0@0 --no-huge -m 128 --no-shconf --file-prefix "$prefix" \
+		--no-pci --log-level 4 -- "$@" >"$out" 2>&1 &
+	PEER_PID=$!
+	PIDS+=("$PEER_PID")
+}
+
+peer_wait() { # waits for the last peer; fails on a non-zero exit
+	wait "$PEER_PID" || fail "vnet-peer exited with $?: $(tail -5 "$1")"
+}
+
+# rx_count OUTFILE PORT SRC DST -> frames PORT received from SRC to DST
+rx_count() {
+	awk -v p="$2" -v s="$3" -v d="$4" '$1=="rx" && $2==p && $3==s && $4==d {n+=$5} END {print n+0}' "$1"
+}
+
+# rx_from OUTFILE PORT SRC -> all frames PORT received from SRC
+rx_from() {
+	awk -v p="$2" -v s="$3" '$1=="rx" && $2==p && $3==s {n+=$5} END {print n+0}' "$1"
+}
+
+rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }

@@ -1,0 +1,289 @@
+/* vnet-peer — a scriptable set of "VMs" for integration tests.
+ *
+ * Each --port is a net_virtio_user device (a VM's NIC) connected to a vnetd
+ * vhost-user socket (or serving one, for vnetd's client mode).  After the
+ * optional --go-file appears, every --send is transmitted exactly, then all
+ * ports are polled for --settle-ms and what each port received is printed,
+ * grouped by source and destination MAC:
+ *
+ *   tx PORT COUNT
+ *   rx PORT SRC DST COUNT
+ *
+ * Frames carry ethertype 0x88b5 (IEEE local experimental).  With --echo,
+ * the program instead answers every received test frame back to its sender
+ * until --settle-ms of silence (used to measure round trips).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#define MAX_PORTS 8
+#define MAX_SENDS 64
+#define MAX_FLOWS 256
+#define ETHERTYPE 0x88b5
+
+struct peer_port {
+	char name[32];
+	char path[256];
+	uint8_t mac[6];
+	bool server;
+	uint16_t id;
+	uint64_t tx;
+};
+
+struct peer_send {
+	int port;
+	uint8_t dst[6];
+	unsigned count;
+	unsigned size;
+};
+
+struct peer_flow {
+	int port;
+	uint8_t src[6], dst[6];
+	uint64_t count;
+};
+
+static struct peer_port ports[MAX_PORTS];
+static struct peer_send sends[MAX_SENDS];
+static struct peer_flow flows[MAX_FLOWS];
+static unsigned n_ports, n_sends, n_flows;
+
+static int parse_mac(const char *s, uint8_t m[6])
+{
+	unsigned v[6];
+	if (sscanf(s, "%x:%x:%x:%x:%x:%x", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		m[i] = (uint8_t)v[i];
+	return 0;
+}
+
+static int find_port(const char *name)
+{
+	for (unsigned i = 0; i < n_ports; i++)
+		if (!strcmp(ports[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: vnet-peer [EAL args] -- --port NAME,SOCK,MAC[,server] ...\n"
+			"       [--send PORT,DSTMAC,COUNT[,SIZE]] ... [--go-file F] [--settle-ms N]\n");
+	exit(2);
+}
+
+static void count_rx(int port, const uint8_t *src, const uint8_t *dst)
+{
+	for (unsigned i = 0; i < n_flows; i++) {
+		if (flows[i].port == port && !memcmp(flows[i].src, src, 6) &&
+		    !memcmp(flows[i].dst, dst, 6)) {
+			flows[i].count++;
+			return;
+		}
+	}
+	if (n_flows == MAX_FLOWS)
+		return;
+	flows[n_flows].port = port;
+	memcpy(flows[n_flows].src, src, 6);
+	memcpy(flows[n_flows].dst, dst, 6);
+	flows[n_flows++].count = 1;
+}
+
+static unsigned poll_all(struct rte_mempool *mp, bool echo)
+{
+	struct rte_mbuf *b[32];
+	unsigned got = 0;
+	(void)mp;
+	for (unsigned p = 0; p < n_ports; p++) {
+		uint16_t n = rte_eth_rx_burst(ports[p].id, 0, b, 32);
+		for (uint16_t i = 0; i < n; i++) {
+			uint8_t *d = rte_pktmbuf_mtod(b[i], uint8_t *);
+			if (rte_pktmbuf_data_len(b[i]) >= 14)
+				count_rx((int)p, d + 6, d);
+			if (echo && rte_pktmbuf_data_len(b[i]) >= 14 && d[12] == (ETHERTYPE >> 8) &&
+			    d[13] == (ETHERTYPE & 0xff) && !(d[0] & 1)) {
+				uint8_t t[6];
+				memcpy(t, d, 6);
+				memcpy(d, d + 6, 6);
+				memcpy(d + 6, t, 6);
+				if (rte_eth_tx_burst(ports[p].id, 0, &b[i], 1) == 1) {
+					ports[p].tx++;
+					continue;
+				}
+			}
+			rte_pktmbuf_free(b[i]);
+		}
+		got += n;
+	}
+	return got;
+}
+
+int main(int argc, char **argv)
+{
+	int r = rte_eal_init(argc, argv);
+	if (r < 0) {
+		fprintf(stderr, "vnet-peer: EAL init failed\n");
+		return 1;
+	}
+	argc -= r;
+	argv += r;
+
+	static const struct option lo[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "send", required_argument, NULL, 's' },
+		{ "go-file", required_argument, NULL, 'g' },
+		{ "settle-ms", required_argument, NULL, 't' },
+		{ "echo", no_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *go = NULL;
+	unsigned settle = 300;
+	bool echo = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+		char buf[512], *save = NULL, *a, *b2, *c2, *d2;
+		switch (c) {
+		case 'p':
+			if (n_ports == MAX_PORTS)
+				usage();
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			a = strtok_r(buf, ",", &save);
+			b2 = strtok_r(NULL, ",", &save);
+			c2 = strtok_r(NULL, ",", &save);
+			d2 = strtok_r(NULL, ",", &save);
+			if (!a || !b2 || !c2 || parse_mac(c2, ports[n_ports].mac) < 0)
+				usage();
+			snprintf(ports[n_ports].name, sizeof(ports[0].name), "%s", a);
+			snprintf(ports[n_ports].path, sizeof(ports[0].path), "%s", b2);
+			ports[n_ports].server = d2 && !strcmp(d2, "server");
+			n_ports++;
+			break;
+		case 's': {
+			struct peer_send *s = &sends[n_sends];
+			if (n_sends == MAX_SENDS)
+				usage();
+			snprintf(buf, sizeof(buf), "%s", optarg);
+			a = strtok_r(buf, ",", &save);
+			b2 = strtok_r(NULL, ",", &save);
+			c2 = strtok_r(NULL, ",", &save);
+			d2 = strtok_r(NULL, ",", &save);
+			if (!a || !b2 || !c2 || (s->port = find_port(a)) < 0 || parse_mac(b2, s->dst) < 0)
+				usage();
+			s->count = (unsigned)atoi(c2);
+			s->size = d2 ? (unsigned)atoi(d2) : 64;
+			if (s->size < 60 || s->size > 1514)
+				usage();
+			n_sends++;
+			break;
+		}
+		case 'g': go = optarg; break;
+		case 't': settle = (unsigned)atoi(optarg); break;
+		case 'e': echo = true; break;
+		default: usage();
+		}
+	}
+	if (n_ports == 0)
+		usage();
+
+	struct rte_mempool *mp = rte_pktmbuf_pool_create("peer", 8191, 256, 0,
+							 RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
+	if (!mp)
+		return 1;
+	for (unsigned i = 0; i < n_ports; i++) {
+		char name[32], args[512];
+		snprintf(name, sizeof(name), "net_virtio_user%u", i);
+		snprintf(args, sizeof(args), "path=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x,queues=1%s",
+			 ports[i].path, ports[i].mac[0], ports[i].mac[1], ports[i].mac[2],
+			 ports[i].mac[3], ports[i].mac[4], ports[i].mac[5],
+			 ports[i].server ? ",server=1" : "");
+		if (rte_eal_hotplug_add("vdev", name, args) < 0 ||
+		    rte_eth_dev_get_port_by_name(name, &ports[i].id) != 0) {
+			fprintf(stderr, "vnet-peer: cannot create %s (%s)\n", name, args);
+			return 1;
+		}
+		struct rte_eth_conf conf = { 0 };
+		if (rte_eth_dev_configure(ports[i].id, 1, 1, &conf) < 0 ||
+		    rte_eth_rx_queue_setup(ports[i].id, 0, 256, rte_socket_id(), NULL, mp) < 0 ||
+		    rte_eth_tx_queue_setup(ports[i].id, 0, 256, rte_socket_id(), NULL) < 0 ||
+		    rte_eth_dev_start(ports[i].id) < 0) {
+			fprintf(stderr, "vnet-peer: cannot start port %s\n", ports[i].name);
+			return 1;
+		}
+	}
+	printf("ready\n");
+	fflush(stdout);
+	if (go) {
+		uint64_t deadline = rte_get_timer_cycles() + 60 * rte_get_timer_hz();
+		while (access(go, F_OK) != 0) {
+			poll_all(mp, false);
+			if (rte_get_timer_cycles() > deadline) {
+				fprintf(stderr, "vnet-peer: %s did not appear\n", go);
+				return 1;
+			}
+			usleep(1000);
+		}
+		n_flows = 0; /* count only what arrives after the start signal */
+	}
+	for (unsigned s = 0; s < n_sends; s++) {
+		struct peer_port *p = &ports[sends[s].port];
+		unsigned left = sends[s].count;
+		uint64_t deadline = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
+		while (left) {
+			struct rte_mbuf *m = rte_pktmbuf_alloc(mp);
+			if (!m)
+				return 1;
+			uint8_t *d = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)sends[s].size);
+			if (!d)
+				return 1;
+			memset(d, 0, sends[s].size);
+			memcpy(d, sends[s].dst, 6);
+			memcpy(d + 6, p->mac, 6);
+			d[12] = ETHERTYPE >> 8;
+			d[13] = ETHERTYPE & 0xff;
+			memcpy(d + 14, &left, sizeof(left));
+			while (rte_eth_tx_burst(p->id, 0, &m, 1) == 0) {
+				poll_all(mp, false);
+				if (rte_get_timer_cycles() > deadline) {
+					fprintf(stderr, "vnet-peer: tx stuck on %s\n", p->name);
+					return 1;
+				}
+			}
+			p->tx++;
+			left--;
+			if ((left & 31) == 0)
+				poll_all(mp, false);
+		}
+	}
+	uint64_t hz = rte_get_timer_hz();
+	uint64_t quiet_until = rte_get_timer_cycles() + settle * hz / 1000;
+	while (rte_get_timer_cycles() < quiet_until) {
+		if (poll_all(mp, echo) && echo)
+			quiet_until = rte_get_timer_cycles() + settle * hz / 1000;
+		usleep(50);
+	}
+	for (unsigned i = 0; i < n_ports; i++)
+		printf("tx %s %llu\n", ports[i].name, (unsigned long long)ports[i].tx);
+	for (unsigned i = 0; i < n_flows; i++) {
+		const uint8_t *s = flows[i].src, *d = flows[i].dst;
+		printf("rx %s %02x:%02x:%02x:%02x:%02x:%02x %02x:%02x:%02x:%02x:%02x:%02x %llu\n",
+		       ports[flows[i].port].name, s[0], s[1], s[2], s[3], s[4], s[5], d[0], d[1],
+		       d[2], d[3], d[4], d[5], (unsigned long long)flows[i].count);
+	}
+	fflush(stdout);
+	for (unsigned i = 0; i < n_ports; i++) {
+		rte_eth_dev_stop(ports[i].id);
+		rte_eth_dev_close(ports[i].id);
+	}
+	rte_eal_cleanup();
+	return 0;
+}

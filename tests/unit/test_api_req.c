@@ -1,0 +1,137 @@
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "control/api_req.h"
+
+struct bad_case {
+	const char *method, *path, *query, *body;
+	int status;
+	const char *code;
+	const char *msg_part;
+};
+
+static const struct bad_case bad[] = {
+	{ "GET", "/v2/networks", NULL, NULL, 404, "not-found", "no such API path" },
+	{ "GET", "/", NULL, NULL, 404, "not-found", NULL },
+	{ "PATCH", "/v1/networks", NULL, NULL, 405, "method-not-allowed", NULL },
+	{ "PUT", "/v1/networks/default/start", NULL, NULL, 405, "method-not-allowed", NULL },
+	{ "POST", "/v1/networks", NULL, "", 400, "invalid-arg", "malformed JSON" },
+	{ "POST", "/v1/networks", NULL, "{", 400, "invalid-arg", "malformed JSON" },
+	{ "POST", "/v1/networks", NULL, "[1,2]", 400, "invalid-arg", "JSON object" },
+	{ "POST", "/v1/networks", NULL, "{}", 400, "invalid-arg", "'xml'" },
+	{ "POST", "/v1/networks", NULL, "{\"xml\":5}", 400, "invalid-arg", "'xml'" },
+	{ "POST", "/v1/networks", NULL, "{\"xml\":\"<network/>\",\"create\":\"yes\"}", 400, "invalid-arg", "true or false" },
+	{ "POST", "/v1/networks", NULL, "{\"xml\":\"x\",\"xml\":\"y\"}", 400, "invalid-arg", "duplicate" },
+	{ "POST", "/v1/networks", NULL, "{\"xml\":\"x\",\"bogus\":1}", 400, "invalid-arg", "unknown member 'bogus'" },
+	{ "POST", "/v1/networks", NULL, "{\"xml\":\"a\\u0000b\"}", 400, "invalid-arg", "NUL" },
+	{ "GET", "/v1/networks", "filter=running", NULL, 400, "invalid-arg", "unknown filter 'running'" },
+	{ "GET", "/v1/networks", "sort=name", NULL, 400, "invalid-arg", "unknown query parameter" },
+	{ "GET", "/v1/networks", "filter=%zz", NULL, 400, "invalid-arg", "malformed query" },
+	{ "GET", "/v1/networks/default/xml", "inactive=maybe", NULL, 400, "invalid-arg", "inactive" },
+	{ "GET", "/v1/networks/default/leases", "mac=52:54:00", NULL, 400, "invalid-arg", "invalid MAC" },
+	{ "PUT", "/v1/networks/default/autostart", NULL, "{}", 400, "invalid-arg", "missing member 'autostart'" },
+	{ "PUT", "/v1/networks/default/autostart", NULL, "{\"autostart\":1}", 400, "invalid-arg", "true or false" },
+	{ "POST", "/v1/networks/default/start", NULL, "{\"force\":true}", 400, "invalid-arg", "no body" },
+	{ "POST", "/v1/ports", NULL, "{\"network\":\"default\"}", 400, "invalid-arg", "missing member 'name'" },
+	{ "POST", "/v1/ports", NULL, "{\"name\":\"vm1\"}", 400, "invalid-arg", "missing member 'network'" },
+	{ "POST", "/v1/ports", NULL, "{\"name\":\"../x\",\"network\":\"default\"}", 400, "invalid-arg", "invalid port name" },
+	{ "POST", "/v1/ports", NULL, "{\"name\":\".x\",\"network\":\"default\"}", 400, "invalid-arg", "invalid port name" },
+	{ "POST", "/v1/ports", NULL, "{\"name\":\"vm1\",\"network\":\"default\",\"mode\":\"peer\"}", 400, "invalid-arg", "mode must be" },
+	{ "POST", "/v1/ports", NULL, "{\"name\":\"vm1\",\"network\":\"default\",\"type\":\"tap\"}", 400, "invalid-arg", "unsupported port type" },
+	{ "POST", "/v1/ports", NULL, "{\"name\":\"vm1\",\"network\":\"default\",\"mac\":\"zz:54:00:00:00:01\"}", 400, "invalid-arg", "invalid MAC" },
+	{ "POST", "/v1/ports", NULL, "{\"name\":\"vm1\",\"network\":\"default\",\"learning\":\"no\"}", 400, "invalid-arg", "true or false" },
+	{ "POST", "/v1/ports", NULL, "{\"name\":\"vm1\",\"network\":7}", 400, "invalid-arg", "must be a string" },
+	{ "POST", "/v1/ports", NULL, "{\"name\":\"vm1\",\"network\":\"default\",\"queues\":4}", 400, "invalid-arg", "unknown member 'queues'" },
+};
+
+static void bad_requests(void **s)
+{
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct api_req r;
+		struct ctl_err e = { 0 };
+		const struct bad_case *c = &bad[i];
+		int rc = api_req_parse(c->method, c->path, c->query, c->body,
+				       c->body ? strlen(c->body) + (strstr(c->body, "\\u0000") ? 0 : 0) : 0,
+				       &r, &e);
+		if (rc >= 0)
+			fail_msg("case %zu (%s %s) was accepted", i, c->method, c->path);
+		if (e.status != c->status || strcmp(e.code, c->code))
+			fail_msg("case %zu (%s %s %s): got %d %s (%s)", i, c->method, c->path,
+				 c->body ? c->body : "", e.status, e.code, e.msg);
+		if (c->msg_part && !strstr(e.msg, c->msg_part))
+			fail_msg("case %zu: message '%s' lacks '%s'", i, e.msg, c->msg_part);
+	}
+}
+
+static void oversize_body(void **s)
+{
+	struct api_req r;
+	struct ctl_err e = { 0 };
+	size_t n = API_MAX_BODY + 1;
+	char *big = malloc(n);
+	memset(big, ' ', n);
+	assert_int_equal(api_req_parse("POST", "/v1/networks", NULL, big, n, &r, &e), -E2BIG);
+	assert_int_equal(e.status, 413);
+	free(big);
+}
+
+static void good_requests(void **s)
+{
+	struct api_req r;
+	struct ctl_err e = { 0 };
+	const char *body = "{\"xml\":\"<network><name>x</name></network>\",\"create\":true}";
+	assert_int_equal(api_req_parse("POST", "/v1/networks", NULL, body, strlen(body), &r, &e), 0);
+	assert_int_equal(r.route, API_NET_DEFINE);
+	assert_true(r.create);
+	assert_string_equal(r.xml, "<network><name>x</name></network>");
+	api_req_clear(&r);
+
+	assert_int_equal(api_req_parse("GET", "/v1/networks", "filter=active,persistent&filter=autostart",
+				       NULL, 0, &r, &e), 0);
+	assert_int_equal(r.filter, API_F_ACTIVE | API_F_PERSISTENT | API_F_AUTOSTART);
+	api_req_clear(&r);
+
+	assert_int_equal(api_req_parse("GET", "/v1/networks/my%20net/xml/", "inactive=1", NULL, 0,
+				       &r, &e), 0);
+	assert_int_equal(r.route, API_NET_XML);
+	assert_string_equal(r.id, "my%20net"); /* paths arrive decoded from the HTTP layer */
+	assert_true(r.inactive);
+	api_req_clear(&r);
+
+	body = "{\"name\":\"vm-1.a_b\",\"network\":\"default\",\"mode\":\"client\","
+	       "\"path\":\"/tmp/x.sock\",\"mac\":\"52:54:00:AA:bb:01\",\"learning\":false}";
+	assert_int_equal(api_req_parse("POST", "/v1/ports", NULL, body, strlen(body), &r, &e), 0);
+	assert_int_equal(r.route, API_PORT_ADD);
+	assert_true(r.client);
+	assert_false(r.learning);
+	assert_true(r.has_mac);
+	assert_memory_equal(r.mac, "\x52\x54\x00\xaa\xbb\x01", 6);
+	assert_string_equal(r.path, "/tmp/x.sock");
+	api_req_clear(&r);
+
+	assert_int_equal(api_req_parse("GET", "/v1/ports/vm1/stats", NULL, NULL, 0, &r, &e), 0);
+	assert_int_equal(r.route, API_PORT_STATS);
+	assert_string_equal(r.id, "vm1");
+	api_req_clear(&r);
+
+	assert_int_equal(api_req_parse("POST", "/v1/networks/default/start", NULL, "{}", 2, &r, &e), 0);
+	assert_int_equal(r.route, API_NET_START);
+	api_req_clear(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest t[] = {
+		cmocka_unit_test(bad_requests),
+		cmocka_unit_test(oversize_body),
+		cmocka_unit_test(good_requests),
+	};
+	return cmocka_run_group_tests_name("api_req", t, NULL, NULL);
+}

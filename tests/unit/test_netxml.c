@@ -1,0 +1,831 @@
+/*
+ * test_netxml.c - cmocka unit tests for the libvirt network XML model
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "netxml.h"
+
+static struct nx_network *
+parse_ok(const char *xml)
+{
+    struct nx_network *n = NULL;
+    char err[1024] = "";
+    int rc = nx_parse(xml, strlen(xml), &n, err, sizeof(err));
+    if (rc != 0)
+        print_error("unexpected parse failure: %s\n", err);
+    assert_int_equal(rc, 0);
+    assert_non_null(n);
+    return n;
+}
+
+static void
+expect_parse_error(const char *xml, const char *msg)
+{
+    struct nx_network *n = (struct nx_network *)0x1;
+    char err[1024] = "";
+    int rc = nx_parse(xml, strlen(xml), &n, err, sizeof(err));
+    if (rc == 0)
+        nx_free(n);
+    if (rc != -EINVAL || strcmp(err, msg) != 0)
+        print_error("input: %s\n", xml);
+    assert_int_equal(rc, -EINVAL);
+    assert_null(rc == 0 ? (void *)1 : n);
+    assert_string_equal(err, msg);
+}
+
+/* ------------------------------------------------------------------ */
+/* parse-time errors (libvirt's exact messages)                         */
+
+struct err_case {
+    const char *xml;
+    const char *msg;
+};
+
+static const struct err_case parse_errors[] = {
+    /* malformed XML, as virsh prints it */
+    { "<network>\n  <name>bad</name>\n  <ip address='192.168.1.1' netmask='255.255.255.0'>\n</network>\n",
+      "(network_definition):4: Opening and ending tag mismatch: ip line 3 and network\n"
+      "</network>\n----------^" },
+    { "<domain><name>x</name></domain>",
+      "XML error: expecting root element of 'network', not 'domain'" },
+    { "<network>\n  <bridge name='virbr9'/>\n</network>\n", "missing name information" },
+    { "<network><name></name></network>", "missing name information" },
+    { "<network>\n  <name>a/b</name>\n</network>\n", "invalid char in name: /" },
+    { "<network><name>u</name><uuid>not-a-uuid</uuid></network>",
+      "internal error: malformed uuid element" },
+    { "<network><name>u</name><uuid>11111111-2222-3333-4444-55555555555</uuid></network>",
+      "internal error: malformed uuid element" },
+    { "<network ipv6='maybe'><name>v6</name></network>",
+      "XML error: Invalid ipv6 setting 'maybe' in network 'v6'" },
+    { "<network><name>bothmask</name><ip address='10.9.0.1' netmask='255.255.255.0' prefix='24'/></network>",
+      "unsupported configuration: Network 'bothmask' IP address cannot have both a prefix and a netmask" },
+    { "<network><name>badip</name><ip address='10.9.0.300' prefix='24'/></network>",
+      "XML error: Invalid address '10.9.0.300' in network 'badip'" },
+    { "<network><name>noaddr</name><ip prefix='24'/></network>",
+      "XML error: Missing required address attribute in network 'noaddr'" },
+    { "<network><name>badmask</name><ip address='10.9.0.1' netmask='255.255.x.0'/></network>",
+      "XML error: Invalid netmask '255.255.x.0' in network 'badmask'" },
+    { "<network><name>badpfx</name><ip address='10.9.0.1' prefix='33'/></network>",
+      "unsupported configuration: Invalid IPv4 prefix '33' in network 'badpfx'" },
+    { "<network><name>pfxstr</name><ip address='10.9.0.1' prefix='abc'/></network>",
+      "XML error: Invalid value for attribute 'prefix' in element 'ip': 'abc'. Expected non-negative integer value" },
+    { "<network><name>fam</name><ip family='ipv6' address='10.9.0.1'/></network>",
+      "unsupported configuration: Family 'ipv6' specified for non-IPv6 address '10.9.0.1' in network 'fam'" },
+    { "<network><name>fam4</name><ip address='fd00::1' prefix='64'/></network>",
+      "unsupported configuration: no family specified for non-IPv4 address 'fd00::1' in network 'fam4'" },
+    { "<network><name>famx</name><ip family='ipx' address='10.9.0.1'/></network>",
+      "XML error: Unrecognized family 'ipx' in network 'famx'" },
+    /* DHCP ranges */
+    { "<network>\n  <name>badrange</name>\n  <ip address='192.168.1.1' netmask='255.255.255.0'>\n    <dhcp>\n      <range start='192.168.2.2' end='192.168.2.254'/>\n    </dhcp>\n  </ip>\n</network>\n",
+      "internal error: range 192.168.2.2 - 192.168.2.254 is not entirely within network 192.168.1.1/24" },
+    { "<network>\n  <name>revrange</name>\n  <ip address='192.168.1.1' netmask='255.255.255.0'>\n    <dhcp>\n      <range start='192.168.1.254' end='192.168.1.2'/>\n    </dhcp>\n  </ip>\n</network>\n",
+      "internal error: range 192.168.1.254 - 192.168.1.2 is reversed " },
+    { "<network><name>netaddr</name><ip address='10.9.0.1' prefix='24'><dhcp><range start='10.9.0.0' end='10.9.0.100'/></dhcp></ip></network>",
+      "internal error: start of range 10.9.0.0 - 10.9.0.100 in network 10.9.0.1/24 is the network address" },
+    { "<network><name>bcast</name><ip address='10.9.0.1' prefix='24'><dhcp><range start='10.9.0.2' end='10.9.0.255'/></dhcp></ip></network>",
+      "internal error: end of range 10.9.0.2 - 10.9.0.255 in network 10.9.0.1/24 is the broadcast address" },
+    { "<network><name>nostart</name><ip address='10.9.0.1' prefix='24'><dhcp><range end='10.9.0.25'/></dhcp></ip></network>",
+      "XML error: Missing 'start' attribute in dhcp range for network 'nostart'" },
+    { "<network><name>big</name><ip address='10.0.0.1' prefix='8'><dhcp><range start='10.0.0.2' end='10.1.0.2'/></dhcp></ip></network>",
+      "internal error: range 10.0.0.2 - 10.1.0.2 is too large (> 65535)" },
+    /* leases */
+    { "<network><name>lease1</name><ip address='10.9.0.1' prefix='24'><dhcp><range start='10.9.0.2' end='10.9.0.25'><lease expiry='1'/></range></dhcp></ip></network>",
+      "unsupported configuration: The minimum lease time should be greater than 2 minutes" },
+    { "<network><name>lunit</name><ip address='10.9.0.1' prefix='24'><dhcp><range start='10.9.0.2' end='10.9.0.25'><lease expiry='10' unit='days'/></range></dhcp></ip></network>",
+      "XML error: Invalid value for attribute 'unit' in element 'lease': 'days'." },
+    { "<network><name>lexp</name><ip address='10.9.0.1' prefix='24'><dhcp><range start='10.9.0.2' end='10.9.0.25'><lease expiry='-5'/></range></dhcp></ip></network>",
+      "XML error: Invalid value for attribute 'expiry' in element 'lease': '-5'. Expected non-negative integer value" },
+    /* static hosts */
+    { "<network><name>hostnomac</name><ip address='10.9.0.1' prefix='24'><dhcp><host ip='10.9.0.5'/></dhcp></ip></network>",
+      "XML error: Static host definition in IPv4 network 'hostnomac' must have mac or name attribute" },
+    { "<network><name>hbadmac</name><ip address='10.9.0.1' prefix='24'><dhcp><host mac='52:54:00:zz:00:01' ip='10.9.0.5'/></dhcp></ip></network>",
+      "XML error: Cannot parse MAC address '52:54:00:zz:00:01' in network 'hbadmac'" },
+    { "<network><name>hmcast</name><ip address='10.9.0.1' prefix='24'><dhcp><host mac='01:54:00:00:00:01' ip='10.9.0.5'/></dhcp></ip></network>",
+      "XML error: expected unicast mac address, found multicast '01:54:00:00:00:01' in network 'hmcast'" },
+    { "<network><name>hnoip</name><ip address='10.9.0.1' prefix='24'><dhcp><host mac='52:54:00:00:00:01'/></dhcp></ip></network>",
+      "XML error: Missing IP address in static host definition for network 'hnoip'" },
+    { "<network><name>hname</name><ip address='10.9.0.1' prefix='24'><dhcp><host name='-x' ip='10.9.0.5'/></dhcp></ip></network>",
+      "XML error: Cannot use host name '-x' in network 'hname'" },
+    { "<network><name>v6mac</name><ip family='ipv6' address='fd00::1' prefix='64'><dhcp><host mac='52:54:00:00:00:01' ip='fd00::5'/></dhcp></ip></network>",
+      "XML error: Invalid to specify MAC address '52:54:00:00:00:01' in network 'v6mac' IPv6 static host definition" },
+    /* bridge / mac / mtu */
+    { "<network><name>mcastmac</name><mac address='01:00:5e:00:00:01'/></network>",
+      "XML error: Invalid multicast bridge mac address '01:00:5e:00:00:01' in network 'mcastmac'" },
+    { "<network><name>badmac</name><mac address='52:54:00:00:00'/></network>",
+      "XML error: Invalid bridge mac address '52:54:00:00:00' in network 'badmac'" },
+    { "<network><name>mtu</name><mtu size='big'/></network>",
+      "XML error: Invalid mtu size 'big' in network 'mtu'" },
+    { "<network><name>mtubr</name><forward mode='bridge'/><bridge name='br0'/><mtu size='9000'/></network>",
+      "XML error: mtu size only allowed in open, route, nat, and isolated mode, not in bridge (network 'mtubr')" },
+    { "<network><name>delay</name><bridge name='virbr3' delay='x'/></network>",
+      "XML error: Invalid delay value in network 'delay'" },
+    { "<network><name>mtm</name><bridge name='virbr3' macTableManager='foo'/></network>",
+      "XML error: Invalid macTableManager setting 'foo' in network 'mtm'" },
+    { "<network><name>bridgestp</name><forward mode='bridge'/><bridge name='br0' stp='off'/></network>",
+      "XML error: bridge delay/stp/zone options only allowed in route, nat, and isolated mode, not in bridge (network 'bridgestp')" },
+    { "<network><name>vepa</name><forward mode='vepa'/><bridge name='br0'/></network>",
+      "XML error: bridge name not allowed in vepa mode (network 'vepa')" },
+    /* forward */
+    { "<network>\n  <name>badmode</name>\n  <forward mode='foo'/>\n</network>\n",
+      "unsupported configuration: unknown forwarding type 'foo'" },
+    { "<network><name>openfwd</name><forward mode='open' dev='eth0'/><ip address='10.9.0.1' prefix='24'/></network>",
+      "XML error: forward dev not allowed for network 'openfwd' with forward mode='open'" },
+    { "<network><name>natnoip</name><forward mode='nat'/></network>",
+      "XML error: nat forwarding requested, but no IP address provided for network 'natnoip'" },
+    { "<network><name>badport</name><forward mode='nat'><nat><port start='2000' end='1000'/></nat></forward><ip address='10.9.0.1' prefix='24'/></network>",
+      "Missing or invalid 'end' attribute in <port> in <nat> in <forward> in network badport" },
+    { "<network><name>natroute</name><forward mode='route'><nat/></forward><ip address='10.9.0.1' prefix='24'/></network>",
+      "XML error: The <nat> element can only be used when <forward> 'mode' is 'nat' in network natroute" },
+    { "<network><name>natrev</name><forward mode='nat'><nat><address start='10.0.0.9' end='10.0.0.1'/></nat></forward><ip address='10.9.0.1' prefix='24'/></network>",
+      "internal error: range 10.0.0.9 - 10.0.0.1 is reversed " },
+    { "<network><name>ifmis</name><forward mode='nat' dev='eth0'><interface dev='eth1'/></forward><ip address='10.9.0.1' prefix='24'/></network>",
+      "XML error: <forward dev='eth0'> must match first <interface dev='eth1'/> in network ifmis" },
+    { "<network><name>multi</name><forward mode='nat'><interface dev='eth0'/><interface dev='eth1'/></forward><ip address='10.9.0.1' prefix='24'/></network>",
+      "XML error: multiple forwarding interfaces specified for network 'multi', only one is supported" },
+    /* dns */
+    { "<network>\n  <name>local</name>\n  <forward mode='route' dev='eth1'/>\n  <dns enable='no'>\n    <txt name='example' value='example value'/>\n  </dns>\n  <ip address='192.168.122.1' netmask='255.255.255.0'/>\n</network>\n",
+      "XML error: Extra data in disabled network 'local'" },
+    { "<network><name>dnsen</name><dns enable='maybe'/></network>",
+      "XML error: Invalid value for attribute 'enable' in element 'dns': 'maybe'." },
+    { "<network><name>dnsh</name><dns><host ip='10.0.0.1'/></dns></network>",
+      "Missing hostname in network 'dnsh' DNS HOST record" },
+    { "<network><name>dnsf</name><dns><forwarder/></dns></network>",
+      "XML error: Invalid forwarder element, must contain at least one of addr or domain" },
+    { "<network><name>srv</name><dns><srv service='a.b' protocol='tcp'/></dns></network>",
+      "invalid character in service attribute 'a.b' in DNS SRV record of network 'srv'" },
+    { "<network><name>txt</name><dns><txt name='a b' value='x'/></dns></network>",
+      "prohibited character in DNS TXT record name 'a b' of network txt" },
+    /* routes */
+    { "<network><name>rt</name><ip address='10.9.0.1' prefix='24'/><route address='192.168.5.0' prefix='24' gateway='10.8.0.1'/></network>",
+      "unsupported configuration: unreachable static route gateway '10.8.0.1' specified for network 'rt'" },
+    { "<network><name>rt2</name><ip address='10.9.0.1' prefix='24'/><route address='192.168.5.1' prefix='24' gateway='10.9.0.2'/></network>",
+      "XML error: rt2: Address '192.168.5.1' in route definition is not a network address" },
+    /* bandwidth / vlan / virtualport / portgroup */
+    { "<network><name>bw</name><bandwidth><inbound peak='10'/></bandwidth></network>",
+      "Missing mandatory average or floor attributes" },
+    { "<network><name>bwf</name><bandwidth><inbound average='10' floor='5'/></bandwidth></network>",
+      "unsupported configuration: floor attribute is not supported for this config" },
+    { "<network><name>vl</name><vlan><tag id='5000'/></vlan></network>",
+      "XML error: vlan tag id 5000 too large (maximum 4095)" },
+    { "<network><name>vp</name><virtualport/></network>",
+      "XML error: missing required virtualport type" },
+    { "<network><name>vp2</name><virtualport type='bogus'/></network>",
+      "unsupported configuration: unknown virtualport type bogus" },
+    { "<network><name>pg</name><portgroup/></network>",
+      "XML error: Missing required name attribute in portgroup" },
+    { "<network trustGuestRxFilters='sometimes'><name>tg</name></network>",
+      "XML error: Invalid value for attribute 'trustGuestRxFilters' in element 'network': 'sometimes'." },
+};
+
+static void
+test_parse_errors(void **state)
+{
+    size_t i;
+    (void)state;
+    for (i = 0; i < sizeof(parse_errors) / sizeof(parse_errors[0]); i++) {
+        expect_parse_error(parse_errors[i].xml, parse_errors[i].msg);
+    }
+}
+
+static void
+test_parse_args(void **state)
+{
+    struct nx_network *n = NULL;
+    char err[64];
+    (void)state;
+    assert_int_equal(nx_parse(NULL, 0, NULL, err, sizeof(err)), -EINVAL);
+    /* empty document */
+    assert_int_equal(nx_parse("", 0, &n, err, sizeof(err)), -EINVAL);
+    assert_null(n);
+    assert_true(strlen(err) > 0);
+    /* NULL err buffer is allowed */
+    assert_int_equal(nx_parse("<x", 2, &n, NULL, 0), -EINVAL);
+    /* tiny err buffer is truncated, not overflowed */
+    assert_int_equal(nx_parse("<network/>", 10, &n, err, 8), -EINVAL);
+    assert_string_equal(err, "missing");
+    /* text after an embedded NUL is ignored, like libvirt's string parser */
+    {
+        static const char doc[] = "<network><name>z</name></network>\0garbage";
+        assert_int_equal(nx_parse(doc, sizeof(doc) - 1, &n, err, sizeof(err)), 0);
+        nx_free(n);
+    }
+    nx_free(NULL);
+}
+
+/* ------------------------------------------------------------------ */
+/* validation (bridge driver networkValidate)                           */
+
+static void
+expect_validate_error(const char *xml, const char *msg)
+{
+    struct nx_network *n = parse_ok(xml);
+    char err[1024] = "";
+    assert_int_equal(nx_validate(n, err, sizeof(err)), -EINVAL);
+    assert_string_equal(err, msg);
+    err[0] = 0;
+    assert_true(nx_apply_driver_defaults(n, NULL, NULL, err, sizeof(err)) < 0);
+    assert_string_equal(err, msg);
+    nx_free(n);
+}
+
+static void
+test_validate_errors(void **state)
+{
+    (void)state;
+    expect_validate_error(
+        "<network><name>two</name>"
+        "<ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.2' end='10.0.0.9'/></dhcp></ip>"
+        "<ip address='10.0.1.1' prefix='24'><dhcp><range start='10.0.1.2' end='10.0.1.9'/></dhcp></ip>"
+        "</network>",
+        "unsupported configuration: Multiple IPv4 dhcp sections found -- dhcp is supported only for a single IPv4 address on each network");
+    expect_validate_error(
+        "<network><name>two6</name>"
+        "<ip family='ipv6' address='fd00::1' prefix='64'><dhcp><range start='fd00::2' end='fd00::9'/></dhcp></ip>"
+        "<ip family='ipv6' address='fd01::1' prefix='64'><dhcp><range start='fd01::2' end='fd01::9'/></dhcp></ip>"
+        "</network>",
+        "unsupported configuration: Multiple IPv6 dhcp sections found -- dhcp is supported only for a single IPv6 address on each network");
+    expect_validate_error("<network><name>a\nb</name></network>",
+                          "invalid char in name: \n");
+    expect_validate_error(
+        "<network><name>brmac</name><forward mode='bridge'/><bridge name='br0'/><mac address='52:54:00:00:00:01'/></network>",
+        "unsupported configuration: Unsupported <mac> element in network brmac with forward mode='bridge'");
+    expect_validate_error(
+        "<network><name>brip</name><forward mode='bridge'/><bridge name='br0'/><ip address='10.0.0.1' prefix='24'/></network>",
+        "unsupported configuration: Unsupported <ip> element in network brip with forward mode='bridge'");
+    expect_validate_error(
+        "<network><name>brdom</name><forward mode='bridge'/><bridge name='br0'/><domain name='x'/></network>",
+        "unsupported configuration: Unsupported <domain> element in network brdom with forward mode='bridge'");
+    expect_validate_error(
+        "<network><name>brbw</name><forward mode='bridge'><interface dev='eth0'/></forward><bandwidth><inbound average='1'/></bandwidth></network>",
+        "unsupported configuration: Unsupported network-wide <bandwidth> element in network brbw with forward mode='bridge'");
+    expect_validate_error(
+        "<network><name>vl</name><vlan><tag id='5'/></vlan><ip address='10.0.0.1' prefix='24'/></network>",
+        "unsupported configuration: <vlan> element specified for network vl, whose type doesn't support vlan configuration");
+    expect_validate_error(
+        "<network><name>pgd</name><forward mode='bridge'/><bridge name='br0'/>"
+        "<portgroup name='a' default='yes'/><portgroup name='b' default='yes'/></network>",
+        "unsupported configuration: network 'pgd' has multiple default <portgroup> elements (a and b), but only one default is allowed");
+    expect_validate_error(
+        "<network><name>pgn</name><forward mode='bridge'/><bridge name='br0'/>"
+        "<portgroup name='a'/><portgroup name='a'/></network>",
+        "unsupported configuration: multiple <portgroup> elements with the same name (a) in network 'pgn'");
+    expect_validate_error(
+        "<network><name>hd</name><forward mode='hostdev'><interface dev='eth0'/></forward></network>",
+        "unsupported configuration: hostdev network 'hd' lists 'eth0' in the device pool, but hostdev networks require all devices to be listed by PCI address, not network device name");
+}
+
+/* ------------------------------------------------------------------ */
+/* driver defaults                                                      */
+
+static int
+in_use_list(const char *name, void *opaque)
+{
+    const char *const *used = opaque;
+    for (; *used; used++)
+        if (strcmp(*used, name) == 0)
+            return 1;
+    return 0;
+}
+
+static void
+test_defaults_uuid_mac_bridge(void **state)
+{
+    static const char *used[] = { "virbr0", "virbr1", "virbr3", NULL };
+    struct nx_network *n;
+    unsigned char uuid[16], mac[6], zero[16] = { 0 };
+    char s[37], err[256];
+    char *x;
+    int i;
+    (void)state;
+
+    n = parse_ok("<network><name>minimal</name></network>");
+    assert_false(nx_has_uuid(n));
+    assert_int_equal(nx_uuid_str(n, s, sizeof(s)), -ENOENT);
+    nx_uuid(n, uuid);
+    assert_memory_equal(uuid, zero, 16);
+    assert_int_equal(nx_mac(n, mac), -ENOENT);
+    assert_null(nx_bridge_name(n));
+    /* undefaulted format: no uuid, default bridge attributes only */
+    x = nx_format(n, 0);
+    assert_string_equal(x, "<network>\n  <name>minimal</name>\n  <bridge stp='on' delay='0'/>\n</network>\n");
+    free(x);
+
+    assert_int_equal(nx_apply_driver_defaults(n, in_use_list, used, err, sizeof(err)), 0);
+    assert_true(nx_has_uuid(n));
+    assert_int_equal(nx_uuid_str(n, s, sizeof(s)), 0);
+    assert_int_equal(strlen(s), 36);
+    for (i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23)
+            assert_int_equal(s[i], '-');
+        else
+            assert_true(isxdigit((unsigned char)s[i]) && !isupper((unsigned char)s[i]));
+    }
+    assert_int_equal(s[14], '4');                 /* version 4 */
+    assert_non_null(strchr("89ab", s[19]));       /* RFC 4122 variant */
+    assert_string_equal(nx_bridge_name(n), "virbr2"); /* first free */
+    assert_int_equal(nx_mac(n, mac), 0);
+    assert_int_equal(mac[0], 0x52);
+    assert_int_equal(mac[1], 0x54);
+    assert_int_equal(mac[2], 0x00);
+
+    /* dumpxml after defaults looks like the bridge driver's */
+    x = nx_format(n, 0);
+    {
+        char exp[512];
+        snprintf(exp, sizeof(exp),
+                 "<network>\n  <name>minimal</name>\n  <uuid>%s</uuid>\n"
+                 "  <bridge name='virbr2' stp='on' delay='0'/>\n"
+                 "  <mac address='52:54:00:%02x:%02x:%02x'/>\n</network>\n",
+                 s, mac[3], mac[4], mac[5]);
+        assert_string_equal(x, exp);
+    }
+    free(x);
+
+    /* applying again keeps everything */
+    memcpy(uuid, "0123456789abcdef", 16);
+    nx_uuid(n, uuid);
+    assert_int_equal(nx_apply_driver_defaults(n, in_use_list, used, err, sizeof(err)), 0);
+    {
+        unsigned char u2[16], m2[6];
+        nx_uuid(n, u2);
+        assert_memory_equal(u2, uuid, 16);
+        nx_mac(n, m2);
+        assert_memory_equal(m2, mac, 6);
+    }
+    nx_free(n);
+}
+
+static void
+test_defaults_bridge_variants(void **state)
+{
+    static const char *used[] = { "virbr0", "br-x0", "br-x1", "virbr5", NULL };
+    static const char *none[] = { NULL };
+    struct nx_network *n;
+    char err[256];
+    unsigned char u[16];
+    (void)state;
+
+    /* given uuid and mac are preserved */
+    n = parse_ok("<network><name>k</name><uuid>dd8fe884-6c02-601e-7551-cca97df1c5df</uuid>"
+                 "<mac address='52:54:00:AA:BB:CC'/></network>");
+    assert_int_equal(nx_apply_driver_defaults(n, NULL, NULL, err, sizeof(err)), 0);
+    nx_uuid(n, u);
+    assert_int_equal(u[0], 0xdd);
+    assert_int_equal(u[15], 0xdf);
+    {
+        unsigned char mac[6];
+        nx_mac(n, mac);
+        assert_int_equal(mac[3], 0xaa);
+        assert_int_equal(mac[5], 0xcc);
+    }
+    assert_string_equal(nx_bridge_name(n), "virbr0"); /* no callback: nothing taken */
+    nx_free(n);
+
+    /* %d template */
+    n = parse_ok("<network><name>t</name><bridge name='br-x%d'/></network>");
+    assert_int_equal(nx_apply_driver_defaults(n, in_use_list, used, err, sizeof(err)), 0);
+    assert_string_equal(nx_bridge_name(n), "br-x2");
+    nx_free(n);
+
+    /* explicit name that is in use */
+    n = parse_ok("<network><name>e</name><bridge name='virbr5'/></network>");
+    assert_int_equal(nx_apply_driver_defaults(n, in_use_list, used, err, sizeof(err)), -EEXIST);
+    assert_string_equal(err, "internal error: bridge name 'virbr5' already in use.");
+    nx_free(n);
+
+    /* explicit free name kept */
+    n = parse_ok("<network><name>e</name><bridge name='virbr5'/></network>");
+    assert_int_equal(nx_apply_driver_defaults(n, in_use_list, none, err, sizeof(err)), 0);
+    assert_string_equal(nx_bridge_name(n), "virbr5");
+    nx_free(n);
+
+    /* bridge mode: no bridge name/MAC assignment */
+    n = parse_ok("<network><name>b</name><forward mode='bridge'/><bridge name='br0'/></network>");
+    assert_int_equal(nx_apply_driver_defaults(n, in_use_list, used, err, sizeof(err)), 0);
+    assert_string_equal(nx_bridge_name(n), "br0");
+    {
+        unsigned char mac[6];
+        assert_int_equal(nx_mac(n, mac), -ENOENT);
+    }
+    assert_true(nx_has_uuid(n));
+    nx_free(n);
+}
+
+static int
+all_used(const char *name, void *opaque)
+{
+    (void)name;
+    (void)opaque;
+    return 1;
+}
+
+static void
+test_defaults_exhausted(void **state)
+{
+    struct nx_network *n = parse_ok("<network><name>x</name></network>");
+    char err[256];
+    (void)state;
+    assert_true(nx_apply_driver_defaults(n, all_used, NULL, err, sizeof(err)) < 0);
+    assert_string_equal(err, "internal error: Bridge generation exceeded max id 256");
+    assert_null(nx_bridge_name(n));
+    nx_free(n);
+}
+
+/* ------------------------------------------------------------------ */
+/* accessors                                                            */
+
+static const char nat1[] =
+    "<network>\n"
+    "  <name>nat1</name>\n"
+    "  <uuid>e3388c03-33ac-46f7-ba03-420f1f4719fa</uuid>\n"
+    "  <forward mode='nat' dev='eth0'>\n"
+    "    <nat>\n"
+    "      <address start='10.0.0.5' end='10.0.0.10'/>\n"
+    "      <port start='1024' end='65535'/>\n"
+    "    </nat>\n"
+    "  </forward>\n"
+    "  <bridge name='virbr5'/>\n"
+    "  <mtu size='9000'/>\n"
+    "  <mac address='52:54:00:0A:0B:0C'/>\n"
+    "  <domain name='example.com' localOnly='yes'/>\n"
+    "  <dns forwardPlainNames='no'>\n"
+    "    <forwarder addr='8.8.8.8'/>\n"
+    "    <forwarder domain='corp' addr='10.1.1.1'/>\n"
+    "    <host ip='192.168.150.10'><hostname>foo</hostname><hostname>bar</hostname></host>\n"
+    "  </dns>\n"
+    "  <ip address='192.168.150.1' netmask='255.255.255.0'>\n"
+    "    <tftp root='/srv/tftp'/>\n"
+    "    <dhcp>\n"
+    "      <range start='192.168.150.2' end='192.168.150.100'>\n"
+    "        <lease expiry='1' unit='hours'/>\n"
+    "      </range>\n"
+    "      <range start='192.168.150.200' end='192.168.150.210'>\n"
+    "        <lease expiry='0'/>\n"
+    "      </range>\n"
+    "      <host mac='52:54:00:00:00:01' name='vm1' ip='192.168.150.10'/>\n"
+    "      <host name='vm2' ip='192.168.150.11'>\n"
+    "        <lease expiry='30'/>\n"
+    "      </host>\n"
+    "      <bootp file='pxelinux.0' server='192.168.150.1'/>\n"
+    "    </dhcp>\n"
+    "  </ip>\n"
+    "  <ip family='ipv6' address='2001:db8:ca2:2::1' prefix='64'/>\n"
+    "  <route address='192.168.222.0' prefix='24' gateway='192.168.150.9' metric='2'/>\n"
+    "  <route family='ipv6' address='2001:db8:ac10:fc00::' prefix='64' gateway='2001:db8:ca2:2::5'/>\n"
+    "</network>\n";
+
+static void
+test_accessors(void **state)
+{
+    struct nx_network *n = parse_ok(nat1);
+    unsigned char mac[6], u[16];
+    char s[37];
+    uint32_t a, b;
+    unsigned p1, p2, secs, metric;
+    int prefix, inf, fam, has_mac;
+    const char *str, *str2;
+    size_t nn;
+    (void)state;
+
+    assert_string_equal(nx_name(n), "nat1");
+    assert_int_equal(nx_uuid_str(n, s, sizeof(s)), 0);
+    assert_string_equal(s, "e3388c03-33ac-46f7-ba03-420f1f4719fa");
+    assert_int_equal(nx_uuid_str(n, s, 10), -EINVAL);
+    nx_uuid(n, u);
+    assert_int_equal(u[0], 0xe3);
+    assert_int_equal(nx_forward_mode(n), NX_FWD_NAT);
+    assert_string_equal(nx_forward_mode_str(nx_forward_mode(n)), "nat");
+    assert_string_equal(nx_forward_dev(n), "eth0");
+    assert_int_equal(nx_forward_if_count(n), 1);
+    assert_string_equal(nx_bridge_name(n), "virbr5");
+    assert_int_equal(nx_bridge_stp(n), 1);
+    assert_int_equal(nx_bridge_delay(n), 0);
+    assert_int_equal(nx_mtu(n), 9000);
+    assert_int_equal(nx_mac(n, mac), 0);
+    assert_int_equal(mac[3], 0x0a);
+    assert_int_equal(mac[5], 0x0c);
+    assert_string_equal(nx_domain(n), "example.com");
+    assert_int_equal(nx_domain_local_only(n), 1);
+    assert_int_equal(nx_dns_enabled(n), 1);
+    assert_int_equal(nx_dns_forward_plain_names(n), 0);
+    assert_int_equal(nx_dns_forwarder_count(n), 2);
+    assert_int_equal(nx_dns_forwarder(n, 0, &str, &str2), 0);
+    assert_string_equal(str, "8.8.8.8");
+    assert_null(str2);
+    assert_int_equal(nx_dns_forwarder(n, 1, &str, &str2), 0);
+    assert_string_equal(str2, "corp");
+    assert_int_equal(nx_dns_forwarder(n, 2, &str, &str2), -ERANGE);
+    assert_int_equal(nx_dns_host_count(n), 1);
+    assert_int_equal(nx_dns_host(n, 0, &fam, &str, &nn), 0);
+    assert_int_equal(fam, AF_INET);
+    assert_string_equal(str, "192.168.150.10");
+    assert_int_equal(nn, 2);
+    assert_string_equal(nx_dns_host_name(n, 0, 1), "bar");
+    assert_null(nx_dns_host_name(n, 0, 2));
+
+    assert_int_equal(nx_ip_count(n), 2);
+    assert_int_equal(nx_ip(n, 1, &fam, &str, &prefix), 0);
+    assert_int_equal(fam, AF_INET6);
+    assert_string_equal(str, "2001:db8:ca2:2::1");
+    assert_int_equal(prefix, 64);
+    assert_int_equal(nx_ipv4(n, &a, &prefix), 0);
+    assert_int_equal(a, 0xC0A89601u);
+    assert_int_equal(prefix, 24);
+
+    assert_int_equal(nx_dhcp_range_count(n), 2);
+    assert_int_equal(nx_dhcp_range(n, 0, &a, &b, &secs, &inf), 0);
+    assert_int_equal(a, 0xC0A89602u);
+    assert_int_equal(b, 0xC0A89664u);
+    assert_int_equal(secs, 3600);
+    assert_int_equal(inf, 0);
+    assert_int_equal(nx_dhcp_range(n, 1, &a, &b, &secs, &inf), 0);
+    assert_int_equal(secs, 0);
+    assert_int_equal(inf, 1);
+    assert_int_equal(nx_dhcp_range(n, 2, &a, &b, &secs, &inf), -ERANGE);
+
+    assert_int_equal(nx_dhcp_host_count(n), 2);
+    assert_int_equal(nx_dhcp_host(n, 0, &has_mac, mac, &str, &a, &secs, &inf), 0);
+    assert_int_equal(has_mac, 1);
+    assert_int_equal(mac[5], 1);
+    assert_string_equal(str, "vm1");
+    assert_int_equal(a, 0xC0A8960Au);
+    assert_int_equal(secs, 0);
+    assert_int_equal(inf, 0);
+    assert_int_equal(nx_dhcp_host(n, 1, &has_mac, mac, &str, &a, &secs, &inf), 0);
+    assert_int_equal(has_mac, 0);
+    assert_string_equal(str, "vm2");
+    assert_int_equal(secs, 30 * 60); /* default unit: minutes */
+    assert_string_equal(nx_dhcp_bootp_file(n), "pxelinux.0");
+    assert_int_equal(nx_dhcp_bootp_server(n, &a), 0);
+    assert_int_equal(a, 0xC0A89601u);
+    assert_string_equal(nx_tftp_root(n), "/srv/tftp");
+
+    assert_int_equal(nx_route_count(n), 2);
+    assert_int_equal(nx_route(n, 0, &fam, &str, &prefix, &str2, &metric), 0);
+    assert_int_equal(fam, AF_INET);
+    assert_string_equal(str, "192.168.222.0");
+    assert_int_equal(prefix, 24);
+    assert_string_equal(str2, "192.168.150.9");
+    assert_int_equal(metric, 2);
+    assert_int_equal(nx_route(n, 1, &fam, &str, &prefix, &str2, &metric), 0);
+    assert_int_equal(fam, AF_INET6);
+    assert_int_equal(metric, 0);
+
+    assert_int_equal(nx_nat_range(n, &a, &b, &p1, &p2), 0);
+    assert_int_equal(a, 0x0A000005u);
+    assert_int_equal(b, 0x0A00000Au);
+    assert_int_equal(p1, 1024);
+    assert_int_equal(p2, 65535);
+    assert_int_equal(nx_nat_ipv6(n), 0);
+
+    /* setters */
+    assert_int_equal(nx_set_name(n, "renamed"), 0);
+    assert_string_equal(nx_name(n), "renamed");
+    assert_int_equal(nx_set_name(n, "a/b"), -EINVAL);
+    memset(u, 0x11, sizeof(u));
+    assert_int_equal(nx_set_uuid(n, u), 0);
+    assert_int_equal(nx_uuid_str(n, s, sizeof(s)), 0);
+    assert_string_equal(s, "11111111-1111-1111-1111-111111111111");
+    nx_free(n);
+
+    /* isolated network without anything */
+    n = parse_ok("<network><name>iso</name><dns enable='no'/></network>");
+    assert_int_equal(nx_forward_mode(n), NX_FWD_NONE);
+    assert_null(nx_forward_dev(n));
+    assert_int_equal(nx_mtu(n), 0);
+    assert_int_equal(nx_dns_enabled(n), 0);
+    assert_int_equal(nx_ipv4(n, &a, &prefix), -ENOENT);
+    assert_int_equal(nx_dhcp_range_count(n), 0);
+    assert_int_equal(nx_dhcp_host_count(n), 0);
+    assert_int_equal(nx_route_count(n), 0);
+    assert_int_equal(nx_nat_range(n, &a, &b, &p1, &p2), -ENOENT);
+    assert_null(nx_domain(n));
+    nx_free(n);
+}
+
+static void
+test_format_and_copy(void **state)
+{
+    static const char exp[] =
+        "<network>\n"
+        "  <name>nat1</name>\n"
+        "  <uuid>e3388c03-33ac-46f7-ba03-420f1f4719fa</uuid>\n"
+        "  <forward dev='eth0' mode='nat'>\n"
+        "    <nat>\n"
+        "      <address start='10.0.0.5' end='10.0.0.10'/>\n"
+        "      <port start='1024' end='65535'/>\n"
+        "    </nat>\n"
+        "    <interface dev='eth0'/>\n"
+        "  </forward>\n"
+        "  <bridge name='virbr5' stp='on' delay='0'/>\n"
+        "  <mtu size='9000'/>\n"
+        "  <mac address='52:54:00:0a:0b:0c'/>\n"
+        "  <domain name='example.com' localOnly='yes'/>\n"
+        "  <dns forwardPlainNames='no'>\n"
+        "    <forwarder addr='8.8.8.8'/>\n"
+        "    <forwarder domain='corp' addr='10.1.1.1'/>\n"
+        "    <host ip='192.168.150.10'>\n"
+        "      <hostname>foo</hostname>\n"
+        "      <hostname>bar</hostname>\n"
+        "    </host>\n"
+        "  </dns>\n"
+        "  <ip address='192.168.150.1' netmask='255.255.255.0'>\n"
+        "    <tftp root='/srv/tftp'/>\n"
+        "    <dhcp>\n"
+        "      <range start='192.168.150.2' end='192.168.150.100'>\n"
+        "        <lease expiry='1' unit='hours'/>\n"
+        "      </range>\n"
+        "      <range start='192.168.150.200' end='192.168.150.210'>\n"
+        "        <lease expiry='0'/>\n"
+        "      </range>\n"
+        "      <host mac='52:54:00:00:00:01' name='vm1' ip='192.168.150.10'/>\n"
+        "      <host name='vm2' ip='192.168.150.11'>\n"
+        "        <lease expiry='30' unit='minutes'/>\n"
+        "      </host>\n"
+        "      <bootp file='pxelinux.0' server='192.168.150.1'/>\n"
+        "    </dhcp>\n"
+        "  </ip>\n"
+        "  <ip family='ipv6' address='2001:db8:ca2:2::1' prefix='64'>\n"
+        "  </ip>\n"
+        "  <route address='192.168.222.0' prefix='24' gateway='192.168.150.9' metric='2'/>\n"
+        "  <route family='ipv6' address='2001:db8:ac10:fc00::' prefix='64' gateway='2001:db8:ca2:2::5'/>\n"
+        "</network>\n";
+    struct nx_network *n = parse_ok(nat1), *c;
+    char *x, *y;
+    (void)state;
+
+    x = nx_format(n, 0);
+    assert_string_equal(x, exp);
+    c = nx_copy(n);
+    assert_non_null(c);
+    assert_ptr_not_equal(c, n);
+    y = nx_format(c, NX_FMT_INACTIVE);
+    assert_string_equal(x, y);
+    free(y);
+    /* copies are independent */
+    assert_int_equal(nx_set_name(c, "other"), 0);
+    assert_string_equal(nx_name(n), "nat1");
+    nx_free(c);
+    free(x);
+    nx_free(n);
+    assert_null(nx_copy(NULL));
+}
+
+static void
+test_format_misc(void **state)
+{
+    static const char in[] =
+        "<network ipv6='yes' trustGuestRxFilters='no'>"
+        "<name>m&amp;x</name>"
+        "<metadata><app:foo xmlns:app='http://example.org/app'><app:bar a='1'/></app:foo><nons/></metadata>"
+        "<bridge name='virbr9' zone='trusted' stp='off' delay='5' macTableManager='libvirt'/>"
+        "<dns enable='yes'><txt name='t' value='v &lt;x&gt;'/>"
+        "<srv service='ldap' protocol='tcp' domain='d' target='t' port='389' priority='1' weight='2'/></dns>"
+        "<port isolated='yes'/>"
+        "<bandwidth><inbound average='10' peak='20' burst='30'/></bandwidth>"
+        "<ip address='10.1.0.1' prefix='16' localPtr='yes'/>"
+        "<virtualport type='openvswitch'><parameters interfaceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'/></virtualport>"
+        "<portgroup name='p' trustGuestRxFilters='yes'><bandwidth><outbound average='5'/></bandwidth></portgroup>"
+        "</network>";
+    static const char exp[] =
+        "<network ipv6='yes' trustGuestRxFilters='no'>\n"
+        "  <name>m&amp;x</name>\n"
+        "  <metadata>\n"
+        "    <app:foo xmlns:app=\"http://example.org/app\">\n"
+        "      <app:bar a=\"1\"/>\n"
+        "    </app:foo>\n"
+        "  </metadata>\n"
+        "  <bridge name='virbr9' zone='trusted' stp='off' delay='5' macTableManager='libvirt'/>\n"
+        "  <dns enable='yes'>\n"
+        "    <txt name='t' value='v &lt;x&gt;'/>\n"
+        "    <srv service='ldap' protocol='tcp' domain='d' target='t' port='389' priority='1' weight='2'/>\n"
+        "  </dns>\n"
+        "  <bandwidth>\n"
+        "    <inbound average='10' peak='20' burst='30'/>\n"
+        "  </bandwidth>\n"
+        "  <port isolated='yes'/>\n"
+        "  <ip address='10.1.0.1' prefix='16' localPtr='yes'>\n"
+        "  </ip>\n"
+        "  <virtualport type='openvswitch'>\n"
+        "    <parameters interfaceid='09b11c53-8b5c-4eeb-8f00-d84eaa0aaa4f'/>\n"
+        "  </virtualport>\n"
+        "  <portgroup name='p' trustGuestRxFilters='yes'>\n"
+        "    <bandwidth>\n"
+        "      <outbound average='5'/>\n"
+        "    </bandwidth>\n"
+        "  </portgroup>\n"
+        "</network>\n";
+    struct nx_network *n = parse_ok(in), *c;
+    char *x, *y;
+    char list[512];
+    int len;
+    (void)state;
+
+    x = nx_format(n, 0);
+    assert_string_equal(x, exp);
+    c = nx_copy(n);
+    y = nx_format(c, 0);
+    assert_string_equal(x, y);
+    free(x);
+    free(y);
+    nx_free(c);
+
+    len = nx_unsupported(n, list, sizeof(list));
+    assert_string_equal(list, "bandwidth, portgroup, virtualport, port isolated, "
+                              "trustGuestRxFilters, bridge zone, bridge macTableManager, "
+                              "dns srv, dns txt, localPtr");
+    assert_int_equal(len, (int)strlen(list));
+    /* truncation reports the needed length */
+    assert_int_equal(nx_unsupported(n, list, 10), len);
+    assert_int_equal(strlen(list), 9);
+    assert_int_equal(nx_unsupported(n, NULL, 0), len);
+    nx_free(n);
+
+    n = parse_ok("<network><name>plain</name><ip address='10.0.0.1' prefix='24'/></network>");
+    assert_int_equal(nx_unsupported(n, list, sizeof(list)), 0);
+    assert_string_equal(list, "");
+    nx_free(n);
+
+    n = parse_ok("<network><name>fd</name><forward mode='route' dev='eth1'/>"
+                 "<ip address='10.0.0.1' prefix='24'/></network>");
+    nx_unsupported(n, list, sizeof(list));
+    assert_string_equal(list, "forward dev");
+    nx_free(n);
+}
+
+static void
+test_hostdev_pci(void **state)
+{
+    static const char in[] =
+        "<network><name>hd</name>"
+        "<forward mode='hostdev' managed='yes'><driver name='vfio'/>"
+        "<address type='pci' domain='0' bus='4' slot='0x10' function='1'/>"
+        "</forward></network>";
+    static const char exp[] =
+        "<network>\n"
+        "  <name>hd</name>\n"
+        "  <forward mode='hostdev' managed='yes'>\n"
+        "    <driver name='vfio'/>\n"
+        "    <address type='pci' domain='0x0000' bus='0x04' slot='0x10' function='0x1'/>\n"
+        "  </forward>\n"
+        "</network>\n";
+    struct nx_network *n = parse_ok(in);
+    char *x = nx_format(n, 0);
+    char err[256];
+    (void)state;
+    assert_string_equal(x, exp);
+    assert_int_equal(nx_validate(n, err, sizeof(err)), 0);
+    free(x);
+    nx_free(n);
+}
+
+static void
+test_uuid_helpers(void **state)
+{
+    unsigned char u[16], u2[16];
+    char s[37];
+    (void)state;
+    assert_int_equal(nx_uuid_parse("  dd8fe884-6c02-601e-7551-cca97df1c5df ", u), 0);
+    nx_uuid_format(u, s);
+    assert_string_equal(s, "dd8fe884-6c02-601e-7551-cca97df1c5df");
+    assert_int_equal(nx_uuid_parse("dd8fe8846c02601e7551cca97df1c5df", u2), 0);
+    assert_memory_equal(u, u2, 16);
+    assert_int_equal(nx_uuid_parse("dd8fe884-6c02-601e-7551-cca97df1c5dfaa", u2), -EINVAL);
+    assert_int_equal(nx_uuid_parse("zz8fe884-6c02-601e-7551-cca97df1c5df", u2), -EINVAL);
+    assert_int_equal(nx_uuid_generate(u), 0);
+    assert_int_equal(nx_uuid_generate(u2), 0);
+    assert_memory_not_equal(u, u2, 16);
+    assert_int_equal(u[6] >> 4, 4);
+    assert_int_equal(u[8] >> 6, 2);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_parse_errors),
+        cmocka_unit_test(test_parse_args),
+        cmocka_unit_test(test_validate_errors),
+        cmocka_unit_test(test_defaults_uuid_mac_bridge),
+        cmocka_unit_test(test_defaults_bridge_variants),
+        cmocka_unit_test(test_defaults_exhausted),
+        cmocka_unit_test(test_accessors),
+        cmocka_unit_test(test_format_and_copy),
+        cmocka_unit_test(test_format_misc),
+        cmocka_unit_test(test_hostdev_pci),
+        cmocka_unit_test(test_uuid_helpers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
