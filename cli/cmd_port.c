@@ -1,0 +1,413 @@
+/*
+ * cmd_port.c - vnetctl's port-* commands and dataplane statistics.
+ *
+ * virsh has no equivalent, so these follow virsh's conventions: vsh-table
+ * lists, "%-15s %s" info lines, domifstat-style "PORT counter value"
+ * statistics, "error: <what failed>" + "error: <vnetd message>" errors.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "vnetctl.h"
+#include "table.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define JSON_OPT { "json", CLI_OT_BOOL, 0, "print the API's JSON answer" }
+#define PORT_OPT { "port", CLI_OT_DATA, CLI_OFLAG_REQ, "port name" }
+#define OPT_END { NULL, 0, 0, NULL }
+
+static char *port_path(const char *port, const char *suffix)
+{
+    char *esc = cli_url_escape(port, false);
+    char *p = cli_sprintf("/v1/ports/%s%s", esc, suffix ? suffix : "");
+
+    free(esc);
+    return p;
+}
+
+static void report_port(struct cli_ctx *ctx, const struct cli_api_res *res,
+                        const char *port, const char *first)
+{
+    if (cli_api_code_is(res, "no-port") || !first)
+        cli_api_report(ctx, res, "failed to get port '%s'", port);
+    else
+        cli_api_report(ctx, res, "%s", first);
+}
+
+static json_t *port_obj(struct cli_api_res *res)
+{
+    json_t *p = json_object_get(res->root, "port");
+
+    return json_is_object(p) ? p : NULL;
+}
+
+static const char *str_or(json_t *o, const char *key, const char *dflt)
+{
+    const char *s = cli_json_str(o, key);
+
+    return s && *s ? s : dflt;
+}
+
+static void print_table(const struct cli_ctx *ctx, struct cli_table *t)
+{
+    char *s = cli_table_render(t, !ctx->quiet);
+
+    if (s)
+        fputs(s, stdout);
+    else
+        cli_error("out of memory");
+    free(s);
+}
+
+/* ---------------------------------------------------------------------
+ * port-add, port-del
+ * --------------------------------------------------------------------- */
+
+static bool cmd_port_add(struct cli_ctx *ctx, const struct cli_inv *inv)
+{
+    const char *net = cli_opt_str(inv, "network");
+    const char *port = cli_opt_str(inv, "port");
+    const char *mode = cli_opt_str(inv, "mode");
+    const char *sock = cli_opt_str(inv, "path");
+    const char *mac = cli_opt_str(inv, "mac");
+    struct cli_api_res res;
+    json_t *body;
+    bool ok = false;
+
+    body = json_pack("{s:s, s:s, s:s, s:b}", "name", port, "network", net,
+                     "type", "vhost-user",
+                     "learning", !cli_opt_bool(inv, "no-learning"));
+    if (!body) {
+        cli_error("Failed to add port %s to network %s", port, net);
+        cli_error("invalid argument: arguments must be valid UTF-8 text");
+        return false;
+    }
+    if (mode)
+        json_object_set_new(body, "mode", json_string(mode));
+    if (sock)
+        json_object_set_new(body, "path", json_string(sock));
+    if (mac)
+        json_object_set_new(body, "mac", json_string(mac));
+
+    if (cli_api(ctx, "POST", "/v1/ports", body, &res) < 0) {
+        if (cli_api_code_is(&res, "no-network"))
+            cli_api_report(ctx, &res, "failed to get network '%s'", net);
+        else
+            cli_api_report(ctx, &res, "Failed to add port %s to network %s",
+                           port, net);
+    } else if (cli_want_json(ctx, inv)) {
+        cli_print_json(ctx, res.root);
+        ok = true;
+    } else {
+        json_t *p = port_obj(&res);
+        cli_print_extra(ctx, "Port %s added to network %s\n",
+                        str_or(p, "name", port), str_or(p, "network", net));
+        printf("Socket: %s\n", str_or(p, "path", "-"));
+        ok = true;
+    }
+    cli_api_res_free(&res);
+    json_decref(body);
+    return ok;
+}
+
+static bool cmd_port_del(struct cli_ctx *ctx, const struct cli_inv *inv)
+{
+    const char *port = cli_opt_str(inv, "port");
+    char *path = port_path(port, NULL);
+    struct cli_api_res res;
+    bool ok = false;
+
+    if (cli_api(ctx, "DELETE", path, NULL, &res) < 0) {
+        char *first = cli_sprintf("Failed to delete port %s", port);
+        report_port(ctx, &res, port, first);
+        free(first);
+    } else {
+        cli_print_extra(ctx, "Port %s deleted\n", port);
+        ok = true;
+    }
+    cli_api_res_free(&res);
+    free(path);
+    return ok;
+}
+
+/* ---------------------------------------------------------------------
+ * port-info, port-stats, port-list
+ * --------------------------------------------------------------------- */
+
+static bool cmd_port_info(struct cli_ctx *ctx, const struct cli_inv *inv)
+{
+    const char *port = cli_opt_str(inv, "port");
+    char *path = port_path(port, NULL);
+    struct cli_api_res res;
+    json_t *p;
+
+    if (cli_api(ctx, "GET", path, NULL, &res) < 0) {
+        report_port(ctx, &res, port, NULL);
+        cli_api_res_free(&res);
+        free(path);
+        return false;
+    }
+    free(path);
+    if (cli_want_json(ctx, inv)) {
+        cli_print_json(ctx, res.root);
+        cli_api_res_free(&res);
+        return true;
+    }
+    p = port_obj(&res);
+    if (!p) {
+        cli_error("failed to get port '%s'", port);
+        cli_error("malformed response from vnetd: no 'port' object");
+        cli_api_res_free(&res);
+        return false;
+    }
+    char queues[32];
+    snprintf(queues, sizeof(queues), "%lld", cli_json_int(p, "queues", 0));
+    cli_print_field("Name:", str_or(p, "name", port));
+    cli_print_field("Network:", str_or(p, "network", "-"));
+    cli_print_field("Type:", str_or(p, "type", "-"));
+    cli_print_field("Mode:", str_or(p, "mode", "-"));
+    cli_print_field("Socket:", str_or(p, "path", "-"));
+    cli_print_field("MAC:", str_or(p, "mac", "-"));
+    cli_print_field("Learning:",
+                    cli_json_bool(p, "learning", false) ? "yes" : "no");
+    cli_print_field("Connected:",
+                    cli_json_bool(p, "connected", false) ? "yes" : "no");
+    cli_print_field("Queues:", queues);
+    cli_api_res_free(&res);
+    return true;
+}
+
+static bool cmd_port_stats(struct cli_ctx *ctx, const struct cli_inv *inv)
+{
+    const char *port = cli_opt_str(inv, "port");
+    char *path = port_path(port, "/stats");
+    struct cli_api_res res;
+    const char *key;
+    json_t *stats, *v;
+
+    if (cli_api(ctx, "GET", path, NULL, &res) < 0) {
+        char *first = cli_sprintf("Failed to get statistics of port %s",
+                                  port);
+        report_port(ctx, &res, port, first);
+        free(first);
+        cli_api_res_free(&res);
+        free(path);
+        return false;
+    }
+    free(path);
+    if (cli_want_json(ctx, inv)) {
+        cli_print_json(ctx, res.root);
+        cli_api_res_free(&res);
+        return true;
+    }
+    stats = json_object_get(res.root, "stats");
+    if (!json_is_object(stats)) {
+        cli_error("Failed to get statistics of port %s", port);
+        cli_error("malformed response from vnetd: no 'stats' object");
+        cli_api_res_free(&res);
+        return false;
+    }
+    /* domifstat style, in vnetd's order (rx/tx packets, bytes, dropped) */
+    json_object_foreach(stats, key, v) {
+        if (json_is_integer(v))
+            printf("%s %s %lld\n", port, key,
+                   (long long)json_integer_value(v));
+    }
+    cli_api_res_free(&res);
+    return true;
+}
+
+static bool cmd_port_list(struct cli_ctx *ctx, const struct cli_inv *inv)
+{
+    const char *net = cli_opt_str(inv, "network");
+    struct cli_api_res res;
+    struct cli_table *t;
+    json_t *arr, *p;
+    size_t i;
+    char *path;
+
+    if (net) {
+        char *esc = cli_url_escape(net, true);
+        path = cli_sprintf("/v1/ports?network=%s", esc);
+        free(esc);
+    } else {
+        path = cli_sprintf("/v1/ports");
+    }
+    if (cli_api(ctx, "GET", path, NULL, &res) < 0) {
+        if (net && cli_api_code_is(&res, "no-network"))
+            cli_api_report(ctx, &res, "failed to get network '%s'", net);
+        else
+            cli_api_report(ctx, &res, "Failed to list ports");
+        cli_api_res_free(&res);
+        free(path);
+        return false;
+    }
+    free(path);
+    if (cli_want_json(ctx, inv)) {
+        cli_print_json(ctx, res.root);
+        cli_api_res_free(&res);
+        return true;
+    }
+    arr = json_object_get(res.root, "ports");
+    if (!json_is_array(arr)) {
+        cli_error("Failed to list ports");
+        cli_error("malformed response from vnetd: no 'ports' array");
+        cli_api_res_free(&res);
+        return false;
+    }
+    t = cli_table_new("Name", "Network", "Mode", "MAC", "Connected",
+                      "Socket", NULL);
+    if (!t) {
+        cli_error("out of memory");
+        cli_api_res_free(&res);
+        return false;
+    }
+    json_array_foreach(arr, i, p) {
+        if (!json_is_object(p))
+            continue;
+        const char *cells[6] = {
+            str_or(p, "name", "-"),
+            str_or(p, "network", "-"),
+            str_or(p, "mode", "-"),
+            str_or(p, "mac", "-"),
+            cli_json_bool(p, "connected", false) ? "yes" : "no",
+            str_or(p, "path", "-"),
+        };
+        cli_table_add_rowv(t, cells);
+    }
+    print_table(ctx, t);
+    cli_table_free(t);
+    cli_api_res_free(&res);
+    return true;
+}
+
+/* ---------------------------------------------------------------------
+ * stats
+ * --------------------------------------------------------------------- */
+
+static size_t stats_width(json_t *obj, size_t prefix)
+{
+    size_t w = 0;
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(obj, key, v) {
+        size_t k = prefix + strlen(key) + 1;
+        if (json_is_object(v))
+            k = stats_width(v, prefix + strlen(key) + 1);
+        if (k > w)
+            w = k;
+    }
+    return w;
+}
+
+static void stats_print(json_t *obj, const char *prefix, size_t width)
+{
+    const char *key;
+    json_t *v;
+
+    json_object_foreach(obj, key, v) {
+        char *label = cli_sprintf("%s%s", prefix, key);
+        if (json_is_object(v)) {
+            char *np = cli_sprintf("%s.", label);
+            stats_print(v, np, width);
+            free(np);
+        } else if (json_is_integer(v)) {
+            char *l2 = cli_sprintf("%s:", label);
+            printf("%-*s %lld\n", (int)width, l2,
+                   (long long)json_integer_value(v));
+            free(l2);
+        } else if (json_is_real(v)) {
+            char *l2 = cli_sprintf("%s:", label);
+            printf("%-*s %g\n", (int)width, l2, json_real_value(v));
+            free(l2);
+        } else if (json_is_string(v)) {
+            char *l2 = cli_sprintf("%s:", label);
+            printf("%-*s %s\n", (int)width, l2, json_string_value(v));
+            free(l2);
+        }
+        free(label);
+    }
+}
+
+static bool cmd_stats(struct cli_ctx *ctx, const struct cli_inv *inv)
+{
+    struct cli_api_res res;
+
+    if (cli_api(ctx, "GET", "/v1/stats", NULL, &res) < 0) {
+        cli_api_report(ctx, &res, "Failed to get dataplane statistics");
+        cli_api_res_free(&res);
+        return false;
+    }
+    if (cli_want_json(ctx, inv))
+        cli_print_json(ctx, res.root);
+    else
+        stats_print(res.root, "", stats_width(res.root, 0));
+    cli_api_res_free(&res);
+    return true;
+}
+
+/* ---------------------------------------------------------------------
+ * Command tables
+ * --------------------------------------------------------------------- */
+
+static const struct cli_opt opts_port_add[] = {
+    { "network", CLI_OT_DATA, CLI_OFLAG_REQ, "network name or uuid" },
+    PORT_OPT,
+    { "mode", CLI_OT_STRING, 0,
+      "server (vnetd creates the socket, default) or client" },
+    { "path", CLI_OT_STRING, 0,
+      "vhost-user socket path (required with --mode client)" },
+    { "mac", CLI_OT_STRING, 0, "MAC address of the VM interface" },
+    { "no-learning", CLI_OT_BOOL, 0, "do not learn source MACs on the port" },
+    JSON_OPT,
+    OPT_END,
+};
+
+static const struct cli_opt opts_port_only[] = {
+    PORT_OPT,
+    OPT_END,
+};
+
+static const struct cli_opt opts_port_json[] = {
+    PORT_OPT,
+    JSON_OPT,
+    OPT_END,
+};
+
+static const struct cli_opt opts_port_list[] = {
+    { "network", CLI_OT_DATA, 0, "only ports of this network" },
+    JSON_OPT,
+    OPT_END,
+};
+
+static const struct cli_opt opts_stats[] = {
+    JSON_OPT,
+    OPT_END,
+};
+
+const struct cli_cmd cli_port_cmds[] = {
+    { "port-add", cmd_port_add, opts_port_add,
+      "add a vhost-user port to a network",
+      "Connect a VM interface (vhost-user socket) to a network." },
+    { "port-del", cmd_port_del, opts_port_only,
+      "delete a port", "Disconnect and delete a port." },
+    { "port-info", cmd_port_info, opts_port_json,
+      "port information", "Returns basic information about the port." },
+    { "port-list", cmd_port_list, opts_port_list,
+      "list ports", "Returns list of ports, optionally of one network." },
+    { "port-stats", cmd_port_stats, opts_port_json,
+      "port statistics",
+      "Packet, byte and drop counters of a port." },
+    { NULL, NULL, NULL, NULL, NULL },
+};
+
+const struct cli_cmd cli_dp_cmds[] = {
+    { "stats", cmd_stats, opts_stats,
+      "dataplane statistics",
+      "Dataplane counters (flows, loops) and drops by reason." },
+    { NULL, NULL, NULL, NULL, NULL },
+};
