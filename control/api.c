@@ -6,7 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <arpa/inet.h>
+
+#include "control/dhcp_lease.h"
 #include "control/net.h"
+#include "control/netsvc.h"
 #include "control/port.h"
 #include "dataplane/dp.h"
 #include "dataplane/pkt.h"
@@ -44,14 +48,19 @@ static json_t *port_json(struct ctl *c, const struct port *p)
 	struct port_info i;
 	struct dp_port_stats st = { 0 };
 	char mac[18];
-	port_info(p, &i);
+	port_info(c->ports, p, &i);
 	if (i.dp_id >= 0)
 		dp_port_stats(c->dp, (uint16_t)i.dp_id, &st);
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:i, s:o}", "name", i.name,
-			      "network", i.network, "type", "vhost-user", "mode",
-			      i.client ? "client" : "server", "path", i.path, "learning",
-			      i.learning, "bound", i.bound, "connected", i.connected, "queues",
-			      (int)i.queues, "stats", stats_json(&st));
+	json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:i, s:o}", "name", i.name,
+			      "network", i.network, "type", i.ifname ? "kernel" : "vhost-user",
+			      "learning", i.learning, "bound", i.bound, "connected", i.connected,
+			      "queues", (int)i.queues, "stats", stats_json(&st));
+	if (o && i.ifname) {
+		json_object_set_new(o, "interface", json_string(i.ifname));
+	} else if (o) {
+		json_object_set_new(o, "mode", json_string(i.client ? "client" : "server"));
+		json_object_set_new(o, "path", json_string(i.path));
+	}
 	if (o && i.has_mac) {
 		pkt_mac_format(i.mac, mac);
 		json_object_set_new(o, "mac", json_string(mac));
@@ -181,7 +190,7 @@ static int do_ports(struct ctl *c, const struct api_req *r, json_t **out, struct
 		for (size_t i = 0; i < portreg_count(c->ports); i++) {
 			struct port_info pi;
 			p = portreg_at(c->ports, i);
-			port_info(p, &pi);
+			port_info(c->ports, p, &pi);
 			if (!r->network[0] || !strcmp(pi.network, r->network))
 				json_array_append_new(a, port_json(c, p));
 		}
@@ -193,6 +202,7 @@ static int do_ports(struct ctl *c, const struct api_req *r, json_t **out, struct
 			.name = r->name,
 			.network = r->network,
 			.client = r->client,
+			.ifname = r->kernel ? r->ifname : NULL,
 			.path = r->path[0] ? r->path : NULL,
 			.has_mac = r->has_mac,
 			.learning = r->learning,
@@ -227,6 +237,39 @@ static int do_ports(struct ctl *c, const struct api_req *r, json_t **out, struct
 	return 200;
 }
 
+static int do_leases(struct ctl *c, const struct api_req *r, json_t **out, struct ctl_err *e)
+{
+	static struct dhcp_lease_info l[4096];
+	struct net *n = netreg_find(c->nets, r->id);
+	if (!n)
+		return no_network(r->id, e);
+	struct netsvc *s = net_svc(n);
+	size_t cnt = s ? netsvc_leases(s, r->has_mac ? r->mac : NULL, l, 4096) : 0;
+	json_t *a = json_array();
+	for (size_t i = 0; i < cnt; i++) {
+		char mac[18], ip[INET_ADDRSTRLEN];
+		struct in_addr in = { .s_addr = htonl(l[i].ip) };
+		pkt_mac_format(l[i].mac, mac);
+		inet_ntop(AF_INET, &in, ip, sizeof(ip));
+		json_t *o = json_pack("{s:I, s:s, s:s, s:i, s:s}", "expiry-time",
+				      (json_int_t)l[i].expiry, "mac-address", mac, "ip-address", ip,
+				      "prefix", netsvc_prefix(s), "type", "ipv4");
+		if (l[i].hostname[0])
+			json_object_set_new(o, "hostname", json_string(l[i].hostname));
+		if (l[i].clid_len) {
+			char cid[3 * DHCP_CLID_MAX + 1];
+			size_t k = 0;
+			for (unsigned b = 0; b < l[i].clid_len; b++)
+				k += (size_t)snprintf(cid + k, sizeof(cid) - k, "%s%02x", b ? ":" : "",
+						      l[i].clid[b]);
+			json_object_set_new(o, "client-id", json_string(cid));
+		}
+		json_array_append_new(a, o);
+	}
+	*out = json_pack("{s:o}", "leases", a);
+	return 200;
+}
+
 static int do_stats(struct ctl *c, json_t **out)
 {
 	struct dp_stats s;
@@ -240,6 +283,9 @@ static int do_stats(struct ctl *c, json_t **out)
 			 (json_int_t)s.flow_installs, "flow_table_full",
 			 (json_int_t)s.flow_table_full, "loops", (json_int_t)s.loops, "sleeps",
 			 (json_int_t)s.sleeps, "wakeups", (json_int_t)s.wakeups, "drops", d);
+	json_object_set_new(*out, "gw_replies", json_integer((json_int_t)s.gw_replies));
+	json_object_set_new(*out, "punted", json_integer((json_int_t)s.punted));
+	json_object_set_new(*out, "injected", json_integer((json_int_t)s.injected));
 	return 200;
 }
 
@@ -252,8 +298,7 @@ int api_execute(struct ctl *c, const struct api_req *r, json_t **out, struct ctl
 	case API_NET_AUTOSTART: case API_NET_FDB:
 		return do_networks(c, r, out, e);
 	case API_NET_LEASES:
-		return ctl_fail(e, ENOSYS, 501, "not-supported",
-				"this function is not supported by the connection driver: virNetworkGetDHCPLeases");
+		return do_leases(c, r, out, e);
 	case API_PORT_LIST: case API_PORT_ADD: case API_PORT_GET: case API_PORT_STATS:
 	case API_PORT_DEL:
 		return do_ports(c, r, out, e);

@@ -228,8 +228,8 @@ static int parse_autostart(json_t *o, struct api_req *r, struct ctl_err *e)
 static int parse_port(json_t *o, struct api_req *r, struct ctl_err *e)
 {
 	static const char *const allowed[] = { "name", "network", "type", "mode", "path",
-					       "mac", "learning", NULL };
-	char type[32] = "vhost-user", mode[32] = "server", mac[32];
+					       "mac", "learning", "interface", NULL };
+	char type[32] = "vhost-user", mode[32] = "", mac[32];
 	int rc;
 	if ((rc = only_members(o, allowed, e)) < 0 ||
 	    (rc = get_str(o, "name", true, r->name, sizeof(r->name), e)) < 0 ||
@@ -238,11 +238,25 @@ static int parse_port(json_t *o, struct api_req *r, struct ctl_err *e)
 	    (rc = get_str(o, "mode", false, mode, sizeof(mode), e)) < 0 ||
 	    (rc = get_str(o, "path", false, r->path, sizeof(r->path), e)) < 0)
 		return rc;
-	if (strcmp(type, "vhost-user"))
+	if ((rc = get_str(o, "interface", false, r->ifname, sizeof(r->ifname), e)) < 0)
+		return rc;
+	if (!strcmp(type, "kernel")) {
+		r->kernel = true;
+		if (!r->ifname[0])
+			return bad(e, "invalid argument: a kernel port needs member '%s'", "interface");
+		if (mode[0] || r->path[0])
+			return bad(e, "invalid argument: 'mode' and 'path' are for vhost-user ports%s", "");
+		if (strchr(r->ifname, '/') || strchr(r->ifname, ' '))
+			return bad(e, "invalid argument: invalid interface name '%s'", r->ifname);
+	} else if (!strcmp(type, "vhost-user")) {
+		if (r->ifname[0])
+			return bad(e, "invalid argument: 'interface' is for kernel ports%s", "");
+		if (mode[0] && strcmp(mode, "server") && strcmp(mode, "client"))
+			return bad(e, "invalid argument: mode must be 'server' or 'client', not '%s'", mode);
+		r->client = !strcmp(mode, "client");
+	} else {
 		return bad(e, "invalid argument: unsupported port type '%s'", type);
-	if (strcmp(mode, "server") && strcmp(mode, "client"))
-		return bad(e, "invalid argument: mode must be 'server' or 'client', not '%s'", mode);
-	r->client = !strcmp(mode, "client");
+	}
 	if ((rc = get_str(o, "mac", false, mac, sizeof(mac), e)) < 0)
 		return rc;
 	if (rc == 1) {

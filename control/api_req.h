@@ -48,6 +48,8 @@ struct api_req {
 	/* port add */
 	char name[65];
 	bool client;
+	bool kernel;         /* type "kernel": an existing interface */
+	char ifname[16];
 	char path[256];
 	bool learning;
 };

@@ -18,6 +18,7 @@
 #include "control/api.h"
 #include "control/ctl.h"
 #include "control/net.h"
+#include "control/netsvc.h"
 #include "control/opts.h"
 #include "control/port.h"
 #include "control/store.h"
@@ -154,6 +155,8 @@ int main(int argc, char **argv)
 	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
 	ev.data.fd = tfd;
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
+	ev.data.fd = dp_punt_fd(c.dp);
+	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
 	LOG(NOTICE, "vnetd %s ready: API on %s, %u worker(s), state in %s\n", VNETD_VERSION,
 	    o.socket, o.dp.n_workers, o.state_dir);
@@ -172,8 +175,12 @@ int main(int argc, char **argv)
 					run = false;
 			} else if (evs[i].data.fd == tfd) {
 				uint64_t ticks;
-				if (read(tfd, &ticks, sizeof(ticks)) > 0)
+				if (read(tfd, &ticks, sizeof(ticks)) > 0) {
 					dp_housekeeping(c.dp);
+					netreg_tick(c.nets);
+				}
+			} else if (evs[i].data.fd == dp_punt_fd(c.dp)) {
+				netsvc_process_punted(&c);
 			}
 		}
 		api_run(api);

@@ -7,6 +7,7 @@
 
 #include <rte_log.h>
 
+#include "control/netsvc.h"
 #include "control/netxml.h"
 #include "control/port.h"
 #include "control/store.h"
@@ -20,6 +21,7 @@ struct net {
 	struct nx_network *newdef;  /* pending persistent definition */
 	bool persistent, active, autostart;
 	uint16_t dp_id;
+	struct netsvc *svc;         /* while active */
 };
 
 struct netreg {
@@ -48,6 +50,21 @@ bool net_autostart(const struct net *n) { return n->autostart; }
 const char *net_bridge(const struct net *n) { return nx_bridge_name(n->def); }
 uint16_t net_dp_id(const struct net *n) { return n->dp_id; }
 const struct nx_network *net_def(const struct net *n) { return n->def; }
+struct netsvc *net_svc(const struct net *n) { return n->svc; }
+
+struct net *netreg_find_dp(struct netreg *r, uint16_t dp_id)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i]->dp_id == dp_id)
+			return r->v[i];
+	return NULL;
+}
+
+void netreg_tick(struct netreg *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		netsvc_tick(r->v[i]->svc);
+}
 
 void net_uuid_str(const struct net *n, char out[37])
 {
@@ -63,7 +80,26 @@ char *net_xml(const struct net *n, bool inactive)
 
 int net_unsupported(const struct net *n, char *buf, size_t len)
 {
-	return nx_unsupported(n->def, buf, len);
+	/* What the definition asks for that the XML model keeps but vnetd
+	 * does not implement, plus what the dataplane does not do yet. */
+	int l = nx_unsupported(n->def, buf, len);
+	if (l < 0)
+		return l;
+	enum nx_forward_mode m = nx_forward_mode(n->def);
+	const char *more[3] = { NULL, NULL, NULL };
+	int k = 0;
+	if (m == NX_FWD_NAT || m == NX_FWD_ROUTE || m == NX_FWD_OPEN)
+		more[k++] = m == NX_FWD_NAT ? "forward mode='nat' (no uplink yet)"
+			  : m == NX_FWD_ROUTE ? "forward mode='route' (no uplink yet)"
+					      : "forward mode='open' (no uplink yet)";
+	uint32_t a;
+	int p;
+	if (nx_dns_enabled(n->def) && nx_ipv4(n->def, &a, &p) == 0)
+		more[k++] = "dns (no DNS server yet)";
+	for (int i = 0; i < k; i++)
+		l += snprintf(buf + ((size_t)l < len ? (size_t)l : len),
+			      (size_t)l < len ? len - (size_t)l : 0, "%s%s", l ? ", " : "", more[i]);
+	return l;
 }
 
 struct netreg *netreg_create(struct ctl *ctl)
@@ -87,8 +123,10 @@ void netreg_free(struct netreg *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n; i++)
+	for (size_t i = 0; i < r->n; i++) {
+		netsvc_stop(r->ctl, r->v[i]->svc, r->v[i]->dp_id);
 		net_obj_free(r->v[i]);
+	}
 	free(r);
 }
 
@@ -301,17 +339,24 @@ int netreg_define(struct netreg *r, const char *xml, size_t len, struct net **ou
 
 static int activate(struct netreg *r, struct net *n, struct ctl_err *e)
 {
+	char rel[320];
+	struct netsvc *svc = netsvc_start(r->ctl, n->def, n->dp_id, e);
+	if (!svc)
+		return -EINVAL;
 	int rc = save_live(r, n, e);
-	if (rc < 0)
+	if (rc < 0) {
+		netsvc_stop(r->ctl, svc, n->dp_id);
 		return rc;
+	}
 	rc = dp_net_set_active(r->ctl->dp, n->dp_id, true);
 	if (rc < 0) {
-		char rel[320];
+		netsvc_stop(r->ctl, svc, n->dp_id);
 		path_of(rel, sizeof(rel), "networks", nx_name(n->def));
 		store_remove(r->ctl->run, rel);
 		return ctl_fail(e, -rc, 500, "internal-error",
 				"internal error: cannot start bridge domain: %s", strerror(-rc));
 	}
+	n->svc = svc;
 	n->active = true;
 	char uns[256];
 	if (nx_unsupported(n->def, uns, sizeof(uns)) > 0)
@@ -382,6 +427,8 @@ int net_destroy(struct netreg *r, struct net *n, bool *gone, struct ctl_err *e)
 		return ctl_fail(e, -rc, 500, "internal-error",
 				"internal error: cannot remove network status: %s", strerror(-rc));
 	dp_net_set_active(r->ctl->dp, n->dp_id, false);
+	netsvc_stop(r->ctl, n->svc, n->dp_id);
+	n->svc = NULL;
 	n->active = false;
 	if (!n->persistent) {
 		remove_obj(r, n);

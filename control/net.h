@@ -58,6 +58,11 @@ bool net_autostart(const struct net *n);
 const char *net_bridge(const struct net *n);
 uint16_t net_dp_id(const struct net *n);
 const struct nx_network *net_def(const struct net *n);
+/* The services of an active network (gateway, DHCP), or NULL. */
+struct netsvc *net_svc(const struct net *n);
+struct net *netreg_find_dp(struct netreg *r, uint16_t dp_id);
+/* Once a second: DHCP lease expiry and saving. */
+void netreg_tick(struct netreg *r);
 /* XML as net-dumpxml shows it; inactive: the persistent (pending) one. */
 char *net_xml(const struct net *n, bool inactive);
 /* What the definition asks for that vnetd does not implement yet. */

@@ -13,6 +13,7 @@
 #include "control/net.h"
 #include "control/store.h"
 #include "dataplane/dp.h"
+#include "dataplane/kport.h"
 #include "dataplane/pkt.h"
 #include "vhost/vh.h"
 
@@ -23,6 +24,7 @@ struct port {
 	char name[65];
 	char network[256];
 	char path[108];
+	char ifname[16];    /* kernel port when non-empty */
 	bool client, has_mac, learning;
 	uint8_t mac[6];
 	int dp_id; /* -1 unbound */
@@ -49,7 +51,10 @@ static void unbind(struct portreg *r, struct port *p)
 	/* Stop forwarding first, then close the socket (which detaches the
 	 * device after a grace period). */
 	dp_port_destroy(r->ctl->dp, (uint16_t)p->dp_id);
-	vh_port_remove((uint16_t)p->dp_id);
+	if (p->ifname[0])
+		dp_port_detach(r->ctl->dp, (uint16_t)p->dp_id);
+	else
+		vh_port_remove((uint16_t)p->dp_id);
 	p->dp_id = -1;
 }
 
@@ -83,12 +88,13 @@ const char *portreg_name_of(struct portreg *r, uint16_t dp_id)
 	return NULL;
 }
 
-void port_info(const struct port *p, struct port_info *i)
+void port_info(const struct portreg *r, const struct port *p, struct port_info *i)
 {
 	memset(i, 0, sizeof(*i));
 	i->name = p->name;
 	i->network = p->network;
 	i->path = p->path;
+	i->ifname = p->ifname[0] ? p->ifname : NULL;
 	i->client = p->client;
 	i->has_mac = p->has_mac;
 	i->learning = p->learning;
@@ -96,7 +102,10 @@ void port_info(const struct port *p, struct port_info *i)
 	i->bound = p->dp_id >= 0;
 	i->dp_id = p->dp_id;
 	struct vh_port_info vi;
-	if (p->dp_id >= 0 && vh_port_info((uint16_t)p->dp_id, &vi) == 0) {
+	if (p->ifname[0]) {
+		i->connected = p->dp_id >= 0 && dp_port_attached(r->ctl->dp, (uint16_t)p->dp_id);
+		i->queues = i->connected ? 1 : 0;
+	} else if (p->dp_id >= 0 && vh_port_info((uint16_t)p->dp_id, &vi) == 0) {
 		i->connected = vi.connected;
 		i->queues = vi.queues;
 	}
@@ -119,6 +128,18 @@ static int bind_port(struct portreg *r, struct port *p, uint16_t dp_net, struct 
 	if (rc < 0)
 		return ctl_fail(e, -rc, 500, "internal-error",
 				"internal error: cannot create port: %s", strerror(-rc));
+	if (p->ifname[0]) {
+		int fd = kport_open(p->ifname);
+		if (fd < 0) {
+			dp_port_destroy(r->ctl->dp, id);
+			return ctl_fail(e, -fd, 404, "no-interface",
+					"Interface not found: cannot attach interface '%s': %s",
+					p->ifname, strerror(-fd));
+		}
+		dp_port_attach_kernel(r->ctl->dp, id, fd);
+		p->dp_id = id;
+		return 0;
+	}
 	if (!p->client) {
 		/* The socket's directory: <run-dir>/<network>/ by default. */
 		char dir[PATH_MAX];
@@ -143,10 +164,14 @@ static int bind_port(struct portreg *r, struct port *p, uint16_t dp_net, struct 
 static char *to_json(const struct port *p)
 {
 	char mac[18];
-	json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "name", p->name, "network",
-			      p->network, "type", "vhost-user", "mode",
-			      p->client ? "client" : "server", "path", p->path, "learning",
-			      p->learning);
+	json_t *o = p->ifname[0]
+			    ? json_pack("{s:s, s:s, s:s, s:s, s:b}", "name", p->name, "network",
+					p->network, "type", "kernel", "interface", p->ifname,
+					"learning", p->learning)
+			    : json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "name", p->name,
+					"network", p->network, "type", "vhost-user", "mode",
+					p->client ? "client" : "server", "path", p->path,
+					"learning", p->learning);
 	if (!o)
 		return NULL;
 	if (p->has_mac) {
@@ -168,11 +193,14 @@ static void insert_sorted(struct portreg *r, struct port *p)
 	r->n++;
 }
 
-static bool path_in_use(struct portreg *r, const char *path)
+static bool path_in_use(struct portreg *r, const struct port *p)
 {
-	for (size_t i = 0; i < r->n; i++)
-		if (!strcmp(r->v[i]->path, path))
+	for (size_t i = 0; i < r->n; i++) {
+		const struct port *o = r->v[i];
+		if (p->ifname[0] ? !strcmp(o->ifname, p->ifname)
+				 : (!o->ifname[0] && !strcmp(o->path, p->path)))
 			return true;
+	}
 	return false;
 }
 
@@ -204,8 +232,10 @@ int portreg_add(struct portreg *r, const struct port_params *pp, struct port **o
 		return ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
 	snprintf(p->name, sizeof(p->name), "%s", pp->name);
 	snprintf(p->network, sizeof(p->network), "%s", pp->network);
-	int l;
-	if (pp->path && pp->path[0])
+	int l = 0;
+	if (pp->ifname)
+		snprintf(p->ifname, sizeof(p->ifname), "%s", pp->ifname);
+	else if (pp->path && pp->path[0])
 		l = snprintf(p->path, sizeof(p->path), "%s", pp->path);
 	else
 		l = snprintf(p->path, sizeof(p->path), "%s/%s/%s.sock", r->ctl->run_dir,
@@ -216,13 +246,14 @@ int portreg_add(struct portreg *r, const struct port_params *pp, struct port **o
 	p->learning = pp->learning;
 	p->dp_id = -1;
 	int rc = 0;
-	if (l < 0 || (size_t)l >= sizeof(p->path) || p->path[0] != '/')
+	if (!p->ifname[0] && (l < 0 || (size_t)l >= sizeof(p->path) || p->path[0] != '/'))
 		rc = ctl_fail(e, EINVAL, 400, "invalid-arg",
 			      "invalid argument: socket path must be absolute and shorter than %zu bytes",
 			      sizeof(p->path));
-	else if (path_in_use(r, p->path))
+	else if (path_in_use(r, p))
 		rc = ctl_fail(e, EEXIST, 409, "operation-failed",
-			      "operation failed: socket '%s' is used by another port", p->path);
+			      "operation failed: %s '%s' is used by another port",
+			      p->ifname[0] ? "interface" : "socket", p->ifname[0] ? p->ifname : p->path);
 	if (rc < 0) {
 		free(p);
 		return rc;
@@ -287,21 +318,25 @@ static struct port *from_json(const char *file, const char *text)
 {
 	json_error_t je;
 	json_t *o = json_loads(text, 0, &je);
-	const char *name = NULL, *net = NULL, *mode = NULL, *path = NULL, *mac = NULL;
+	const char *name = NULL, *net = NULL, *mode = "server", *path = "", *mac = NULL;
+	const char *type = "vhost-user", *ifname = "";
 	int learning = 1;
 	struct port *p = NULL;
 
-	if (!o || json_unpack_ex(o, &je, 0, "{s:s, s:s, s:s, s:s, s?b, s?s}", "name", &name,
-				 "network", &net, "mode", &mode, "path", &path, "learning",
-				 &learning, "mac", &mac) != 0) {
+	if (!o || json_unpack_ex(o, &je, 0, "{s:s, s:s, s?s, s?s, s?s, s?s, s?b, s?s}", "name",
+				 &name, "network", &net, "type", &type, "interface", &ifname,
+				 "mode", &mode, "path", &path, "learning", &learning, "mac",
+				 &mac) != 0) {
 		PORT_LOG(ERR, "%s: %s; skipped\n", file, je.text);
 		goto out;
 	}
 	p = calloc(1, sizeof(*p));
 	if (!p)
 		goto out;
+	bool kernel = !strcmp(type, "kernel");
 	if (!ctl_valid_port_name(name) || strlen(net) >= sizeof(p->network) ||
-	    strlen(path) >= sizeof(p->path) || path[0] != '/' ||
+	    strlen(path) >= sizeof(p->path) || strlen(ifname) >= sizeof(p->ifname) ||
+	    (kernel ? !ifname[0] : (path[0] != '/' || strcmp(type, "vhost-user"))) ||
 	    (strcmp(mode, "server") && strcmp(mode, "client")) ||
 	    (mac && pkt_mac_parse(mac, p->mac) < 0)) {
 		PORT_LOG(ERR, "%s: invalid port; skipped\n", file);
@@ -312,6 +347,8 @@ static struct port *from_json(const char *file, const char *text)
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	snprintf(p->network, sizeof(p->network), "%s", net);
 	snprintf(p->path, sizeof(p->path), "%s", path);
+	if (kernel)
+		snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
 	p->client = !strcmp(mode, "client");
 	p->has_mac = mac != NULL;
 	p->learning = learning;
@@ -339,7 +376,7 @@ int portreg_load(struct portreg *r)
 		if (!p)
 			continue;
 		if (strlen(names[i]) != strlen(p->name) + 5 || strncmp(names[i], p->name, strlen(p->name)) ||
-		    portreg_find(r, p->name) || path_in_use(r, p->path)) {
+		    portreg_find(r, p->name) || path_in_use(r, p)) {
 			PORT_LOG(ERR, "%s: name does not match the file or is a duplicate; skipped\n", rel);
 			free(p);
 			continue;

@@ -6,6 +6,8 @@
  * "bound" (has a dataplane port and an open socket) while its network exists
  * (defined or transient); when the network goes away the port stays in the
  * registry, unbound, and binds again when a network of that name appears.
+ * A kernel port attaches an existing interface (veth end, tap) instead of a
+ * socket; it is "connected" while the interface exists.
  * While the network is inactive the port stays bound (the VMM keeps its
  * connection) but the dataplane forwards nothing for it.
  * Threads: control thread only.  Errors: 0 / negative errno + struct ctl_err.
@@ -26,6 +28,7 @@ struct port_params {
 	const char *name;
 	const char *network;
 	bool client;        /* vnetd connects to the VMM's socket */
+	const char *ifname; /* non-NULL: a kernel-interface port (AF_PACKET) */
 	const char *path;   /* NULL: <run-dir>/<network>/<name>.sock (server only) */
 	bool has_mac;
 	uint8_t mac[6];
@@ -34,6 +37,7 @@ struct port_params {
 
 struct port_info {
 	const char *name, *network, *path;
+	const char *ifname; /* kernel ports; NULL for vhost-user */
 	bool client, has_mac, learning, bound, connected;
 	uint8_t mac[6];
 	unsigned queues;
@@ -52,7 +56,7 @@ int portreg_remove(struct portreg *r, struct port *p, struct ctl_err *e);
 struct port *portreg_find(struct portreg *r, const char *name);
 size_t portreg_count(const struct portreg *r);
 struct port *portreg_at(struct portreg *r, size_t i); /* sorted by name */
-void port_info(const struct port *p, struct port_info *info);
+void port_info(const struct portreg *r, const struct port *p, struct port_info *info);
 /* Name of the port bound to dataplane port id, or NULL. */
 const char *portreg_name_of(struct portreg *r, uint16_t dp_id);
 

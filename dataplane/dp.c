@@ -1,6 +1,7 @@
 /* dp.c — the control side of the dataplane: staging config, snapshot
  * publication and reclamation, device attach/detach, counters. */
 #include "dataplane/dp_internal.h"
+#include "dataplane/kport.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -24,6 +25,10 @@ static const char *const drop_names[DP_DROP_MAX] = {
 	[DP_DROP_NO_DEST] = "no_dest",
 	[DP_DROP_PORT_DOWN] = "port_down",
 	[DP_DROP_TX_FULL] = "tx_full",
+	[DP_DROP_NO_ROUTE] = "no_route",
+	[DP_DROP_GW_CONFLICT] = "gw_conflict",
+	[DP_DROP_GW_IGNORED] = "gw_ignored",
+	[DP_DROP_PUNT_FULL] = "punt_full",
 };
 
 const char *dp_drop_name(enum dp_drop d)
@@ -51,6 +56,10 @@ struct dp *dp_create(const struct dp_params *p)
 	dp->p = *p;
 	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
 		dp->rt[i].vid = -1;
+	dp->punt_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	dp->punt = rte_ring_create("vnetd_punt", 1024, (int)rte_socket_id(), RING_F_SC_DEQ);
+	if (dp->punt_fd < 0 || !dp->punt)
+		goto fail;
 	dp->pool = rte_pktmbuf_pool_create("vnetd_mbufs", p->mbufs, 256, 0,
 					   RTE_MBUF_DEFAULT_BUF_SIZE, rte_socket_id());
 	size_t qsz = rte_rcu_qsbr_get_memsize(p->n_workers);
@@ -72,7 +81,10 @@ struct dp *dp_create(const struct dp_params *p)
 		w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		snprintf(name, sizeof(name), "vnetd_flows%u", i);
 		w->flows = flow_create(name, p->flow_entries, rte_socket_id());
-		if (w->wakefd < 0 || !w->flows)
+		snprintf(name, sizeof(name), "vnetd_inject%u", i);
+		w->inject = rte_ring_create(name, 256, (int)rte_socket_id(),
+					    RING_F_SP_ENQ | RING_F_SC_DEQ);
+		if (w->wakefd < 0 || !w->flows || !w->inject)
 			goto fail;
 	}
 	return dp;
@@ -116,8 +128,25 @@ void dp_free(struct dp *dp)
 		flow_free(w->flows);
 		if (w->wakefd >= 0)
 			close(w->wakefd);
+		if (w->inject) {
+			struct rte_mbuf *m;
+			while (rte_ring_dequeue(w->inject, (void **)&m) == 0)
+				rte_pktmbuf_free(m);
+			rte_ring_free(w->inject);
+		}
 		rte_free(w);
 	}
+	if (dp->punt) {
+		struct rte_mbuf *m;
+		while (rte_ring_dequeue(dp->punt, (void **)&m) == 0)
+			rte_pktmbuf_free(m);
+		rte_ring_free(dp->punt);
+	}
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+		if (dp->rt[i].kind == DP_PORT_KERNEL && dp->rt[i].vid >= 0)
+			kport_close(dp->rt[i].vid);
+	if (dp->punt_fd > 0)
+		close(dp->punt_fd);
 	for (unsigned i = 0; i < DP_MAX_NETS; i++)
 		fdb_free(dp->staging.net[i].fdb);
 	free(dp->snap);
@@ -202,6 +231,17 @@ int dp_net_set_active(struct dp *dp, uint16_t id, bool active)
 	return dp_commit(dp);
 }
 
+int dp_net_set_gateway(struct dp *dp, uint16_t id, const struct dp_gw *gw)
+{
+	if (id >= DP_MAX_NETS || !dp->staging.net[id].used)
+		return -ENOENT;
+	struct gw_conf *g = &dp->staging.net[id].gw;
+	g->ip = gw ? gw->ip : 0;
+	memcpy(g->mac, gw ? gw->mac : (const uint8_t[6]){ 0 }, 6);
+	bump_net_epochs(dp, id);
+	return dp_commit(dp);
+}
+
 int dp_net_destroy(struct dp *dp, uint16_t id)
 {
 	if (id >= DP_MAX_NETS || !dp->staging.net[id].used)
@@ -279,14 +319,61 @@ int dp_port_attach_vhost(struct dp *dp, uint16_t id, int vid, unsigned nr_vrings
 	return 0;
 }
 
+int dp_port_attach_kernel(struct dp *dp, uint16_t id, int fd)
+{
+	if (id >= DP_MAX_PORTS || fd < 0)
+		return -EINVAL;
+	struct dp_port_rt *rt = &dp->rt[id];
+	rt->nr_qpairs = 1;
+	rt->kind = DP_PORT_KERNEL;
+	__atomic_store_n(&rt->vid, fd, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < dp->p.n_workers; i++)
+		dp_worker_wake(dp->w[i]);
+	return 0;
+}
+
 void dp_port_detach(struct dp *dp, uint16_t id)
 {
 	if (id >= DP_MAX_PORTS)
 		return;
-	__atomic_store_n(&dp->rt[id].vid, -1, __ATOMIC_RELEASE);
+	int old = __atomic_exchange_n(&dp->rt[id].vid, -1, __ATOMIC_ACQ_REL);
 	/* Workers that read the old vid finish their iteration first. */
 	dp_synchronize(dp);
 	__atomic_store_n(&dp->rt[id].vring_enabled, 0, __ATOMIC_RELEASE);
+	if (dp->rt[id].kind == DP_PORT_KERNEL && old >= 0)
+		kport_close(old);
+}
+
+int dp_punt_fd(const struct dp *dp)
+{
+	return dp->punt_fd;
+}
+
+unsigned dp_punt_dequeue(struct dp *dp, struct rte_mbuf **pkts, unsigned n)
+{
+	uint64_t v;
+	if (read(dp->punt_fd, &v, sizeof(v)) < 0) {
+		/* nothing signalled: the ring may still hold frames */
+	}
+	return rte_ring_dequeue_burst(dp->punt, (void **)pkts, n, NULL);
+}
+
+int dp_inject(struct dp *dp, uint16_t port, struct rte_mbuf *m)
+{
+	const struct dp_snapshot *s = dp->snap; /* control thread: staging is current */
+	if (port >= DP_MAX_PORTS || !s->port[port].used) {
+		rte_pktmbuf_free(m);
+		return -ENOENT;
+	}
+	/* The worker that polls the port's first queue sends it. */
+	struct dp_worker *w = dp->w[port % dp->p.n_workers];
+	m->port = port;
+	if (rte_ring_enqueue(w->inject, m) != 0) {
+		rte_pktmbuf_free(m);
+		return -ENOBUFS;
+	}
+	dp_worker_wake(w);
+	return 0;
 }
 
 void dp_port_vring_state(struct dp *dp, uint16_t id, unsigned vring, bool enabled)
@@ -302,6 +389,13 @@ void dp_port_vring_state(struct dp *dp, uint16_t id, unsigned vring, bool enable
 bool dp_port_attached(const struct dp *dp, uint16_t id)
 {
 	return id < DP_MAX_PORTS && __atomic_load_n(&dp->rt[id].vid, __ATOMIC_ACQUIRE) >= 0;
+}
+
+int dp_port_net(const struct dp *dp, uint16_t id)
+{
+	if (id >= DP_MAX_PORTS || !dp->staging.port[id].used)
+		return -ENOENT;
+	return dp->staging.port[id].net;
 }
 
 int dp_port_stats(const struct dp *dp, uint16_t id, struct dp_port_stats *s)
@@ -336,6 +430,9 @@ void dp_stats(const struct dp *dp, struct dp_stats *s)
 		s->loops += __atomic_load_n(&w->loops, __ATOMIC_RELAXED);
 		s->sleeps += __atomic_load_n(&w->sleeps, __ATOMIC_RELAXED);
 		s->wakeups += __atomic_load_n(&w->wakeups, __ATOMIC_RELAXED);
+		s->gw_replies += __atomic_load_n(&w->gw_replies, __ATOMIC_RELAXED);
+		s->punted += __atomic_load_n(&w->punted, __ATOMIC_RELAXED);
+		s->injected += __atomic_load_n(&w->injected, __ATOMIC_RELAXED);
 		s->flows += flow_count(w->flows);
 	}
 }

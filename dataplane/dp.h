@@ -54,6 +54,10 @@ enum dp_drop {
 	DP_DROP_NO_DEST,     /* flood with no other port in the network */
 	DP_DROP_PORT_DOWN,   /* egress port has no attached device */
 	DP_DROP_TX_FULL,     /* egress ring full */
+	DP_DROP_NO_ROUTE,    /* IP to the gateway MAC that the gateway does not serve */
+	DP_DROP_GW_CONFLICT, /* ARP claiming the gateway's address */
+	DP_DROP_GW_IGNORED,  /* for the gateway, nothing to answer (ARP reply, ICMP non-echo) */
+	DP_DROP_PUNT_FULL,   /* control thread's queue full (DHCP flood) */
 	DP_DROP_MAX
 };
 const char *dp_drop_name(enum dp_drop d);
@@ -67,8 +71,16 @@ struct dp_stats {
 	uint64_t drops[DP_DROP_MAX];
 	uint64_t flow_hits, flow_misses, flow_installs, flow_table_full;
 	uint64_t loops, sleeps, wakeups;
+	uint64_t gw_replies, punted, injected;
 	unsigned flows, workers;
 };
+
+struct dp_gw {
+	uint32_t ip;    /* network order; 0: no gateway */
+	uint8_t mac[6];
+};
+
+struct rte_mbuf;
 
 struct dp_port_params {
 	uint16_t net;
@@ -94,6 +106,8 @@ struct rte_mempool *dp_mempool(struct dp *dp);
 int dp_net_create(struct dp *dp, uint16_t *id);
 int dp_net_set_active(struct dp *dp, uint16_t id, bool active);
 int dp_net_destroy(struct dp *dp, uint16_t id); /* -EBUSY while it has ports */
+/* The gateway the workers answer ARP and ICMP echo for (ip 0: none). */
+int dp_net_set_gateway(struct dp *dp, uint16_t id, const struct dp_gw *gw);
 
 /* Ports: configuration (control thread). */
 int dp_port_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id);
@@ -101,14 +115,26 @@ int dp_port_destroy(struct dp *dp, uint16_t id);
 
 /* Ports: device attachment (vhost thread). */
 int dp_port_attach_vhost(struct dp *dp, uint16_t id, int vid, unsigned nr_vrings);
+/* A kernel interface's AF_PACKET socket (control thread; dp owns fd then). */
+int dp_port_attach_kernel(struct dp *dp, uint16_t id, int fd);
 void dp_port_detach(struct dp *dp, uint16_t id);
 void dp_port_vring_state(struct dp *dp, uint16_t id, unsigned vring, bool enabled);
 bool dp_port_attached(const struct dp *dp, uint16_t id);
+/* The network of a port (control thread), or -ENOENT. */
+int dp_port_net(const struct dp *dp, uint16_t id);
 
 int dp_port_stats(const struct dp *dp, uint16_t id, struct dp_port_stats *s);
 void dp_stats(const struct dp *dp, struct dp_stats *s);
 /* Copies up to max rows of a network's FDB; returns the count. */
 int dp_fdb_dump(struct dp *dp, uint16_t net, struct dp_fdb_row *rows, unsigned max);
+
+/* Punted frames (DHCP to the gateway), control thread: dp_punt_fd() is an
+ * eventfd that becomes readable when frames wait; each frame's m->port is
+ * the dataplane port it came from.  dp_inject() sends a frame out of a port
+ * through the worker that polls the port (takes ownership of m). */
+int dp_punt_fd(const struct dp *dp);
+unsigned dp_punt_dequeue(struct dp *dp, struct rte_mbuf **pkts, unsigned n);
+int dp_inject(struct dp *dp, uint16_t port, struct rte_mbuf *m);
 
 /* Periodic work of the control thread (FDB ageing). */
 void dp_housekeeping(struct dp *dp);

@@ -9,10 +9,12 @@
 
 #include <rte_common.h>
 #include <rte_mbuf.h>
+#include <rte_ring.h>
 
 #include "dataplane/dp.h"
 #include "dataplane/fdb.h"
 #include "dataplane/flow.h"
+#include "dataplane/gw.h"
 #include "dataplane/pkt.h"
 
 #define DP_BURST 32
@@ -31,6 +33,7 @@ struct dp_port_snap {
 struct dp_net_snap {
 	bool used;
 	bool active;
+	struct gw_conf gw;
 	struct fdb *fdb;
 	uint16_t n_ports;
 	uint16_t ports[DP_MAX_PORTS];
@@ -44,9 +47,11 @@ struct dp_snapshot {
 	struct dp_net_snap net[DP_MAX_NETS];
 };
 
-enum dp_port_kind { DP_PORT_NONE = 0, DP_PORT_VHOST };
+enum dp_port_kind { DP_PORT_NONE = 0, DP_PORT_VHOST, DP_PORT_KERNEL };
 
-/* Runtime state of a port's device, written by the vhost thread. */
+/* Runtime state of a port's device, written by the vhost thread (vhost) or
+ * the control thread (kernel).  vid >= 0 means attached: for a vhost port
+ * it is the device id, for a kernel port the AF_PACKET socket. */
 struct dp_port_rt {
 	int vid;            /* -1 when no device; release/acquire */
 	uint16_t nr_qpairs;
@@ -72,6 +77,8 @@ struct dp_worker {
 	uint64_t drops[DP_DROP_MAX];
 	uint64_t flow_hits, flow_misses, flow_installs, flow_table_full;
 	uint64_t loops, sleeps, wakeups;
+	uint64_t gw_replies, punted, injected;
+	struct rte_ring *inject; /* frames from the control thread to send */
 	/* transmit buffers, flushed every iteration */
 	uint16_t n_dirty;
 	uint16_t dirty[DP_MAX_PORTS];
@@ -87,6 +94,8 @@ struct dp {
 	uint64_t gen;
 	struct dp_port_rt rt[DP_MAX_PORTS];
 	struct dp_worker *w[DP_MAX_WORKERS];
+	struct rte_ring *punt;  /* workers -> control thread */
+	int punt_fd;            /* eventfd: punted frames wait */
 	bool stop;
 	bool running;
 	uint32_t fdb_seq;

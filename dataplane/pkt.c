@@ -26,6 +26,7 @@ int pkt_parse(const uint8_t *f, size_t len, bool want_l3, struct pkt_meta *m)
 		m->ethertype = rd16(f + 16);
 		off += 4;
 	}
+	m->l2_len = (uint16_t)off;
 	if (!want_l3 || m->ethertype != PKT_ETH_P_IP)
 		return 0;
 

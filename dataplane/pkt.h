@@ -50,7 +50,8 @@ struct pkt_meta {
 	const uint8_t *smac;
 	uint16_t ethertype; /* host order, after any VLAN tag */
 	uint16_t vlan;
-	uint16_t l3_off;    /* 0 when there is no L3 header */
+	uint16_t l2_len;    /* 14, or 18 with a VLAN tag */
+	uint16_t l3_off;    /* 0 when there is no parsed IPv4 header */
 	uint16_t l4_off;    /* 0 when not parsed or not first fragment */
 	uint8_t proto;
 	uint32_t src_ip, dst_ip;

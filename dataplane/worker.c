@@ -10,6 +10,7 @@
  * bottom tells the control and vhost threads it no longer holds it.
  */
 #include "dataplane/dp_internal.h"
+#include "dataplane/kport.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -56,12 +57,16 @@ static void tx_flush_port(struct dp_worker *w, uint16_t port)
 
 	if (b->n == 0)
 		return;
-	if (vid >= 0) {
+	if (vid >= 0 && rt->kind == DP_PORT_KERNEL) {
+		sent = kport_tx(vid, b->m, b->n);
+	} else if (vid >= 0) {
 		unsigned q = w->id % rt->nr_qpairs;
 		uint32_t en = __atomic_load_n(&rt->vring_enabled, __ATOMIC_ACQUIRE);
 		if (!(en & (1u << (q * 2 + VIRTIO_RXQ))))
 			q = 0;
 		sent = rte_vhost_enqueue_burst(vid, q * 2 + VIRTIO_RXQ, b->m, b->n);
+	}
+	if (sent) {
 		struct dp_port_stats *ps = &w->port[port];
 		ps->tx_packets += sent;
 		for (unsigned i = 0; i < sent; i++)
@@ -72,7 +77,7 @@ static void tx_flush_port(struct dp_worker *w, uint16_t port)
 		w->drops[why] += b->n - sent;
 		w->port[port].tx_dropped += b->n - sent;
 	}
-	/* vhost copied the data: release our references. */
+	/* vhost and AF_PACKET copied the data: release our references. */
 	rte_pktmbuf_free_bulk(b->m, b->n);
 	b->n = 0;
 }
@@ -188,6 +193,65 @@ static inline void act(struct dp_worker *w, const struct dp_snapshot *s,
 	}
 }
 
+/* Frames for the network's gateway: answered in place, punted or dropped.
+ * Returns true when the frame was consumed. */
+static bool gateway(struct dp_worker *w, const struct gw_conf *gw, uint16_t in_port,
+		   struct rte_mbuf *m, struct pkt_meta *meta)
+{
+	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
+	size_t len = rte_pktmbuf_data_len(m);
+	enum gw_drop why;
+
+	if (meta->ethertype == PKT_ETH_P_IP && meta->l3_off == 0 &&
+	    pkt_parse(d, len, true, meta) < 0) {
+		drop(w, in_port, DP_DROP_RUNT, m);
+		return true;
+	}
+	switch (gw_process(d, len, meta, gw, &why)) {
+	case GW_PASS:
+		return false;
+	case GW_REPLY:
+		w->gw_replies++;
+		tx_push(w, in_port, m);
+		return true;
+	case GW_PUNT:
+		m->port = in_port;
+		if (rte_ring_enqueue(w->dp->punt, m) != 0) {
+			drop(w, in_port, DP_DROP_PUNT_FULL, m);
+			return true;
+		}
+		w->punted++;
+		if (rte_ring_count(w->dp->punt) <= w->dp->p.n_workers) {
+			uint64_t one = 1;
+			if (write(w->dp->punt_fd, &one, sizeof(one)) < 0) {
+				/* counter saturated: the control thread is awake anyway */
+			}
+		}
+		return true;
+	case GW_DROP:
+	default:
+		drop(w, in_port,
+		     why == GW_DROP_CONFLICT   ? DP_DROP_GW_CONFLICT
+		     : why == GW_DROP_NO_ROUTE ? DP_DROP_NO_ROUTE
+		     : why == GW_DROP_MALFORMED ? DP_DROP_RUNT
+						: DP_DROP_GW_IGNORED,
+		     m);
+		return true;
+	}
+}
+
+static inline bool for_gateway(const struct gw_conf *gw, const struct pkt_meta *m)
+{
+	if (gw->ip == 0)
+		return false;
+	if (m->ethertype == PKT_ETH_P_ARP)
+		return true;
+	if (!memcmp(m->dmac, gw->mac, 6))
+		return true;
+	/* broadcast IPv4 may be DHCP */
+	return m->ethertype == PKT_ETH_P_IP && pkt_mac_is_multicast(m->dmac);
+}
+
 static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t in_port,
 		    struct rte_mbuf **pkts, unsigned n, uint32_t now)
 {
@@ -209,7 +273,8 @@ static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 		return;
 	}
 
-	/* parse */
+	/* parse; the gateway takes what is addressed to it */
+	const struct gw_conf *gw = &s->net[ps->net].gw;
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
 		if (pkt_parse(d, rte_pktmbuf_data_len(pkts[i]), ps->shape == PKT_SHAPE_L3,
@@ -217,6 +282,8 @@ static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 			drop(w, in_port, DP_DROP_RUNT, pkts[i]);
 			continue;
 		}
+		if (for_gateway(gw, &meta) && gateway(w, gw, in_port, pkts[i], &meta))
+			continue;
 		pkt_key(&meta, in_port, (enum pkt_shape)ps->shape, &keys[m]);
 		kp[m] = &keys[m];
 		ok[m++] = pkts[i];
@@ -263,8 +330,10 @@ static unsigned poll_ports(struct dp_worker *w, const struct dp_snapshot *s, uin
 		for (unsigned q = 0; q < rt->nr_qpairs; q++) {
 			if (!polls(w, port, q))
 				continue;
-			uint16_t n = rte_vhost_dequeue_burst(vid, q * 2 + VIRTIO_TXQ,
-							     w->dp->pool, pkts, DP_BURST);
+			uint16_t n = rt->kind == DP_PORT_KERNEL
+					     ? kport_rx(vid, w->dp->pool, pkts, DP_BURST)
+					     : rte_vhost_dequeue_burst(vid, q * 2 + VIRTIO_TXQ,
+								       w->dp->pool, pkts, DP_BURST);
 			if (n) {
 				total += n;
 				process(w, s, port, pkts, n, now);
@@ -274,15 +343,33 @@ static unsigned poll_ports(struct dp_worker *w, const struct dp_snapshot *s, uin
 	return total;
 }
 
+/* Frames the control thread asked us to send (DHCP replies). */
+static unsigned drain_inject(struct dp_worker *w, const struct dp_snapshot *s)
+{
+	struct rte_mbuf *m[DP_BURST];
+	unsigned n = rte_ring_dequeue_burst(w->inject, (void **)m, DP_BURST, NULL);
+	for (unsigned i = 0; i < n; i++) {
+		if (m[i]->port < DP_MAX_PORTS && s->port[m[i]->port].used) {
+			w->injected++;
+			tx_push(w, m[i]->port, m[i]);
+		} else {
+			rte_pktmbuf_free(m[i]);
+		}
+	}
+	return n;
+}
+
 /* Ask every polled guest queue to kick us, make sure nothing arrived in
  * between, and sleep on the kick eventfds (and our wake eventfd). */
 static void worker_sleep(struct dp_worker *w, const struct dp_snapshot *s)
 {
 	struct pollfd fds[1 + DP_MAX_PORTS];
+	bool evfd[1 + DP_MAX_PORTS]; /* an eventfd to drain (not a socket) */
 	struct { int vid; uint16_t q; } armed[DP_MAX_PORTS];
 	unsigned nfd = 0, narmed = 0;
 	bool pending = false;
 
+	evfd[nfd] = true;
 	fds[nfd++] = (struct pollfd){ .fd = w->wakefd, .events = POLLIN };
 	for (unsigned i = 0; i < s->n_active && nfd < RTE_DIM(fds); i++) {
 		uint16_t port = s->active[i];
@@ -290,6 +377,13 @@ static void worker_sleep(struct dp_worker *w, const struct dp_snapshot *s)
 		int vid = __atomic_load_n(&rt->vid, __ATOMIC_ACQUIRE);
 		if (vid < 0)
 			continue;
+		if (rt->kind == DP_PORT_KERNEL) {
+			if (polls(w, port, 0)) {
+				evfd[nfd] = false;
+				fds[nfd++] = (struct pollfd){ .fd = vid, .events = POLLIN };
+			}
+			continue;
+		}
 		for (unsigned q = 0; q < rt->nr_qpairs && nfd < RTE_DIM(fds); q++) {
 			struct rte_vhost_vring vr;
 			uint16_t qid = (uint16_t)(q * 2 + VIRTIO_TXQ);
@@ -299,11 +393,14 @@ static void worker_sleep(struct dp_worker *w, const struct dp_snapshot *s)
 			rte_vhost_enable_guest_notification(vid, qid, 1);
 			armed[narmed].vid = vid;
 			armed[narmed++].q = qid;
+			evfd[nfd] = true;
 			fds[nfd++] = (struct pollfd){ .fd = vr.kickfd, .events = POLLIN };
 			if (rte_vhost_rx_queue_count(vid, qid) > 0)
 				pending = true;
 		}
 	}
+	if (rte_ring_count(w->inject) > 0)
+		pending = true;
 	if (!pending) {
 		w->sleeps++;
 		rte_rcu_qsbr_thread_offline(w->dp->qsbr, w->id);
@@ -311,9 +408,12 @@ static void worker_sleep(struct dp_worker *w, const struct dp_snapshot *s)
 		rte_rcu_qsbr_thread_online(w->dp->qsbr, w->id);
 		if (r > 0) {
 			w->wakeups++;
+			/* Drain the eventfds (ours and the kicks); sockets are
+			 * read by the next poll. */
 			for (unsigned i = 0; i < nfd; i++) {
 				uint64_t v;
-				if ((fds[i].revents & POLLIN) && read(fds[i].fd, &v, sizeof(v)) < 0) {
+				if ((fds[i].revents & POLLIN) && evfd[i] &&
+				    read(fds[i].fd, &v, sizeof(v)) < 0) {
 					/* already drained */
 				}
 			}
@@ -348,6 +448,7 @@ int dp_worker_main(void *arg)
 		uint32_t now = (uint32_t)(tsc / hz);
 
 		unsigned got = poll_ports(w, s, now);
+		got += drain_inject(w, s);
 		tx_flush(w);
 		if (now != w->expire_at) {
 			w->expire_at = now;

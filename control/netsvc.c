@@ -1,0 +1,210 @@
+#include "control/netsvc.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_log.h>
+#include <rte_mbuf.h>
+
+#include "control/dhcp_server.h"
+#include "control/net.h"
+#include "control/netxml.h"
+#include "control/store.h"
+#include "dataplane/dp.h"
+
+#define SVC_LOG(lvl, ...) RTE_LOG(lvl, USER1, "vnetd.svc: " __VA_ARGS__)
+
+struct netsvc {
+	struct dhcp_server *dhcp; /* NULL when the network serves no DHCP */
+	int prefix;
+};
+
+int netsvc_prefix(const struct netsvc *s)
+{
+	return s->prefix;
+}
+
+static uint32_t lease_of(unsigned secs, int infinite)
+{
+	if (infinite)
+		return DHCP_LEASE_INFINITE;
+	return secs;
+}
+
+static int dhcp_config(const struct nx_network *def, uint32_t gw, int prefix,
+		       const uint8_t mac[6], struct dhcp_config *cfg, struct dhcp_host **hosts,
+		       struct ctl_err *e)
+{
+	dhcp_config_init(cfg);
+	cfg->server_ip = gw;
+	cfg->prefix = prefix;
+	memcpy(cfg->server_mac, mac, 6);
+	cfg->dns_enabled = nx_dns_enabled(def);
+	if (nx_domain(def))
+		snprintf(cfg->domain, sizeof(cfg->domain), "%s", nx_domain(def));
+	cfg->mtu = (uint16_t)nx_mtu(def);
+	size_t nr = nx_dhcp_range_count(def);
+	if (nr > DHCP_MAX_RANGES)
+		return ctl_fail(e, EINVAL, 400, "config-unsupported",
+				"unsupported configuration: more than %d DHCP ranges", DHCP_MAX_RANGES);
+	for (size_t i = 0; i < nr; i++) {
+		unsigned secs;
+		int inf;
+		struct dhcp_range *r = &cfg->ranges[cfg->n_ranges++];
+		nx_dhcp_range(def, i, &r->start, &r->end, &secs, &inf);
+		r->lease_secs = lease_of(secs, inf);
+	}
+	size_t nh = nx_dhcp_host_count(def);
+	*hosts = nh ? calloc(nh, sizeof(**hosts)) : NULL;
+	if (nh && !*hosts)
+		return ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+	for (size_t i = 0; i < nh; i++) {
+		int has_mac, inf;
+		const char *name;
+		unsigned secs;
+		struct dhcp_host *h = &(*hosts)[cfg->n_hosts];
+		nx_dhcp_host(def, i, &has_mac, h->mac, &name, &h->ip, &secs, &inf);
+		if (!has_mac)
+			memset(h->mac, 0, 6);
+		if (name)
+			snprintf(h->name, sizeof(h->name), "%s", name);
+		h->lease_secs = lease_of(secs, inf);
+		if (h->ip)
+			cfg->n_hosts++;
+	}
+	cfg->hosts = *hosts;
+	for (size_t i = 0; i < nx_route_count(def) && cfg->n_routes < DHCP_MAX_ROUTES; i++) {
+		int fam, pfx;
+		const char *addr, *gwa;
+		unsigned metric;
+		struct in_addr a, g;
+		nx_route(def, i, &fam, &addr, &pfx, &gwa, &metric);
+		if (fam != AF_INET || inet_pton(AF_INET, addr, &a) != 1 ||
+		    inet_pton(AF_INET, gwa, &g) != 1)
+			continue;
+		cfg->routes[cfg->n_routes++] = (struct dhcp_route){
+			.dst = ntohl(a.s_addr), .prefix = pfx, .gw = ntohl(g.s_addr) };
+	}
+	return 0;
+}
+
+struct netsvc *netsvc_start(struct ctl *c, const struct nx_network *def, uint16_t dp_net,
+			    struct ctl_err *e)
+{
+	struct netsvc *s = calloc(1, sizeof(*s));
+	uint32_t gw;
+	int prefix;
+	uint8_t mac[6];
+
+	if (!s) {
+		ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+		return NULL;
+	}
+	if (nx_ipv4(def, &gw, &prefix) < 0 || nx_mac(def, mac) < 0)
+		return s; /* no IPv4 subnet here: nothing to serve */
+	s->prefix = prefix;
+	if (nx_dhcp_range_count(def) || nx_dhcp_host_count(def)) {
+		struct dhcp_config cfg;
+		struct dhcp_host *hosts = NULL;
+		char path[512];
+		if (dhcp_config(def, gw, prefix, mac, &cfg, &hosts, e) < 0) {
+			free(hosts);
+			free(s);
+			return NULL;
+		}
+		store_mkdir(c->state, "dhcp");
+		snprintf(path, sizeof(path), "%s/dhcp/%s.status", store_dir(c->state), nx_name(def));
+		s->dhcp = dhcp_server_create(&cfg, path);
+		free(hosts);
+		if (!s->dhcp) {
+			ctl_fail(e, EINVAL, 400, "config-unsupported",
+				 "unsupported configuration: the DHCP settings of network '%s' cannot be served",
+				 nx_name(def));
+			free(s);
+			return NULL;
+		}
+		int lr = dhcp_server_load_status(s->dhcp);
+		if (lr < 0 && lr != -ENOENT)
+			SVC_LOG(WARNING, "network '%s': lease file %s unreadable (%s); starting empty\n",
+				nx_name(def), path, strerror(-lr));
+	}
+	struct dp_gw g = { .ip = htonl(gw) };
+	memcpy(g.mac, mac, 6);
+	int r = dp_net_set_gateway(c->dp, dp_net, &g);
+	if (r < 0) {
+		dhcp_server_free(s->dhcp);
+		free(s);
+		ctl_fail(e, -r, 500, "internal-error", "internal error: cannot set the gateway: %s",
+			 strerror(-r));
+		return NULL;
+	}
+	return s;
+}
+
+void netsvc_stop(struct ctl *c, struct netsvc *s, uint16_t dp_net)
+{
+	if (!s)
+		return;
+	dp_net_set_gateway(c->dp, dp_net, NULL);
+	if (s->dhcp) {
+		dhcp_server_flush(s->dhcp);
+		dhcp_server_free(s->dhcp);
+	}
+	free(s);
+}
+
+int netsvc_frame(struct netsvc *s, const uint8_t *frame, size_t len, uint8_t *reply, size_t cap)
+{
+	if (!s->dhcp)
+		return 0;
+	int r = dhcp_server_handle(s->dhcp, frame, len, time(NULL), reply, cap);
+	return r > 0 ? r : 0;
+}
+
+void netsvc_tick(struct netsvc *s)
+{
+	if (s && s->dhcp)
+		dhcp_server_tick(s->dhcp, time(NULL));
+}
+
+size_t netsvc_leases(const struct netsvc *s, const uint8_t *mac, struct dhcp_lease_info *out,
+		     size_t max)
+{
+	if (!s || !s->dhcp)
+		return 0;
+	return dhcp_server_leases(s->dhcp, time(NULL), mac, out, max);
+}
+
+void netsvc_process_punted(struct ctl *c)
+{
+	struct rte_mbuf *m[32];
+	uint8_t reply[DHCP_REPLY_MAX_CAP];
+	unsigned n;
+
+	while ((n = dp_punt_dequeue(c->dp, m, 32)) > 0) {
+		for (unsigned i = 0; i < n; i++) {
+			uint16_t port = m[i]->port;
+			int dpn = dp_port_net(c->dp, port);
+			struct net *net = dpn >= 0 ? netreg_find_dp(c->nets, (uint16_t)dpn) : NULL;
+			struct netsvc *s = net ? net_svc(net) : NULL;
+			int len = 0;
+			if (s)
+				len = netsvc_frame(s, rte_pktmbuf_mtod(m[i], const uint8_t *),
+						   rte_pktmbuf_data_len(m[i]), reply, sizeof(reply));
+			rte_pktmbuf_free(m[i]);
+			if (len <= 0)
+				continue;
+			struct rte_mbuf *r = rte_pktmbuf_alloc(dp_mempool(c->dp));
+			char *d = r ? rte_pktmbuf_append(r, (uint16_t)len) : NULL;
+			if (!d) {
+				rte_pktmbuf_free(r);
+				continue;
+			}
+			memcpy(d, reply, (size_t)len);
+			dp_inject(c->dp, port, r);
+		}
+	}
+}

@@ -1,0 +1,43 @@
+/* netsvc — what an active network serves itself: its gateway (answered by
+ * the workers: ARP, ICMP echo) and its DHCP server (on the control thread,
+ * fed by the dataplane's punt ring, replying through dp_inject).
+ *
+ * Design: netsvc_start() derives the gateway and the DHCP configuration from
+ * the network's live definition (first IPv4 <ip>, its <dhcp> ranges and
+ * hosts, <mac>, <domain>, <mtu>, <dns enable>, IPv4 <route>s) the way
+ * libvirt's bridge driver configures virbr0 and dnsmasq; netsvc_stop()
+ * withdraws the gateway and saves the leases.  Leases persist in
+ * <state-dir>/dhcp/<network>.status in libvirt's dnsmasq status format and
+ * are reloaded at the next start.
+ * Threads: control thread only.  Errors: 0 / negative errno + ctl_err.
+ */
+#ifndef VNETD_NETSVC_H
+#define VNETD_NETSVC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "control/ctl.h"
+
+struct netsvc;
+struct nx_network;
+struct dhcp_lease_info;
+
+struct netsvc *netsvc_start(struct ctl *c, const struct nx_network *def, uint16_t dp_net,
+			    struct ctl_err *e);
+void netsvc_stop(struct ctl *c, struct netsvc *s, uint16_t dp_net);
+/* Handles one punted frame; returns the reply length or 0. */
+int netsvc_frame(struct netsvc *s, const uint8_t *frame, size_t len, uint8_t *reply,
+		 size_t cap);
+void netsvc_tick(struct netsvc *s);
+/* Leases (all, or of one MAC); returns the count written to out. */
+size_t netsvc_leases(const struct netsvc *s, const uint8_t *mac, struct dhcp_lease_info *out,
+		     size_t max);
+int netsvc_prefix(const struct netsvc *s);
+
+/* Drains the dataplane's punt ring: each frame goes to the service of the
+ * network of the port it came from. */
+void netsvc_process_punted(struct ctl *c);
+
+#endif
