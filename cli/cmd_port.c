@@ -73,13 +73,16 @@ static bool cmd_port_add(struct cli_ctx *ctx, const struct cli_inv *inv)
     const char *mode = cli_opt_str(inv, "mode");
     const char *sock = cli_opt_str(inv, "path");
     const char *mac = cli_opt_str(inv, "mac");
+    const char *ifname = cli_opt_str(inv, "interface");
     struct cli_api_res res;
     json_t *body;
     bool ok = false;
 
     body = json_pack("{s:s, s:s, s:s, s:b}", "name", port, "network", net,
-                     "type", "vhost-user",
+                     "type", ifname ? "kernel" : "vhost-user",
                      "learning", !cli_opt_bool(inv, "no-learning"));
+    if (body && ifname)
+        json_object_set_new(body, "interface", json_string(ifname));
     if (!body) {
         cli_error("Failed to add port %s to network %s", port, net);
         cli_error("invalid argument: arguments must be valid UTF-8 text");
@@ -105,7 +108,10 @@ static bool cmd_port_add(struct cli_ctx *ctx, const struct cli_inv *inv)
         json_t *p = port_obj(&res);
         cli_print_extra(ctx, "Port %s added to network %s\n",
                         str_or(p, "name", port), str_or(p, "network", net));
-        printf("Socket: %s\n", str_or(p, "path", "-"));
+        if (json_object_get(p, "interface"))
+            printf("Interface: %s\n", str_or(p, "interface", "-"));
+        else
+            printf("Socket: %s\n", str_or(p, "path", "-"));
         ok = true;
     }
     cli_api_res_free(&res);
@@ -168,8 +174,12 @@ static bool cmd_port_info(struct cli_ctx *ctx, const struct cli_inv *inv)
     cli_print_field("Name:", str_or(p, "name", port));
     cli_print_field("Network:", str_or(p, "network", "-"));
     cli_print_field("Type:", str_or(p, "type", "-"));
-    cli_print_field("Mode:", str_or(p, "mode", "-"));
-    cli_print_field("Socket:", str_or(p, "path", "-"));
+    if (json_object_get(p, "interface")) {
+        cli_print_field("Interface:", str_or(p, "interface", "-"));
+    } else {
+        cli_print_field("Mode:", str_or(p, "mode", "-"));
+        cli_print_field("Socket:", str_or(p, "path", "-"));
+    }
     cli_print_field("MAC:", str_or(p, "mac", "-"));
     cli_print_field("Learning:",
                     cli_json_bool(p, "learning", false) ? "yes" : "no");
@@ -259,7 +269,7 @@ static bool cmd_port_list(struct cli_ctx *ctx, const struct cli_inv *inv)
         return false;
     }
     t = cli_table_new("Name", "Network", "Mode", "MAC", "Connected",
-                      "Socket", NULL);
+                      "Endpoint", NULL);
     if (!t) {
         cli_error("out of memory");
         cli_api_res_free(&res);
@@ -271,10 +281,11 @@ static bool cmd_port_list(struct cli_ctx *ctx, const struct cli_inv *inv)
         const char *cells[6] = {
             str_or(p, "name", "-"),
             str_or(p, "network", "-"),
-            str_or(p, "mode", "-"),
+            json_object_get(p, "interface") ? "kernel" : str_or(p, "mode", "-"),
             str_or(p, "mac", "-"),
             cli_json_bool(p, "connected", false) ? "yes" : "no",
-            str_or(p, "path", "-"),
+            json_object_get(p, "interface") ? str_or(p, "interface", "-")
+                                            : str_or(p, "path", "-"),
         };
         cli_table_add_rowv(t, cells);
     }
@@ -362,6 +373,8 @@ static const struct cli_opt opts_port_add[] = {
     { "path", CLI_OT_STRING, 0,
       "vhost-user socket path (required with --mode client)" },
     { "mac", CLI_OT_STRING, 0, "MAC address of the VM interface" },
+    { "interface", CLI_OT_STRING, 0,
+      "attach this existing kernel interface (veth, tap) instead of a socket" },
     { "no-learning", CLI_OT_BOOL, 0, "do not learn source MACs on the port" },
     JSON_OPT,
     OPT_END,
@@ -391,7 +404,7 @@ static const struct cli_opt opts_stats[] = {
 
 const struct cli_cmd cli_port_cmds[] = {
     { "port-add", cmd_port_add, opts_port_add,
-      "add a vhost-user port to a network",
+      "add a vhost-user or kernel-interface port to a network",
       "Connect a VM interface (vhost-user socket) to a network." },
     { "port-del", cmd_port_del, opts_port_only,
       "delete a port", "Disconnect and delete a port." },

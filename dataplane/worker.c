@@ -361,8 +361,10 @@ static unsigned drain_inject(struct dp_worker *w, const struct dp_snapshot *s)
 
 /* Ask every polled guest queue to kick us, make sure nothing arrived in
  * between, and sleep on the kick eventfds (and our wake eventfd). */
-static void worker_sleep(struct dp_worker *w, const struct dp_snapshot *s)
+/* Returns false when the sleep timed out with nothing to do. */
+static bool worker_sleep(struct dp_worker *w, const struct dp_snapshot *s)
 {
+	bool woken = true;
 	struct pollfd fds[1 + DP_MAX_PORTS];
 	bool evfd[1 + DP_MAX_PORTS]; /* an eventfd to drain (not a socket) */
 	struct { int vid; uint16_t q; } armed[DP_MAX_PORTS];
@@ -406,6 +408,7 @@ static void worker_sleep(struct dp_worker *w, const struct dp_snapshot *s)
 		rte_rcu_qsbr_thread_offline(w->dp->qsbr, w->id);
 		int r = poll(fds, nfd, SLEEP_TIMEOUT_MS);
 		rte_rcu_qsbr_thread_online(w->dp->qsbr, w->id);
+		woken = r != 0;
 		if (r > 0) {
 			w->wakeups++;
 			/* Drain the eventfds (ours and the kicks); sockets are
@@ -430,6 +433,7 @@ static void worker_sleep(struct dp_worker *w, const struct dp_snapshot *s)
 		if (live)
 			rte_vhost_enable_guest_notification(armed[i].vid, armed[i].q, 0);
 	}
+	return woken;
 }
 
 int dp_worker_main(void *arg)
@@ -460,8 +464,10 @@ int dp_worker_main(void *arg)
 		if (got)
 			last_rx = tsc;
 		else if (idle_tsc && tsc - last_rx > idle_tsc) {
-			worker_sleep(w, __atomic_load_n(&dp->snap, __ATOMIC_ACQUIRE));
-			last_rx = rte_get_tsc_cycles();
+			/* After a timeout with nothing to do, sleep again at once
+			 * (one empty poll in between); after a kick, poll a while. */
+			if (worker_sleep(w, __atomic_load_n(&dp->snap, __ATOMIC_ACQUIRE)))
+				last_rx = rte_get_tsc_cycles();
 		}
 	}
 	rte_rcu_qsbr_thread_offline(dp->qsbr, w->id);
