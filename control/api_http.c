@@ -14,7 +14,10 @@
 
 #include <rte_log.h>
 
-#define API_LOG(lvl, ...) RTE_LOG(lvl, USER1, "vnetd.api: " __VA_ARGS__)
+#include "control/ctl.h"
+#include "control/log.h"
+
+#define API_LOG(lvl, ...) VNETD_LOG("api", lvl, __VA_ARGS__)
 
 struct api {
 	struct ctl *ctl;

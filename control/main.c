@@ -17,6 +17,7 @@
 
 #include "control/api.h"
 #include "control/ctl.h"
+#include "control/log.h"
 #include "control/net.h"
 #include "control/netsvc.h"
 #include "control/opts.h"
@@ -25,7 +26,7 @@
 #include "dataplane/dp.h"
 #include "vhost/vh.h"
 
-#define LOG(lvl, ...) RTE_LOG(lvl, USER1, "vnetd: " __VA_ARGS__)
+#define LOG(lvl, ...) VNETD_LOG("main", lvl, __VA_ARGS__)
 
 /* libvirt's stock network (src/network/default.xml.in). */
 static const char default_xml[] =

@@ -7,13 +7,16 @@
 
 #include <rte_log.h>
 
+#include "control/ctl.h"
+#include "control/log.h"
+
 #include "control/netsvc.h"
 #include "control/netxml.h"
 #include "control/port.h"
 #include "control/store.h"
 #include "dataplane/dp.h"
 
-#define NET_LOG(lvl, ...) RTE_LOG(lvl, USER1, "vnetd.net: " __VA_ARGS__)
+#define NET_LOG(lvl, ...) VNETD_LOG("net", lvl, __VA_ARGS__)
 #define NET_MAX DP_MAX_NETS
 
 struct net {

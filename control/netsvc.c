@@ -7,6 +7,9 @@
 #include <string.h>
 
 #include <rte_log.h>
+
+#include "control/ctl.h"
+#include "control/log.h"
 #include <rte_mbuf.h>
 
 #include "control/dhcp_server.h"
@@ -15,7 +18,7 @@
 #include "control/store.h"
 #include "dataplane/dp.h"
 
-#define SVC_LOG(lvl, ...) RTE_LOG(lvl, USER1, "vnetd.svc: " __VA_ARGS__)
+#define SVC_LOG(lvl, ...) VNETD_LOG("svc", lvl, __VA_ARGS__)
 
 struct netsvc {
 	struct dhcp_server *dhcp; /* NULL when the network serves no DHCP */

@@ -10,6 +10,9 @@
 
 #include <rte_log.h>
 
+#include "control/ctl.h"
+#include "control/log.h"
+
 #include "control/net.h"
 #include "control/store.h"
 #include "dataplane/dp.h"
@@ -17,7 +20,7 @@
 #include "dataplane/pkt.h"
 #include "vhost/vh.h"
 
-#define PORT_LOG(lvl, ...) RTE_LOG(lvl, USER1, "vnetd.port: " __VA_ARGS__)
+#define PORT_LOG(lvl, ...) VNETD_LOG("port", lvl, __VA_ARGS__)
 #define PORT_MAX DP_MAX_PORTS
 
 struct port {
