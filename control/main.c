@@ -103,6 +103,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	/* Block the signals the event loop reads from a signalfd before any
+	 * thread exists (EAL, workers, vhost): threads inherit the mask, so no
+	 * thread can take SIGTERM's default action and kill the process. */
+	sigset_t ss;
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigaddset(&ss, SIGHUP);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
 	char *eal_argv[64], eal_buf[2048];
 	int eal_argc = opts_eal_args(&o, eal_argv, 64, eal_buf, sizeof(eal_buf));
 	if (eal_argc < 0 || rte_eal_init(eal_argc, eal_argv) < 0) {
@@ -137,13 +148,6 @@ int main(int argc, char **argv)
 		goto out;
 	}
 
-	sigset_t ss;
-	sigemptyset(&ss);
-	sigaddset(&ss, SIGTERM);
-	sigaddset(&ss, SIGINT);
-	sigaddset(&ss, SIGHUP);
-	sigprocmask(SIG_BLOCK, &ss, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	sfd = signalfd(-1, &ss, SFD_CLOEXEC);
 	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 	struct itimerspec its = { .it_interval = { 1, 0 }, .it_value = { 1, 0 } };
