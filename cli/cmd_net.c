@@ -268,7 +268,21 @@ static bool cmd_net_name(struct cli_ctx *ctx, const struct cli_inv *inv)
         cli_error("failed to get network '%s'", net);
         return false;
     }
-    if (lookup_net(ctx, net, &res) < 0) {
+    char *path = net_path(net, NULL);
+    int rc = cli_api(ctx, "GET", path, NULL, &res);
+    free(path);
+    if (rc < 0 && cli_api_code_is(&res, "no-network")) {
+        /* virsh asked by UUID: libvirt's message names the uuid */
+        cli_error("failed to get network '%s'", net);
+        cli_error("Network not found: no network with matching uuid '%s'", net);
+        cli_api_res_free(&res);
+        return false;
+    }
+    if (rc < 0 || !net_info(&res)) {
+        if (rc == 0)
+            snprintf(res.message, sizeof(res.message), "%s",
+                     "malformed response from vnetd: no 'network' object");
+        cli_api_report(ctx, &res, "failed to get network '%s'", net);
         cli_api_res_free(&res);
         return false;
     }

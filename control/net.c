@@ -197,6 +197,11 @@ static void remove_obj(struct netreg *r, struct net *n)
 			continue;
 		portreg_network_down(r->ctl->ports, nx_name(n->def));
 		dp_net_destroy(r->ctl->dp, n->dp_id);
+		/* As libvirt's networkRemoveInactive: the network's leases go
+		 * with it, so a later network of that name starts clean. */
+		char rel[320];
+		snprintf(rel, sizeof(rel), "dhcp/%s.status", nx_name(n->def));
+		store_remove(r->ctl->state, rel);
 		memmove(&r->v[i], &r->v[i + 1], (r->n - i - 1) * sizeof(r->v[0]));
 		r->n--;
 		net_obj_free(n);
@@ -536,8 +541,8 @@ int netreg_load(struct netreg *r)
 			if (!d)
 				continue;
 			if (!file_matches_name(names[i], d) || netreg_find_name(r, nx_name(d))) {
-				NET_LOG(ERR, "%s: name '%s' does not match the file or is a duplicate; skipped\n",
-					rel, nx_name(d));
+				NET_LOG(ERR, "%s/%s: name '%s' does not match the file or is a duplicate; skipped\n",
+					store_dir(r->ctl->state), rel, nx_name(d));
 				nx_free(d);
 				continue;
 			}
