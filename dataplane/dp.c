@@ -29,6 +29,7 @@ static const char *const drop_names[DP_DROP_MAX] = {
 	[DP_DROP_GW_CONFLICT] = "gw_conflict",
 	[DP_DROP_GW_IGNORED] = "gw_ignored",
 	[DP_DROP_PUNT_FULL] = "punt_full",
+	[DP_DROP_PUNT_LIMIT] = "punt_limit",
 };
 
 const char *dp_drop_name(enum dp_drop d)
@@ -300,8 +301,10 @@ int dp_port_destroy(struct dp *dp, uint16_t id)
 	int r = dp_commit(dp);
 	/* No worker uses the port now: drop its MACs and reset its counters. */
 	fdb_flush_port(f, id);
-	for (unsigned i = 0; i < dp->p.n_workers; i++)
+	for (unsigned i = 0; i < dp->p.n_workers; i++) {
 		memset(&dp->w[i]->port[id], 0, sizeof(dp->w[i]->port[id]));
+		dp->w[i]->punt_budget[id].sec = 0;
+	}
 	return r;
 }
 

@@ -43,6 +43,7 @@ struct dp_params {
 	unsigned ageing_secs;    /* FDB ageing of learned MACs */
 	unsigned flow_idle_secs; /* flow entry expiry */
 	unsigned idle_us;        /* empty-poll time before a worker sleeps; 0 = never sleep */
+	unsigned punt_rate;      /* frames per second a port may send to the control thread */
 };
 
 enum dp_drop {
@@ -58,6 +59,7 @@ enum dp_drop {
 	DP_DROP_GW_CONFLICT, /* ARP claiming the gateway's address */
 	DP_DROP_GW_IGNORED,  /* for the gateway, nothing to answer (ARP reply, ICMP non-echo) */
 	DP_DROP_PUNT_FULL,   /* control thread's queue full (DHCP flood) */
+	DP_DROP_PUNT_LIMIT,  /* port over its DHCP rate (--punt-rate) */
 	DP_DROP_MAX
 };
 const char *dp_drop_name(enum dp_drop d);

@@ -79,6 +79,7 @@ struct dp_worker {
 	uint64_t loops, sleeps, wakeups;
 	uint64_t gw_replies, punted, injected;
 	struct rte_ring *inject; /* frames from the control thread to send */
+	struct { uint32_t sec, left; } punt_budget[DP_MAX_PORTS]; /* per-port punt rate */
 	/* transmit buffers, flushed every iteration */
 	uint16_t n_dirty;
 	uint16_t dirty[DP_MAX_PORTS];

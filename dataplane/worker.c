@@ -196,7 +196,7 @@ static inline void act(struct dp_worker *w, const struct dp_snapshot *s,
 /* Frames for the network's gateway: answered in place, punted or dropped.
  * Returns true when the frame was consumed. */
 static bool gateway(struct dp_worker *w, const struct gw_conf *gw, uint16_t in_port,
-		   struct rte_mbuf *m, struct pkt_meta *meta)
+		   struct rte_mbuf *m, struct pkt_meta *meta, uint32_t now)
 {
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	size_t len = rte_pktmbuf_data_len(m);
@@ -214,7 +214,19 @@ static bool gateway(struct dp_worker *w, const struct gw_conf *gw, uint16_t in_p
 		w->gw_replies++;
 		tx_push(w, in_port, m);
 		return true;
-	case GW_PUNT:
+	case GW_PUNT: {
+		/* A port gets punt_rate frames per second (per worker): a flood
+		 * from one port cannot monopolise the control thread. */
+		typeof(w->punt_budget[0]) *b = &w->punt_budget[in_port];
+		if (b->sec != now) {
+			b->sec = now;
+			b->left = w->dp->p.punt_rate;
+		}
+		if (b->left == 0) {
+			drop(w, in_port, DP_DROP_PUNT_LIMIT, m);
+			return true;
+		}
+		b->left--;
 		m->port = in_port;
 		if (rte_ring_enqueue(w->dp->punt, m) != 0) {
 			drop(w, in_port, DP_DROP_PUNT_FULL, m);
@@ -228,6 +240,7 @@ static bool gateway(struct dp_worker *w, const struct gw_conf *gw, uint16_t in_p
 			}
 		}
 		return true;
+	}
 	case GW_DROP:
 	default:
 		drop(w, in_port,
@@ -282,7 +295,7 @@ static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 			drop(w, in_port, DP_DROP_RUNT, pkts[i]);
 			continue;
 		}
-		if (for_gateway(gw, &meta) && gateway(w, gw, in_port, pkts[i], &meta))
+		if (for_gateway(gw, &meta) && gateway(w, gw, in_port, pkts[i], &meta, now))
 			continue;
 		pkt_key(&meta, in_port, (enum pkt_shape)ps->shape, &keys[m]);
 		kp[m] = &keys[m];

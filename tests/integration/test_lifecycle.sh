@@ -28,7 +28,11 @@ mismatch() { printf 'MISMATCH: %b\n' "$*" >&2; NFAIL=$((NFAIL + 1)); }
 # line).  Checks that results go to stdout and errors to stderr only.
 vc() {
 	RC=0
-	(cd "$IN" && "$VNETCTL" -s "$SOCK" "$@") >"$T/o" 2>"$T/e" || RC=$?
+	(cd "$IN" && "$VNETCTL" -s "$SOCK" "$@") >"$T/o" 2>"$T/e.raw" || RC=$?
+	# vnetd's own addition to virsh's output: starting a network whose XML
+	# asks for what vnetd does not implement yet warns about it (checked
+	# separately below); everything else on stderr must be virsh's.
+	grep -v "^warning: network '.*': not implemented by vnetd yet: " "$T/e.raw" >"$T/e" || true
 	if [ "$RC" -eq 0 ]; then
 		cat "$T/o" "$T/e" >"$T/m"
 		[ -s "$T/e" ] && mismatch "vnetctl $*: exit 0 but stderr: $(cat "$T/e")"
@@ -586,5 +590,17 @@ error: unexpected data 'extra'
 EOF
 ok "command-line errors"
 
+# net-start reports what the definition asks for and vnetd does not do yet
+cat >"$T/natw.xml" <<'XML'
+<network><name>natwarn</name><forward mode='nat'/><bandwidth><inbound average='1000'/></bandwidth><ip address='10.99.0.1' prefix='24'/></network>
+XML
+"$VNETCTL" -s "$SOCK" net-define "$T/natw.xml" >/dev/null
+"$VNETCTL" -s "$SOCK" net-start natwarn >"$T/o" 2>"$T/e.raw" || mismatch "net-start natwarn failed: $(cat "$T/e.raw")"
+grep -q "^warning: network 'natwarn': not implemented by vnetd yet: .*bandwidth.*forward mode='nat'" "$T/e.raw" ||
+	mismatch "net-start natwarn: no warning about unsupported elements: $(cat "$T/e.raw")"
+grep -qx "Network natwarn started" "$T/o" || mismatch "net-start natwarn: $(cat "$T/o")"
+"$VNETCTL" -s "$SOCK" net-dumpxml natwarn | grep -q "<inbound average='1000'/>" ||
+	mismatch "net-dumpxml natwarn lost the <bandwidth> element"
+[ "$NFAIL" -eq 0 ] && ok "unsupported elements are kept and reported by net-start"
 [ "$NFAIL" -eq 0 ] || fail "$NFAIL mismatch(es) with virsh/libvirt, see above"
 echo "PASS test_lifecycle"
