@@ -45,7 +45,10 @@ static int dhcp_config(const struct nx_network *def, uint32_t gw, int prefix,
 	cfg->server_ip = gw;
 	cfg->prefix = prefix;
 	memcpy(cfg->server_mac, mac, 6);
-	cfg->dns_enabled = nx_dns_enabled(def);
+	/* libvirt's dnsmasq also serves DNS on the gateway; vnetd does not yet,
+	 * so it does not hand out a DNS server that would never answer (the
+	 * network reports "dns" as unsupported). */
+	cfg->dns_enabled = 0;
 	if (nx_domain(def))
 		snprintf(cfg->domain, sizeof(cfg->domain), "%s", nx_domain(def));
 	cfg->mtu = (uint16_t)nx_mtu(def);

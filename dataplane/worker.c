@@ -173,17 +173,24 @@ static inline void act(struct dp_worker *w, const struct dp_snapshot *s,
 		tx_push(w, e->out_port, m);
 		return;
 	case FLOW_ACT_FLOOD: {
+		/* Every other port of the network that has a device attached:
+		 * a port whose VM is down is not a destination, not a drop. */
 		const struct dp_net_snap *net = &s->net[e->net];
-		unsigned n = net->n_ports - 1u; /* everyone but the ingress port */
-		if (net->n_ports <= 1) {
+		uint16_t to[DP_MAX_PORTS];
+		unsigned n = 0;
+		for (unsigned i = 0; i < net->n_ports; i++) {
+			uint16_t p = net->ports[i];
+			if (p != in_port && __atomic_load_n(&w->dp->rt[p].vid, __ATOMIC_RELAXED) >= 0)
+				to[n++] = p;
+		}
+		if (n == 0) {
 			drop(w, in_port, DP_DROP_NO_DEST, m);
 			return;
 		}
 		if (n > 1)
 			rte_pktmbuf_refcnt_update(m, (int16_t)(n - 1));
-		for (unsigned i = 0; i < net->n_ports; i++)
-			if (net->ports[i] != in_port)
-				tx_push(w, net->ports[i], m);
+		for (unsigned i = 0; i < n; i++)
+			tx_push(w, to[i], m);
 		return;
 	}
 	case FLOW_ACT_DROP:

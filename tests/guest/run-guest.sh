@@ -204,9 +204,15 @@ declare -A HIT=()       # expect index -> 1
 RESULT="" RC=""
 linger_until=""
 
-scan() {
-    local lines i m p n=0
-    mapfile -t lines < <(grep -a -o 'VNET-GUEST: .*' "$LOG" 2>/dev/null | tr -d '\r')
+scan() { # [final]: also take an unterminated last line (QEMU has exited)
+    local lines i m p n=0 cut='$d'
+    # QEMU writes the serial console a few bytes at a time: a marker line is
+    # complete only with its newline (else "lease 10.0.0.5" may be read as
+    # "lease 10.0.0." and never re-read). Append a newline and drop the last
+    # line: an unterminated tail, or the empty line after a complete one.
+    [ "${1:-}" = final ] && cut=''
+    mapfile -t lines < <({ cat "$LOG" 2>/dev/null; echo; } | sed "$cut" |
+        grep -a -o 'VNET-GUEST: .*' | tr -d '\r')
     for ((i = ${#SEEN[@]}; i < ${#lines[@]}; i++)); do
         m=${lines[$i]#VNET-GUEST: }
         m=${m%"${m##*[![:space:]]}"}
@@ -230,7 +236,7 @@ while :; do
     alive=1; kill -0 "$QPID" 2>/dev/null || alive=0
     if [ $alive = 0 ]; then
         wait "$QPID" 2>/dev/null; qrc=$?; QPID=""
-        scan
+        scan final
         if [ -z "$RC" ]; then
             RESULT="FAIL (QEMU exited with status $qrc before all expected markers; see $LOG.qemu)"; RC=1
         fi
