@@ -367,6 +367,8 @@ static unsigned poll_ports(struct dp_worker *w, const struct dp_snapshot *s, uin
 static unsigned drain_inject(struct dp_worker *w, const struct dp_snapshot *s)
 {
 	struct rte_mbuf *m[DP_BURST];
+	if (rte_ring_empty(w->inject)) /* two loads, not a dequeue attempt */
+		return 0;
 	unsigned n = rte_ring_dequeue_burst(w->inject, (void **)m, DP_BURST, NULL);
 	for (unsigned i = 0; i < n; i++) {
 		if (m[i]->port < DP_MAX_PORTS && s->port[m[i]->port].used) {
