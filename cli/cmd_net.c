@@ -25,17 +25,11 @@
 
 #define NET_OPT(help) { "network", CLI_OT_DATA, CLI_OFLAG_REQ, help }
 #define NET_OPT_FULL NET_OPT("network name or uuid")
-#define JSON_OPT { "json", CLI_OT_BOOL, 0, "print the API's JSON answer" }
-#define OPT_END { NULL, 0, 0, NULL }
 
 /* "/v1/networks/<net><suffix>" */
 static char *net_path(const char *net, const char *suffix)
 {
-    char *esc = cli_url_escape(net, false);
-    char *p = cli_sprintf("/v1/networks/%s%s", esc, suffix ? suffix : "");
-
-    free(esc);
-    return p;
+    return cli_resource_path("/v1/networks", net, suffix);
 }
 
 /* Report a failed call on network @net: a no-network answer is a failed

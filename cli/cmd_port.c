@@ -15,17 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define JSON_OPT { "json", CLI_OT_BOOL, 0, "print the API's JSON answer" }
 #define PORT_OPT { "port", CLI_OT_DATA, CLI_OFLAG_REQ, "port name" }
-#define OPT_END { NULL, 0, 0, NULL }
 
 static char *port_path(const char *port, const char *suffix)
 {
-    char *esc = cli_url_escape(port, false);
-    char *p = cli_sprintf("/v1/ports/%s%s", esc, suffix ? suffix : "");
-
-    free(esc);
-    return p;
+    return cli_resource_path("/v1/ports", port, suffix);
 }
 
 static void report_port(struct cli_ctx *ctx, const struct cli_api_res *res,

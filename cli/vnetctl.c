@@ -783,3 +783,12 @@ int main(int argc, char **argv)
     }
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }
+
+char *cli_resource_path(const char *prefix, const char *name, const char *suffix)
+{
+    char *esc = cli_url_escape(name, false);
+    char *p = cli_sprintf("%s/%s%s", prefix, esc, suffix ? suffix : "");
+
+    free(esc);
+    return p;
+}

@@ -135,4 +135,12 @@ long long cli_json_int(json_t *obj, const char *key, long long dflt);
  * NULL. */
 char *cli_read_file(const char *path, size_t maxlen, size_t *len);
 
+
+/* Option-table entries shared by the command files. */
+#define JSON_OPT { "json", CLI_OT_BOOL, 0, "print the API's JSON answer" }
+#define OPT_END { NULL, 0, 0, NULL }
+
+/* "<prefix>/<url-escaped name><suffix>", malloc'd (suffix may be NULL). */
+char *cli_resource_path(const char *prefix, const char *name, const char *suffix);
+
 #endif /* VNETCTL_VNETCTL_H */

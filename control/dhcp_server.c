@@ -416,6 +416,15 @@ static int save_now(struct dhcp_server *s)
 	return 0;
 }
 
+/* A binding changed: write it now, or at the next tick (deferred_saves). */
+static void persist(struct dhcp_server *s)
+{
+	if (s->c.cfg.deferred_saves)
+		s->dirty = 1;
+	else
+		save_now(s);
+}
+
 /* Is a persisted/migrated lease acceptable under config @c? */
 static int lease_valid_for(const struct srv_cfg *c, uint32_t ip, const uint8_t *mac)
 {
@@ -904,7 +913,7 @@ static int bind_and_ack(struct dhcp_server *s, const struct dhcp_msg *m, struct 
 			s->st.no_address++;
 			return 0;
 		}
-		save_now(s); /* new/moved binding: persist before answering */
+		persist(s); /* new/moved binding: persist before answering */
 	}
 	return build_reply(s, m, &rs, reply, cap);
 }
@@ -997,7 +1006,7 @@ static int handle_decline(struct dhcp_server *s, const struct dhcp_msg *m, time_
 	dhcp_lease_remove(s->leases, cl.lease);
 	if (dhcp_lease_add(s->leases, ip, NULL, NULL, 0, NULL, DHCP_LEASE_DECLINED,
 			   now + (time_t)s->c.decline_secs, NULL) == 0)
-		save_now(s);
+		persist(s);
 	return 0;
 }
 
@@ -1021,7 +1030,7 @@ static int handle_release(struct dhcp_server *s, const struct dhcp_msg *m, time_
 	}
 	/* keep the record (EXPIRED) so the client gets the same address back */
 	dhcp_lease_set_state(s->leases, cl.lease, DHCP_LEASE_EXPIRED, now);
-	save_now(s);
+	persist(s);
 	return 0;
 }
 

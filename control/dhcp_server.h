@@ -85,6 +85,12 @@ struct dhcp_config {
 	size_t max_leases;      /* dynamic leases; 0 = total size of ranges */
 	uint32_t decline_secs;  /* quarantine after DECLINE; 0 = 600 */
 	uint32_t offer_hold_secs; /* address reserved by an OFFER; 0 = 30 */
+	int deferred_saves;     /* 0: write the lease file before answering a new
+	                         * binding, release or decline; 1: mark it dirty
+	                         * and let dhcp_server_tick() write it (at most
+	                         * once per tick: a crash loses at most one tick
+	                         * of new bindings, which clients then re-confirm
+	                         * through INIT-REBOOT) */
 	/* token buckets; 0 = default, DHCP_RL_OFF = unlimited */
 	uint32_t rl_client_rate, rl_client_burst;
 	uint32_t rl_global_rate, rl_global_burst;

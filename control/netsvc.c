@@ -52,6 +52,14 @@ static int dhcp_config(const struct nx_network *def, uint32_t gw, int prefix,
 	if (nx_domain(def))
 		snprintf(cfg->domain, sizeof(cfg->domain), "%s", nx_domain(def));
 	cfg->mtu = (uint16_t)nx_mtu(def);
+	/* The lease file is rewritten by the 1 s tick, not fsync'd per binding
+	 * (a crash loses at most a second of new leases; clients re-confirm
+	 * them with INIT-REBOOT, which the authoritative server ACKs). */
+	cfg->deferred_saves = 1;
+	/* Floods are bounded per port by the dataplane (--punt-rate) and per
+	 * client MAC by the server; no server-wide cap on top. */
+	cfg->rl_global_rate = DHCP_RL_OFF;
+	cfg->rl_global_burst = DHCP_RL_OFF;
 	size_t nr = nx_dhcp_range_count(def);
 	if (nr > DHCP_MAX_RANGES)
 		return ctl_fail(e, EINVAL, 400, "config-unsupported",

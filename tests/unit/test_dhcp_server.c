@@ -1010,6 +1010,43 @@ static void test_returning_client(void **state)
 	dhcp_server_free(s);
 }
 
+static void test_deferred_saves(void **state)
+{
+	char dir[] = "/tmp/dhcp_srv_deferXXXXXX", path[64];
+	struct dhcp_config c;
+	struct dhcp_server *s;
+	struct dhcp_stats st;
+	time_t now = time(NULL);
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/net.status", dir);
+	base_cfg(&c);
+	c.deferred_saves = 1;
+	s = dhcp_server_create(&c, path);
+	assert_non_null(s);
+	uint32_t a = dora(s, MAC_A, now);
+	dora(s, MAC_B, now);
+	stats(s, &st);
+	assert_int_equal(st.saves, 0);          /* nothing written while answering */
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(dhcp_server_tick(s, now), 0);
+	stats(s, &st);
+	assert_int_equal(st.saves, 1);          /* both bindings in one write */
+	assert_int_equal(dhcp_server_tick(s, now + 1), 0);
+	stats(s, &st);
+	assert_int_equal(st.saves, 1);          /* clean: no rewrite */
+	dhcp_server_free(s);
+	/* what the tick wrote is what a restarted server knows */
+	s = dhcp_server_create(&c, path);
+	assert_non_null(s);
+	assert_int_equal(dhcp_server_load_status(s), 0);
+	assert_int_equal(dora(s, MAC_A, now + 2), a);
+	dhcp_server_free(s);
+	unlink(path);
+	rmdir(dir);
+}
+
 static void test_persistence_restart(void **state)
 {
 	char dir[] = "/tmp/dhcp_srv_testXXXXXX", path[64], tmp[80];
@@ -1351,6 +1388,7 @@ int main(void)
 		cmocka_unit_test(test_static_host_decline),
 		cmocka_unit_test(test_returning_client),
 		cmocka_unit_test(test_persistence_restart),
+		cmocka_unit_test(test_deferred_saves),
 		cmocka_unit_test(test_exhaustion),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_rate_limit),
