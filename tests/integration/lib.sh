@@ -21,6 +21,10 @@ cleanup() {
 	for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null || true; done
 	if [ $rc -ne 0 ] && [ -f "$T/vnetd.log" ]; then
 		echo "--- vnetd log (last 40 lines)"; tail -40 "$T/vnetd.log"
+		for f in "$T"/*.log "$T"/*.out; do
+			[ -f "$f" ] && [ "$f" != "$T/vnetd.log" ] || continue
+			echo "--- $(basename "$f") (last 15 lines)"; tail -15 "$f"
+		done
 	fi
 	rm -rf "$T"
 	exit $rc
@@ -92,12 +96,17 @@ port_stat() { # PORT FIELD
 }
 
 wait_connected() { # PORT... (up to 30 s)
+	try_connected "$@" || fail "port $WAIT_FAILED did not connect: $(api GET "/v1/ports/$WAIT_FAILED")"
+}
+
+try_connected() { # PORT...: 0 when all connected within 30 s, else 1 ($WAIT_FAILED)
 	for p in "$@"; do
 		for _ in $(seq 600); do
 			[ "$(api_ok GET "/v1/ports/$p" | jget .port.connected)" = true ] && continue 2
 			sleep 0.05
 		done
-		fail "port $p did not connect"
+		WAIT_FAILED=$p
+		return 1
 	done
 }
 
