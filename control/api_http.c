@@ -172,7 +172,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		if (status >= 0)
 			return reply(c, status, out ? out : json_object());
 	}
-	API_LOG(INFO, "%s %s: %d %s\n", method, url, e.status, e.msg);
+	if (e.status >= 500)
+		API_LOG(ERR, "%s %s: %d %s\n", method, url, e.status, e.msg);
+	else
+		API_LOG(DEBUG, "%s %s: %d %s\n", method, url, e.status, e.msg);
 	return reply(c, e.status ? e.status : 500, api_error_json(&e));
 }
 

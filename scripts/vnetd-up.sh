@@ -35,18 +35,22 @@ cat <<MSG
 
 vnetd is running (pid $pid) and serving libvirt's 'default' network:
 $("${vnetctl[@]}" net-list --all)
+
 A VM attaches to port 'vm1' through the vhost-user socket
   $path
 with QEMU (guest memory must be shared with vnetd):
 
-  qemu-system-x86_64 -machine accel=kvm:tcg -m 1G \\
+  qemu-system-x86_64 -accel tcg -m 1G \\
     -object memory-backend-memfd,id=mem,size=1G,share=on -numa node,memdev=mem \\
     -chardev socket,id=vnet0,path=$path \\
     -netdev vhost-user,id=net0,chardev=vnet0 \\
-    -device virtio-net-pci,netdev=net0,mac=$mac \\
+    -device virtio-net-pci,netdev=net0,mac=$mac,vectors=0 \\
     -drive file=YOUR-DISK.qcow2,if=virtio
 
-The guest gets 192.168.122.0/24 with gateway 192.168.122.1.  More ports:
+That line runs anywhere (emulated CPU; vectors=0 because QEMU 7.2 under TCG
+crashes with MSI-X on a vhost-user NIC). On a host with working KVM use
+'-accel kvm' and drop ',vectors=0'. The guest gets an address in
+192.168.122.0/24 by DHCP, gateway 192.168.122.1.  More ports:
   build/cli/vnetctl port-add default vm2        (socket: $run/default/vm2.sock)
 Ports, networks and statistics: build/cli/vnetctl --help.  Ctrl-C stops vnetd.
 MSG
