@@ -1075,7 +1075,10 @@ int dhcp_server_handle(struct dhcp_server *s, const uint8_t *frame, size_t len, 
 		s->st.drops[DHCP_DROP_FOREIGN_RELAY]++;
 		return 0;
 	}
-	if (!rl_allow(s, m.eth_src, now)) {
+	/* Per client: its hardware address, not the frame's source, which
+	 * for relayed requests is the relay shared by all its clients.
+	 * Floods of invented addresses are bounded per port upstream. */
+	if (!rl_allow(s, m.chaddr, now)) {
 		s->st.drops[DHCP_DROP_RATE_LIMITED]++;
 		return 0;
 	}
