@@ -500,6 +500,34 @@ static int cmp_by_mac(const void *a, const void *b)
     return strcasecmp(ma, mb);
 }
 
+/* GET @path of network @net and hand back the array member @key:
+ * returns 1 with *arr (malloc'd) and *n set and @res to be freed by the
+ * caller, 0 after printing the JSON answer (--json), -1 after reporting an
+ * error (@first is virsh's first error line). */
+static int get_net_array(struct cli_ctx *ctx, const struct cli_inv *inv, const char *net,
+                         const char *path, const char *first, const char *key,
+                         struct cli_api_res *res, json_t ***arr, size_t *n)
+{
+    if (cli_api(ctx, "GET", path, NULL, res) < 0) {
+        report_net(ctx, res, net, first);
+        cli_api_res_free(res);
+        return -1;
+    }
+    if (cli_want_json(ctx, inv)) {
+        cli_print_json(ctx, res->root);
+        cli_api_res_free(res);
+        return 0;
+    }
+    *arr = json_vec(res->root, key, n);
+    if (!*arr) {
+        cli_error("%s", first);
+        cli_error("malformed response from vnetd: no '%s' array", key);
+        cli_api_res_free(res);
+        return -1;
+    }
+    return 1;
+}
+
 static bool cmd_net_dhcp_leases(struct cli_ctx *ctx,
                                 const struct cli_inv *inv)
 {
@@ -521,28 +549,12 @@ static bool cmd_net_dhcp_leases(struct cli_ctx *ctx,
         path = net_path(net, "/leases");
     }
 
-    if (cli_api(ctx, "GET", path, NULL, &res) < 0) {
-        char *first = cli_sprintf("Failed to get leases info for %s", net);
-        report_net(ctx, &res, net, first);
-        free(first);
-        cli_api_res_free(&res);
-        free(path);
-        return false;
-    }
+    char *first = cli_sprintf("Failed to get leases info for %s", net);
+    int rc = get_net_array(ctx, inv, net, path, first, "leases", &res, &leases, &n);
+    free(first);
     free(path);
-    if (cli_want_json(ctx, inv)) {
-        cli_print_json(ctx, res.root);
-        cli_api_res_free(&res);
-        return true;
-    }
-
-    leases = json_vec(res.root, "leases", &n);
-    if (!leases) {
-        cli_error("Failed to get leases info for %s", net);
-        cli_error("malformed response from vnetd: no 'leases' array");
-        cli_api_res_free(&res);
-        return false;
-    }
+    if (rc <= 0)
+        return rc == 0;
     qsort(leases, n, sizeof(*leases), cmp_by_mac);
 
     t = cli_table_new("Expiry Time", "MAC address", "Protocol", "IP address",
@@ -597,28 +609,12 @@ static bool cmd_net_fdb(struct cli_ctx *ctx, const struct cli_inv *inv)
     json_t **ents;
     size_t n;
 
-    if (cli_api(ctx, "GET", path, NULL, &res) < 0) {
-        char *first = cli_sprintf("Failed to get the forwarding database of "
-                                  "network %s", net);
-        report_net(ctx, &res, net, first);
-        free(first);
-        cli_api_res_free(&res);
-        free(path);
-        return false;
-    }
+    char *first = cli_sprintf("Failed to get the forwarding database of network %s", net);
+    int rc = get_net_array(ctx, inv, net, path, first, "fdb", &res, &ents, &n);
+    free(first);
     free(path);
-    if (cli_want_json(ctx, inv)) {
-        cli_print_json(ctx, res.root);
-        cli_api_res_free(&res);
-        return true;
-    }
-    ents = json_vec(res.root, "fdb", &n);
-    if (!ents) {
-        cli_error("Failed to get the forwarding database of network %s", net);
-        cli_error("malformed response from vnetd: no 'fdb' array");
-        cli_api_res_free(&res);
-        return false;
-    }
+    if (rc <= 0)
+        return rc == 0;
     t = cli_table_new("MAC", "Port", "Type", "Age", NULL);
     if (!t) {
         cli_error("out of memory");
