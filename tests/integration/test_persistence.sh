@@ -93,7 +93,7 @@ storm_defs() { # background: define and undefine s0..s7 until killed
 			http://vnetd/v1/networks || true
 		[ $((i % 3)) = 0 ] || curl -s -o /dev/null --unix-socket "$SOCK" -X DELETE "http://vnetd/v1/networks/$n" || true
 		i=$((i + 1))
-		echo $i >"$T/storm.count"
+		echo $i >"$T/storm.count.new" && mv "$T/storm.count.new" "$T/storm.count" # atomic: readers never see it empty
 	done
 }
 storm_runs() { # background: start and destroy r0..r5 until killed
@@ -103,7 +103,7 @@ storm_runs() { # background: start and destroy r0..r5 until killed
 		curl -s -o /dev/null --unix-socket "$SOCK" -X POST "http://vnetd/v1/networks/$n/start" || true
 		[ $((i % 4)) = 0 ] || curl -s -o /dev/null --unix-socket "$SOCK" -X POST "http://vnetd/v1/networks/$n/destroy" || true
 		i=$((i + 1))
-		echo $i >"$T/storm.count"
+		echo $i >"$T/storm.count.new" && mv "$T/storm.count.new" "$T/storm.count" # atomic: readers never see it empty
 	done
 }
 steps() { local c; c=$(cat "$T/storm.count" 2>/dev/null) || true; echo "${c:-0}"; }
