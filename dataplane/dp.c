@@ -473,7 +473,12 @@ void dp_housekeeping(struct dp *dp)
 	if (now == dp->last_housekeeping)
 		return;
 	dp->last_housekeeping = now;
-	for (unsigned i = 0; i < DP_MAX_NETS; i++)
+	/* Each FDB is walked once per half ageing time: a MAC leaves between
+	 * one and one and a half ageing times after it was last seen. */
+	unsigned half = dp->p.ageing_secs / 2 ? dp->p.ageing_secs / 2 : 1;
+	for (unsigned i = 0; i < DP_MAX_NETS; i++) {
+		struct fdb *f = dp->staging.net[i].fdb;
 		if (dp->staging.net[i].used)
-			fdb_age(dp->staging.net[i].fdb, now, dp->p.ageing_secs);
+			fdb_age(f, now, dp->p.ageing_secs, fdb_slots(f) / half + 1);
+	}
 }

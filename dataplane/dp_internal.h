@@ -71,7 +71,7 @@ struct dp_worker {
 	unsigned lcore;
 	int wakefd;
 	struct flow_table *flows;
-	uint32_t expire_at;
+	uint64_t expire_tsc;     /* next flow expiry step */
 	/* counters: written by this worker only, read by anyone */
 	struct dp_port_stats port[DP_MAX_PORTS];
 	uint64_t drops[DP_DROP_MAX];

@@ -15,6 +15,8 @@ struct fdb {
 	uint32_t *seen;   /* indexed by slot */
 	uint32_t gen;
 	uint32_t entries;
+	uint32_t n_slots; /* key positions rte_hash may hand out */
+	uint32_t cursor;  /* next slot fdb_age visits */
 };
 
 static inline uint16_t data_port(uintptr_t d)
@@ -42,8 +44,9 @@ struct fdb *fdb_create(const struct fdb_params *p)
 	f->entries = hp.entries;
 	f->h = rte_hash_create(&hp);
 	/* Slots run from 0 to entries plus what the per-lcore free-slot caches
-	 * of a multi-writer table can hold back (64 per lcore). */
-	f->seen = calloc((size_t)hp.entries + 64u * RTE_MAX_LCORE + 16, sizeof(uint32_t));
+	 * of a multi-writer table can hold back (63 per lcore but one). */
+	f->n_slots = hp.entries + (p->qsbr ? (RTE_MAX_LCORE - 1) * 63u : 0);
+	f->seen = calloc(f->n_slots, sizeof(uint32_t));
 	if (!f->h || !f->seen)
 		goto fail;
 	if (p->qsbr) {
@@ -179,23 +182,40 @@ static size_t collect(const struct fdb *f, struct fdb_iter_item **out)
 	return v ? n : 0;
 }
 
-unsigned fdb_age(struct fdb *f, uint32_t now, uint32_t max_age)
+/* Slots are visited in order; only one not seen for max_age is looked at
+ * (rte_hash_get_key_with_position verifies the slot holds a key).  A slot
+ * that is checked and kept (static, empty, lost race) is stamped now, so it
+ * costs one lookup per max_age, not one per walk. */
+unsigned fdb_age(struct fdb *f, uint32_t now, uint32_t max_age, uint32_t budget)
 {
-	struct fdb_iter_item *v;
-	size_t n = collect(f, &v);
 	unsigned aged = 0;
 
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].data & FDB_STATIC)
+	while (budget--) {
+		uint32_t pos = f->cursor;
+		f->cursor = pos + 1 < f->n_slots ? pos + 1 : 0;
+		uint32_t seen = __atomic_load_n(&f->seen[pos], __ATOMIC_RELAXED);
+		if (now - seen <= max_age)
 			continue;
-		uint32_t seen = __atomic_load_n(&f->seen[v[i].pos], __ATOMIC_RELAXED);
-		if (now - seen > max_age && rte_hash_del_key(f->h, v[i].mac) >= 0)
-			aged++;
+		void *key, *d;
+		uint8_t mac[6];
+		if (rte_hash_get_key_with_position(f->h, (int32_t)pos, &key) == 0) {
+			memcpy(mac, key, 6);
+			if (rte_hash_lookup_data(f->h, mac, &d) == (int32_t)pos &&
+			    !((uintptr_t)d & FDB_STATIC) && rte_hash_del_key(f->h, mac) >= 0)
+				aged++;
+		}
+		/* a worker that touched the slot meanwhile wins */
+		__atomic_compare_exchange_n(&f->seen[pos], &seen, now, false, __ATOMIC_RELAXED,
+					    __ATOMIC_RELAXED);
 	}
-	free(v);
 	if (aged)
 		bump(f);
 	return aged;
+}
+
+uint32_t fdb_slots(const struct fdb *f)
+{
+	return f->n_slots;
 }
 
 unsigned fdb_flush_port(struct fdb *f, uint16_t port)

@@ -11,6 +11,9 @@
  * Deleted slots are reclaimed through the dataplane's rte_rcu_qsbr variable
  * (rte_hash_rcu_qsbr_add, defer-queue mode), so a worker that just looked a
  * MAC up never sees its slot reused under it.
+ * Ageing walks the slots a few thousand per second (a big table never
+ * stalls the control thread) and looks only at slots not seen for the
+ * ageing time.
  * Every change that can alter a forwarding decision (new MAC, MAC moved,
  * entry aged or flushed) bumps a generation counter; cached flow entries
  * remember the generation they were computed under and reclassify on change.
@@ -68,8 +71,11 @@ uint32_t fdb_generation(const struct fdb *f);
 /* Control thread. */
 int fdb_add_static(struct fdb *f, const uint8_t mac[6], uint16_t port);
 int fdb_del(struct fdb *f, const uint8_t mac[6]);
-/* Remove learned entries older than max_age seconds; returns how many. */
-unsigned fdb_age(struct fdb *f, uint32_t now, uint32_t max_age);
+/* Remove learned entries older than max_age seconds, visiting budget slots
+ * from where the previous call stopped (fdb_slots() of them is a whole
+ * walk); returns how many. */
+unsigned fdb_age(struct fdb *f, uint32_t now, uint32_t max_age, uint32_t budget);
+uint32_t fdb_slots(const struct fdb *f);
 /* Remove every entry (static too) that points at port; returns how many. */
 unsigned fdb_flush_port(struct fdb *f, uint16_t port);
 unsigned fdb_count(const struct fdb *f);

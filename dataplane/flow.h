@@ -11,7 +11,17 @@
  * the validity stamps it was computed under: the ingress port's policy epoch
  * and the network FDB generation.  A stamp mismatch makes the entry
  * reclassify itself on its next packet — config changes never walk the table.
- * Idle entries are expired incrementally by their worker (flow_expire).
+ * Idle entries are expired incrementally by their worker (flow_expire visits
+ * a bounded number of slots per call, so a sparse table costs no more than a
+ * full one).
+ *
+ * In front of the rte_hash sits an exact-match cache (EMC, as in OVS): 8192
+ * direct-mapped cache lines holding a key, its hash and its slot.  A hit costs
+ * one CRC and one 32-byte compare instead of rte_hash's bucket walk; misses go
+ * to rte_hash in bulk with the hash already computed.  A found key enters the
+ * EMC with probability 1/16, so hot flows get in quickly and a million cold
+ * ones do not thrash it.  Deleting a key clears its EMC line, so the EMC
+ * never maps a key to a slot that now holds another.
  *
  * Readers outside the worker (flow dumps, statistics) get a copy through the
  * worker's request path; they never touch the table directly.
@@ -42,7 +52,7 @@ struct flow_entry {
 	uint8_t drop_reason;  /* for FLOW_ACT_DROP */
 	uint16_t out_port;
 	uint16_t net;         /* network index */
-	uint16_t pad;
+	uint16_t in_use;      /* set by flow_insert, cleared on deletion */
 	uint32_t src_fdb_pos; /* FDB slot of the source MAC, FDB_POS_NONE if none */
 	/* statistics */
 	uint32_t last_used;   /* seconds */
@@ -63,6 +73,8 @@ struct flow_entry *flow_insert(struct flow_table *t, const struct flow_key *k,
  * budget slots from where the previous call stopped; returns how many. */
 unsigned flow_expire(struct flow_table *t, uint32_t now, uint32_t max_idle,
 		     unsigned budget);
+/* Number of slots (what flow_expire walks through). */
+uint32_t flow_capacity(const struct flow_table *t);
 unsigned flow_count(const struct flow_table *t);
 void flow_flush(struct flow_table *t);
 /* Visit entries (for dumps); stops when cb returns non-zero. */

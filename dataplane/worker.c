@@ -25,7 +25,7 @@
 #define VIRTIO_RXQ 0 /* guest rx: we enqueue */
 #define VIRTIO_TXQ 1 /* guest tx: we dequeue */
 #define SLEEP_TIMEOUT_MS 100
-#define EXPIRE_BUDGET 1024
+#define EXPIRE_STEPS_PER_SEC 1000
 
 void dp_worker_wake(struct dp_worker *w)
 {
@@ -328,9 +328,13 @@ static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 		}
 		e->packets++;
 		e->bytes += rte_pktmbuf_pkt_len(ok[i]);
-		e->last_used = now;
-		if (e->src_fdb_pos != FDB_POS_NONE)
-			fdb_touch(fdb, e->src_fdb_pos, now);
+		/* the source MAC was seen when the flow was: refresh its FDB
+		 * entry once a second, not once a packet */
+		if (e->last_used != now) {
+			e->last_used = now;
+			if (e->src_fdb_pos != FDB_POS_NONE)
+				fdb_touch(fdb, e->src_fdb_pos, now);
+		}
 		act(w, s, e, in_port, ok[i]);
 	}
 }
@@ -465,6 +469,11 @@ int dp_worker_main(void *arg)
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t idle_tsc = dp->p.idle_us ? hz / 1000000 * dp->p.idle_us : 0;
 	uint64_t last_rx = rte_get_tsc_cycles();
+	/* Flow expiry walks the whole table once per half idle period, in
+	 * small steps: a million slots never stall the pipeline at once. */
+	uint64_t expire_period = hz / EXPIRE_STEPS_PER_SEC;
+	unsigned half_idle = dp->p.flow_idle_secs / 2 ? dp->p.flow_idle_secs / 2 : 1;
+	unsigned expire_slots = flow_capacity(w->flows) / (half_idle * EXPIRE_STEPS_PER_SEC) + 1;
 
 	rte_rcu_qsbr_thread_register(dp->qsbr, w->id);
 	rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
@@ -476,9 +485,9 @@ int dp_worker_main(void *arg)
 		unsigned got = poll_ports(w, s, now);
 		got += drain_inject(w, s);
 		tx_flush(w);
-		if (now != w->expire_at) {
-			w->expire_at = now;
-			flow_expire(w->flows, now, dp->p.flow_idle_secs, EXPIRE_BUDGET);
+		if (tsc >= w->expire_tsc) {
+			w->expire_tsc = tsc + expire_period;
+			flow_expire(w->flows, now, dp->p.flow_idle_secs, expire_slots);
 		}
 		w->loops++;
 		rte_rcu_qsbr_quiescent(dp->qsbr, w->id);

@@ -33,6 +33,9 @@
 #   BENCH_RETRIES      extra tries of a repetition during which a poller got
 #                      < 90% of its CPU (default 2)
 #   BENCH_VERBOSE=1    echo commands
+#   BENCH_DUT_WRAP     command prefix for the DUT process (word-split), e.g.
+#                      "valgrind --tool=callgrind" (tests/bench/profile.sh)
+#   BENCH_START_TIMEOUT seconds a DUT may take to come up (default 30)
 
 BENCH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_TESTPMD=${BENCH_TESTPMD:-dpdk-testpmd}
@@ -384,14 +387,14 @@ dut_testpmd_start() {
 	DUT_SOCK1=$BENCH_DIR/dut-vhost1.sock
 	DUT_SOCK_ROLE=server
 	DUT_PROC=dut
-	# shellcheck disable=SC2046
-	bench_spawn dut "$BENCH_TESTPMD" \
+	# shellcheck disable=SC2046,SC2086
+	bench_spawn dut ${BENCH_DUT_WRAP:-} "$BENCH_TESTPMD" \
 		$(bench_eal dut "0@$BENCH_MAIN_CPU,1@$BENCH_DUT_CPU") \
 		--vdev "net_vhost0,iface=$DUT_SOCK0,queues=1" \
 		--vdev "net_vhost1,iface=$DUT_SOCK1,queues=1" -- \
 		--forward-mode=io --auto-start --stats-period 1 \
 		--total-num-mbufs=16384 --nb-cores=1
-	bench_wait_sock "$DUT_SOCK1" 30 dut
+	bench_wait_sock "$DUT_SOCK1" "${BENCH_START_TIMEOUT:-30}" dut
 }
 
 dut_testpmd_stop() { bench_stop dut 5; rm -f "$DUT_SOCK0" "$DUT_SOCK1"; }
@@ -412,17 +415,18 @@ dut_vnetd_start() {
 	DUT_SOCK_ROLE=server
 	DUT_PROC=vnetd
 	[ -x "$BENCH_VNETD" ] || die "vnetd not built: $BENCH_VNETD (meson setup build && ninja -C build)"
-	bench_spawn vnetd "$BENCH_VNETD" --state-dir "$d/state" --run-dir "$d/run" \
+	# shellcheck disable=SC2086
+	bench_spawn vnetd ${BENCH_DUT_WRAP:-} "$BENCH_VNETD" --state-dir "$d/state" --run-dir "$d/run" \
 		--no-default-network --cpus "$BENCH_MAIN_CPU,$BENCH_DUT_CPU" --idle-us 0 \
 		--memory 1024 --mbufs 32768 --flow-entries "${BENCH_VNETD_FLOWS:-2097152}" \
 		--fdb-entries "${BENCH_VNETD_FDB:-2097152}" --log-level warning
 	local v=("$BENCH_VNETCTL" -q -s "$d/run/vnetd.sock") i
-	for i in $(seq 100); do "${v[@]}" net-list >/dev/null 2>&1 && break; sleep 0.1; done
+	for i in $(seq $((${BENCH_START_TIMEOUT:-30} * 10))); do "${v[@]}" net-list >/dev/null 2>&1 && break; sleep 0.1; done
 	printf '<network><name>bench</name></network>\n' >"$d/bench.xml"
 	"${v[@]}" net-create "$d/bench.xml" >/dev/null || die "vnetd: net-create failed"
 	"${v[@]}" port-add bench p0 --mac "$BENCH_MAC0" >/dev/null || die "vnetd: port-add failed"
 	"${v[@]}" port-add bench p1 --mac "$BENCH_MAC1" >/dev/null || die "vnetd: port-add failed"
-	bench_wait_sock "$DUT_SOCK1" 30 vnetd
+	bench_wait_sock "$DUT_SOCK1" "${BENCH_START_TIMEOUT:-30}" vnetd
 }
 dut_vnetd_stop() { bench_stop vnetd 10; }
 dut_vnetd_describe() { echo "vnetd $("$BENCH_VNETD" --version | cut -d' ' -f2), 1 worker on CPU $BENCH_DUT_CPU, L2 flow table"; }

@@ -64,13 +64,14 @@ ovs_start() {
 		other_config:per-port-memory=true || return 1
 
 	DUT_PROC=ovs
-	bench_spawn ovs "$OVS_VSWITCHD" "unix:$OVS_R/db.sock" \
+	# shellcheck disable=SC2086
+	bench_spawn ovs ${BENCH_DUT_WRAP:-} "$OVS_VSWITCHD" "unix:$OVS_R/db.sock" \
 		--pidfile="$OVS_R/ovs-vswitchd.pid" \
 		--unixctl="$OVS_R/ovs-vswitchd.ctl" \
 		--log-file="$OVS_R/ovs-vswitchd.log" -vconsole:warn
-	bench_wait_sock "$OVS_R/ovs-vswitchd.ctl" 60 ovs || return 1
+	bench_wait_sock "$OVS_R/ovs-vswitchd.ctl" $((${BENCH_START_TIMEOUT:-30} * 2)) ovs || return 1
 	local i
-	for ((i = 0; i < 300; i++)); do
+	for ((i = 0; i < ${BENCH_START_TIMEOUT:-30} * 10; i++)); do
 		[ "$(ovs_vsctl get Open_vSwitch . dpdk_initialized 2>/dev/null)" = true ] && break
 		bench_alive ovs || { tail -n 20 "$OVS_R/ovs-vswitchd.log" >&2; return 1; }
 		sleep 0.1

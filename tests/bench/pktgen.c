@@ -22,6 +22,8 @@
  *
  * Output: human progress/summary on stderr, and one line on stdout:
  *   RESULT key=value ...
+ * SIGUSR1 prints the cumulative counters at that instant on stdout:
+ *   COUNT t=SECONDS tx=PACKETS rx=PACKETS
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -102,6 +104,7 @@ struct pg_txq {
 
 static struct pg_cfg cfg;
 static volatile int pg_quit;
+static volatile sig_atomic_t pg_count_req; /* SIGUSR1: print counters */
 static volatile int pg_tx_done;
 static volatile uint64_t pg_t_stop; /* may be moved earlier (cps mode) */
 
@@ -154,8 +157,10 @@ cpu_mark(struct pg_cpu *c, uint64_t now)
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	pg_quit = 1;
+	if (sig == SIGUSR1)
+		pg_count_req = 1;
+	else
+		pg_quit = 1;
 }
 
 static void
@@ -658,6 +663,14 @@ report_tick(uint64_t now, uint64_t *last_tsc, uint64_t *last_tx,
 	double dt;
 	const char *ph;
 
+	if (pg_count_req) {
+		/* cumulative counters on demand, for tools that sample the
+		 * run at instants of their choosing (tests/bench/profile.sh) */
+		pg_count_req = 0;
+		printf("COUNT t=%.6f tx=%" PRIu64 " rx=%" PRIu64 "\n",
+		       (double)(now - t_start) / (double)hz, sum_tx(), sum_rx());
+		fflush(stdout);
+	}
 	if (cfg.interval <= 0 ||
 	    now - *last_tsc < (uint64_t)(cfg.interval * (double)hz))
 		return;
@@ -814,6 +827,7 @@ main(int argc, char **argv)
 
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGUSR1, on_signal);
 
 	nb_ports = rte_eth_dev_count_avail();
 	if (nb_ports < 1)

@@ -65,13 +65,39 @@ static void ageing(void **s)
 	fdb_learn(f, A, 1, 100, NULL);
 	fdb_learn(f, B, 2, 100, &pos);
 	fdb_touch(f, pos, 350);
-	assert_int_equal(fdb_age(f, 350, 300), 0);       /* A is 250 s old */
-	assert_int_equal(fdb_age(f, 401, 300), 1);       /* A is 301 s old */
+	assert_int_equal(fdb_age(f, 350, 300, fdb_slots(f)), 0);       /* A is 250 s old */
+	assert_int_equal(fdb_age(f, 401, 300, fdb_slots(f)), 1);       /* A is 301 s old */
 	assert_int_equal(fdb_lookup(f, A, NULL), -ENOENT);
 	assert_int_equal(fdb_lookup(f, B, NULL), 2);
-	assert_int_equal(fdb_age(f, 100000, 300), 1);    /* B goes, static C stays */
+	assert_int_equal(fdb_age(f, 100000, 300, fdb_slots(f)), 1);    /* B goes, static C stays */
 	assert_int_equal(fdb_lookup(f, C, NULL), 9);
 	assert_int_equal(fdb_count(f), 1);
+	fdb_free(f);
+}
+
+/* The walk goes a few slots per call and finds every stale MAC once it has
+ * been round; static entries and empty slots stay. */
+static void ageing_walks_in_steps(void **s)
+{
+	struct fdb *f = mk(64);
+	fdb_add_static(f, C, 9);
+	fdb_learn(f, A, 1, 100, NULL);
+	fdb_learn(f, B, 2, 450, NULL);
+	unsigned aged = 0, calls = 0;
+	for (uint32_t v = 0; v < fdb_slots(f); v += 5, calls++)
+		aged += fdb_age(f, 500, 300, 5);
+	assert_true(calls > 1);
+	assert_int_equal(aged, 1);
+	assert_int_equal(fdb_lookup(f, A, NULL), -ENOENT);
+	assert_int_equal(fdb_lookup(f, B, NULL), 2);
+	assert_int_equal(fdb_lookup(f, C, NULL), 9);
+	/* B goes on a later walk; C never */
+	aged = 0;
+	for (uint32_t v = 0; v < 2 * fdb_slots(f); v += 5)
+		aged += fdb_age(f, 900, 300, 5);
+	assert_int_equal(aged, 1);
+	assert_int_equal(fdb_count(f), 1);
+	assert_int_equal(fdb_lookup(f, C, NULL), 9);
 	fdb_free(f);
 }
 
@@ -121,7 +147,7 @@ static void reclaim_with_rcu(void **s)
 	struct fdb *f = fdb_create(&p);
 	assert_non_null(f);
 	assert_int_equal(fdb_learn(f, A, 1, 1, NULL), 0);
-	assert_int_equal(fdb_age(f, 1000, 10), 1);
+	assert_int_equal(fdb_age(f, 1000, 10, fdb_slots(f)), 1);
 	assert_int_equal(fdb_lookup(f, A, NULL), -ENOENT);
 	rte_rcu_qsbr_quiescent(v, 0);
 	assert_int_equal(fdb_learn(f, B, 2, 1, NULL), 0);
@@ -137,7 +163,9 @@ int main(void)
 		return 1;
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(learn_lookup_move), cmocka_unit_test(static_entries_do_not_move),
-		cmocka_unit_test(ageing), cmocka_unit_test(flush_port),
+		cmocka_unit_test(ageing),
+		cmocka_unit_test(ageing_walks_in_steps),
+		cmocka_unit_test(flush_port),
 		cmocka_unit_test(full_table), cmocka_unit_test(reclaim_with_rcu),
 	};
 	return cmocka_run_group_tests_name("fdb", t, NULL, NULL);

@@ -59,13 +59,16 @@ static void expiry_is_incremental(void **s)
 		v.last_used = i < 50 ? 100 : 200;
 		assert_non_null(flow_insert(t, &k, &v));
 	}
-	/* A budget of 10 slots per call can expire at most 10. */
+	/* A budget of 10 slots per call can expire at most 10, and one walk
+	 * over every slot expires exactly the 50 idle entries. */
 	unsigned gone = flow_expire(t, 205, 10, 10);
 	assert_true(gone <= 10);
 	unsigned total = gone;
-	for (int i = 0; i < 50; i++)
+	for (uint32_t n = 10; n < flow_capacity(t); n += 10)
 		total += flow_expire(t, 205, 10, 10);
 	assert_int_equal(total, 50);
+	/* a sparse table: the walk visits slots, not entries */
+	assert_int_equal(flow_expire(t, 205, 10, 7), 0);
 	assert_int_equal(flow_count(t), 50);
 	flow_flush(t);
 	assert_int_equal(flow_count(t), 0);
@@ -86,6 +89,86 @@ static void full_table_returns_null(void **s)
 	flow_free(t);
 }
 
+static struct flow_entry *lookup1(struct flow_table *t, const struct flow_key *k)
+{
+	const struct flow_key *kp[1] = { k };
+	struct flow_entry *e[1];
+	flow_lookup_bulk(t, kp, 1, e);
+	return e[0];
+}
+
+/* Hot keys enter the exact-match cache; deleting a key must clear its cache
+ * line, or the cache would map it to the slot that another key reuses. */
+static void emc_never_maps_a_deleted_key(void **s)
+{
+	struct flow_table *t = flow_create("tflow4", 64, 0);
+	struct flow_entry v = { .action = FLOW_ACT_OUTPUT, .last_used = 100 };
+	struct flow_key a = key(1, 0xaa), b = key(2, 0xbb);
+	unsigned n = 0;
+
+	v.out_port = 1;
+	assert_non_null(flow_insert(t, &a, &v));
+	v.last_used = 200;
+	for (int i = 0; flow_count(t) < 64 && i < 1000; i++) {
+		struct flow_key k = key((uint16_t)(100 + i), 3);
+		if (flow_insert(t, &k, &v))
+			n++;
+	}
+	assert_true(n > 0);
+	for (int i = 0; i < 1000; i++) /* 1/16 insertion: surely cached now */
+		assert_int_equal(lookup1(t, &a)->out_port, 1);
+	/* a idles out; b takes its slot (the only free one if the table is full) */
+	unsigned gone = 0;
+	for (uint32_t i = 0; i < flow_capacity(t); i++)
+		gone += flow_expire(t, 205, 10, 1);
+	assert_int_equal(gone, 1);
+	assert_null(lookup1(t, &a));
+	v.out_port = 2;
+	assert_non_null(flow_insert(t, &b, &v));
+	for (int i = 0; i < 100; i++) {
+		assert_null(lookup1(t, &a));
+		assert_int_equal(lookup1(t, &b)->out_port, 2);
+	}
+	/* flush empties the cache too */
+	flow_flush(t);
+	assert_null(lookup1(t, &b));
+	v.out_port = 3;
+	assert_non_null(flow_insert(t, &a, &v));
+	assert_int_equal(lookup1(t, &a)->out_port, 3);
+	assert_null(lookup1(t, &b));
+	flow_free(t);
+}
+
+/* A burst mixing cached, uncached and unknown keys gets each its own entry. */
+static void bulk_mixes_cache_hits_and_misses(void **s)
+{
+	struct flow_table *t = flow_create("tflow5", 1024, 0);
+	struct flow_key k[40];
+	const struct flow_key *kp[40];
+	struct flow_entry *e[40];
+	struct flow_entry v = { .action = FLOW_ACT_OUTPUT };
+
+	for (int i = 0; i < 40; i++) {
+		k[i] = key((uint16_t)i, 9);
+		kp[i] = &k[i];
+		v.out_port = (uint16_t)i;
+		if (i % 3)
+			assert_non_null(flow_insert(t, &k[i], &v));
+	}
+	for (int round = 0; round < 200; round++) {
+		flow_lookup_bulk(t, kp, 40, e);
+		for (int i = 0; i < 40; i++) {
+			if (i % 3) {
+				assert_non_null(e[i]);
+				assert_int_equal(e[i]->out_port, i);
+			} else {
+				assert_null(e[i]);
+			}
+		}
+	}
+	flow_free(t);
+}
+
 int main(void)
 {
 	if (test_eal_init() < 0)
@@ -94,6 +177,8 @@ int main(void)
 		cmocka_unit_test(insert_lookup_bulk),
 		cmocka_unit_test(expiry_is_incremental),
 		cmocka_unit_test(full_table_returns_null),
+		cmocka_unit_test(emc_never_maps_a_deleted_key),
+		cmocka_unit_test(bulk_mixes_cache_hits_and_misses),
 	};
 	return cmocka_run_group_tests_name("flow", t, NULL, NULL);
 }
