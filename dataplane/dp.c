@@ -422,6 +422,7 @@ void dp_stats(const struct dp *dp, struct dp_stats *s)
 {
 	memset(s, 0, sizeof(*s));
 	s->workers = dp->p.n_workers;
+	s->tsc_hz = rte_get_tsc_hz();
 	for (unsigned i = 0; i < dp->p.n_workers; i++) {
 		const struct dp_worker *w = dp->w[i];
 		for (unsigned d = 0; d < DP_DROP_MAX; d++)
@@ -433,6 +434,7 @@ void dp_stats(const struct dp *dp, struct dp_stats *s)
 		s->loops += __atomic_load_n(&w->loops, __ATOMIC_RELAXED);
 		s->sleeps += __atomic_load_n(&w->sleeps, __ATOMIC_RELAXED);
 		s->wakeups += __atomic_load_n(&w->wakeups, __ATOMIC_RELAXED);
+		s->busy_cycles += __atomic_load_n(&w->busy_cycles, __ATOMIC_RELAXED);
 		s->gw_replies += __atomic_load_n(&w->gw_replies, __ATOMIC_RELAXED);
 		s->punted += __atomic_load_n(&w->punted, __ATOMIC_RELAXED);
 		s->injected += __atomic_load_n(&w->injected, __ATOMIC_RELAXED);

@@ -73,6 +73,8 @@ struct dp_stats {
 	uint64_t drops[DP_DROP_MAX];
 	uint64_t flow_hits, flow_misses, flow_installs, flow_table_full;
 	uint64_t loops, sleeps, wakeups;
+	uint64_t busy_cycles;   /* TSC cycles of iterations that moved packets */
+	uint64_t tsc_hz;
 	uint64_t gw_replies, punted, injected;
 	unsigned flows, workers;
 };

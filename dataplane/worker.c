@@ -485,6 +485,10 @@ int dp_worker_main(void *arg)
 		unsigned got = poll_ports(w, s, now);
 		got += drain_inject(w, s);
 		tx_flush(w);
+		/* cycles per packet = busy_cycles / packets (OVS's "processing
+		 * cycles", testpmd's --record-core-cycles) */
+		if (got)
+			w->busy_cycles += rte_get_tsc_cycles() - tsc;
 		if (tsc >= w->expire_tsc) {
 			w->expire_tsc = tsc + expire_period;
 			flow_expire(w->flows, now, dp->p.flow_idle_secs, expire_slots);

@@ -8,13 +8,16 @@
 #     vnetd | testpmd io (zero-work) | OVS-DPDK NORMAL | OVS-DPDK port flows
 #   each figure: warm-up, REPS repetitions, median and spread; then the
 #   ratios vnetd/limit, vnetd/OVS NORMAL and vnetd(1M)/vnetd(1) from the
-#   same run; then vnetd's memory (RSS idle, bytes per flow-table entry) and
-#   pktgen latency through vnetd at a fixed load.
+#   same run; then each DUT's own processing cycles per packet (what compares
+#   DUTs when the one-core source, not the DUT, sets the rate); then vnetd's
+#   memory (RSS idle, bytes per flow-table entry), pktgen latency through
+#   vnetd at a fixed load, and instructions per packet under callgrind
+#   (tests/bench/profile.sh; PROFILE=0 skips it).
 #
 # usage: tests/bench/bench-all.sh [-r REPS] [-d SECONDS] [-w SECONDS]
 #        env: FLOWS="1 1000 100000 1000000" SIZES=64,1518
 #             DUTS="vnetd testpmd ovs-normal ovs-flows" VARY_MAC=0|1
-#             LAT_RATE=1000000 (pps for the latency run)
+#             LAT_RATE=1000000 (pps for the latency run) PROFILE=1
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ovs.sh"
@@ -35,9 +38,12 @@ OUT=$(mktemp /tmp/vnetd-bench-all.XXXXXX)
 log "results also in $OUT"
 
 for f in $FLOWS; do
-	# each bench_suite call starts and stops every DUT once
-	(bench_suite -S pktgen -s "$SIZES" -f "$f" -P "$PGX" -r "$reps" -d "$dur" -w "$warm" \
-		$DUTS) | grep '^SUMMARY' | tee -a "$OUT"
+	for s in ${SIZES//,/ }; do
+		# each bench_suite call starts and stops every DUT once, so the
+		# cycles per packet a DUT reports at its stop are for (f, s)
+		(bench_suite -S pktgen -s "$s" -f "$f" -P "$PGX" -r "$reps" -d "$dur" -w "$warm" \
+			$DUTS) | grep -E '^(SUMMARY|CPP)' | tee -a "$OUT"
+	done
 done
 
 val() { # DUT SIZE FLOWS -> median pps
@@ -61,6 +67,24 @@ for f in $FLOWS; do
 			"$(ratio "$(val vnetd "$s" "$f")" "$(val ovs-normal "$s" "$f")")"
 	done
 done
+cpp() { # DUT SIZE FLOWS -> cycles per packet
+	awk -v d="$1" -v s="$2" -v f="$3" '$1 == "CPP" { delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		if (v["dut"] == d && v["sizes"] == s && v["flows"] == f) { print v["cycles_per_pkt"]; exit } }' "$OUT"
+}
+echo
+echo "== processing cycles per packet, counted by each DUT (busy polls only)"
+printf '%-8s %6s' flows size
+for d in $DUTS; do printf ' %11s' "$d"; done
+printf ' %10s %10s\n' "limit/v" "ovsNORM/v"
+for f in $FLOWS; do
+	for s in ${SIZES//,/ }; do
+		printf '%-8s %6s' "$f" "$s"
+		for d in $DUTS; do printf ' %11s' "$(cpp "$d" "$s" "$f" | grep . || echo -)"; done
+		printf ' %10s %10s\n' "$(ratio "$(cpp testpmd "$s" "$f")" "$(cpp vnetd "$s" "$f")")" \
+			"$(ratio "$(cpp ovs-normal "$s" "$f")" "$(cpp vnetd "$s" "$f")")"
+	done
+done
+echo "(limit/v and ovsNORM/v: the other DUT's cycles over vnetd's, i.e. vnetd's capacity relative to it)"
 first=${FLOWS%% *} last=${FLOWS##* }
 for s in ${SIZES//,/ }; do
 	echo "vnetd ${last} flows / ${first} flow, ${s} B: $(ratio "$(val vnetd "$s" "$last")" "$(val vnetd "$s" "$first")")"
@@ -92,3 +116,11 @@ echo "== latency through vnetd, 64 B, ${LAT_RATE:-1000000} pps, 1 flow"
 	src_pktgen lat 5 2 -s 64 --rate "${LAT_RATE:-1000000}" --latency &&
 	echo "$BENCH_SRC_LINE" | tr ' ' '\n' | grep -E '^(tx_pps|rx_pps|loss|p50_us|p99_us|p999_us)='
 	dut_vnetd_stop) 2>/dev/null
+
+# ---- instructions per packet under callgrind, saturated DUTs (1 flow, 64 B)
+if [ "${PROFILE:-1}" = 1 ]; then
+	echo
+	echo "== instructions per packet (callgrind, forwarding thread, 64 B, 1 flow, bidir)"
+	"$(dirname "$0")/profile.sh" -d 10 -w 5 -t 0 vnetd testpmd ovs-normal 2>/dev/null |
+		grep '^PROFILE' | tee -a "$OUT"
+fi

@@ -1,6 +1,6 @@
 #!/bin/sh
-# Build the benchmark packet generator by hand (the meson build will replace
-# this).  Usage: tests/bench/build.sh [OUTDIR]   (default: tests/bench/build)
+# Build the benchmark packet generator without meson (meson builds it as
+# build/tests/bench/pktgen, which lib.sh prefers).  Usage: tests/bench/build.sh [OUTDIR]   (default: tests/bench/build)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/build}

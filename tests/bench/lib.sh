@@ -16,6 +16,11 @@
 #   dut_<name>_stop     stop it and remove everything it created
 #   dut_<name>_describe (optional) one line for the report
 #
+# A DUT's stop function may set DUT_CPP: the processing cycles per packet
+# the DUT counted itself over its run (busy polls only: testpmd's
+# --record-core-cycles, OVS's pmd-stats-show, vnetd's busy_cycles).  When
+# the source, not the DUT, limits the rate, this is what compares DUTs.
+#
 # and bench_run_matrix / bench_rep do the rest.  vnetd's DUT function is
 # meant to be added next to the testpmd/OVS ones (see README.md).
 #
@@ -393,11 +398,15 @@ dut_testpmd_start() {
 		--vdev "net_vhost0,iface=$DUT_SOCK0,queues=1" \
 		--vdev "net_vhost1,iface=$DUT_SOCK1,queues=1" -- \
 		--forward-mode=io --auto-start --stats-period 1 \
-		--total-num-mbufs=16384 --nb-cores=1
+		--total-num-mbufs=16384 --nb-cores=1 --record-core-cycles
 	bench_wait_sock "$DUT_SOCK1" "${BENCH_START_TIMEOUT:-30}" dut
 }
 
-dut_testpmd_stop() { bench_stop dut 5; rm -f "$DUT_SOCK0" "$DUT_SOCK1"; }
+dut_testpmd_stop() {
+	bench_stop dut 5
+	rm -f "$DUT_SOCK0" "$DUT_SOCK1"
+	DUT_CPP=$(sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/\1/p' "$BENCH_DIR/dut.log" | tail -n 1)
+}
 dut_testpmd_describe() { echo "testpmd io (zero-work), 2x net_vhost, 1 fwd lcore on CPU $BENCH_DUT_CPU"; }
 
 # vnetd: two server-mode vhost-user ports on one network, with the
@@ -428,7 +437,12 @@ dut_vnetd_start() {
 	"${v[@]}" port-add bench p1 --mac "$BENCH_MAC1" >/dev/null || die "vnetd: port-add failed"
 	bench_wait_sock "$DUT_SOCK1" "${BENCH_START_TIMEOUT:-30}" vnetd
 }
-dut_vnetd_stop() { bench_stop vnetd 10; }
+dut_vnetd_stop() {
+	DUT_CPP=$("$BENCH_VNETCTL" -s "$BENCH_DIR/vnetd/run/vnetd.sock" stats --json 2>/dev/null |
+		jq -r 'if (.flow_hits + .flow_misses) > 0 then
+			.busy_cycles / (.flow_hits + .flow_misses) * 100 | round / 100 else empty end')
+	bench_stop vnetd 10
+}
 dut_vnetd_describe() { echo "vnetd $("$BENCH_VNETD" --version | cut -d' ' -f2), 1 worker on CPU $BENCH_DUT_CPU, L2 flow table"; }
 
 # ------------------------------------------------------------- running ----
@@ -564,7 +578,13 @@ bench_suite() {
 				fi
 			done
 		done
+		DUT_CPP=
 		"dut_${f}_stop"
+		if [ -n "${DUT_CPP:-}" ]; then
+			local cl="CPP dut=$dut cycles_per_pkt=$DUT_CPP sizes=$sizes sources=$sources flows=$flows"
+			echo "$cl"
+			log "$cl"
+		fi
 	done
 	echo
 	printf '%-12s %-8s %5s %10s %10s %10s %8s %5s\n' DUT SOURCE SIZE \

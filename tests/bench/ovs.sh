@@ -128,6 +128,8 @@ ovs_stop() {
 # PMD statistics in the log (for the report).
 ovs_pmd_stats() {
 	ovs_appctl dpif-netdev/pmd-stats-show 2>/dev/null >"$BENCH_DIR/ovs-pmd-stats.txt" || true
+	DUT_CPP=$(sed -n 's/.*avg processing cycles per packet: *\([0-9.]*\).*/\1/p' \
+		"$BENCH_DIR/ovs-pmd-stats.txt" | head -n 1)
 }
 
 dut_ovs_normal_start() { ovs_start normal; }

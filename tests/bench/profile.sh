@@ -23,7 +23,8 @@
 #   Prints, per DUT, instructions per packet of the forwarding thread and
 #   of the rest, and for the TOP functions of the forwarding thread
 #   (inclusive and self); keeps the callgrind files in the work dir it
-#   names.
+#   names.  CALLGRIND_OPTS adds callgrind options, e.g. "--cache-sim=yes"
+#   (then the summary line also gives each event per packet).
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ovs.sh"
@@ -46,7 +47,8 @@ BENCH_START_TIMEOUT=300
 # --instr-atstart=no: startup runs uninstrumented (fast) and is not counted;
 # the window is switched on and off with callgrind_control -i.
 BENCH_DUT_WRAP="valgrind --tool=callgrind --instr-atstart=no --dump-instr=no
-	--separate-threads=yes --callgrind-out-file=$BENCH_DIR/callgrind.%p.out"
+	--separate-threads=yes --callgrind-out-file=$BENCH_DIR/callgrind.%p.out
+	${CALLGRIND_OPTS:-}"
 
 # pg_count -> "tx rx" cumulative at this instant
 pg_count() {
@@ -115,6 +117,10 @@ profile_one() {
 	awk -v ir="$bestir" -v r="$rest" -v p="$pkts" 'BEGIN {
 		printf "PROFILE dut=%s ir_per_pkt=%.1f other_threads_ir_per_pkt=%.1f ir=%s packets=%s\n",
 			"'"$dut"'", ir / p, r / p, ir, p }'
+	# every recorded event per packet (more than Ir with --cache-sim=yes)
+	awk -v p="$pkts" -v d="$dut" '/^events:/ { n = split($0, ev, " ") }
+		/^totals:/ { printf "EVENTS dut=%s", d
+			for (i = 2; i <= n; i++) printf " %s=%.2f", ev[i], $i / p; print "" }' "$best"
 	echo "-- forwarding thread, instructions per packet, inclusive (top $top)"
 	callgrind_annotate --inclusive=yes "$BENCH_DIR/$dut.callgrind" 2>/dev/null |
 		per_packet "$pkts" | head -n "$top"
