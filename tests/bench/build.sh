@@ -1,6 +1,7 @@
 #!/bin/sh
 # Build the benchmark packet generator without meson (meson builds it as
-# build/tests/bench/pktgen, which lib.sh prefers).  Usage: tests/bench/build.sh [OUTDIR]   (default: tests/bench/build)
+# build/tests/bench/pktgen, which lib.sh prefers).
+# Usage: tests/bench/build.sh [OUTDIR]   (default: tests/bench/build)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 out=${1:-$here/build}
