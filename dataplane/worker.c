@@ -37,7 +37,8 @@ void dp_worker_wake(struct dp_worker *w)
 
 static inline bool polls(const struct dp_worker *w, uint16_t port, unsigned q)
 {
-	return (port + q) % w->dp->p.n_workers == w->id;
+	unsigned n = w->dp->p.n_workers; /* skip the division for one worker */
+	return n == 1 || (port + q) % n == w->id;
 }
 
 static inline void drop(struct dp_worker *w, uint16_t in_port, enum dp_drop why,
@@ -60,7 +61,7 @@ static void tx_flush_port(struct dp_worker *w, uint16_t port)
 	if (vid >= 0 && rt->kind == DP_PORT_KERNEL) {
 		sent = kport_tx(vid, b->m, b->n);
 	} else if (vid >= 0) {
-		unsigned q = w->id % rt->nr_qpairs;
+		unsigned q = rt->nr_qpairs > 1 ? w->id % rt->nr_qpairs : 0;
 		uint32_t en = __atomic_load_n(&rt->vring_enabled, __ATOMIC_ACQUIRE);
 		if (!(en & (1u << (q * 2 + VIRTIO_RXQ))))
 			q = 0;
@@ -469,6 +470,8 @@ int dp_worker_main(void *arg)
 	uint64_t hz = rte_get_tsc_hz();
 	uint64_t idle_tsc = dp->p.idle_us ? hz / 1000000 * dp->p.idle_us : 0;
 	uint64_t last_rx = rte_get_tsc_cycles();
+	uint64_t next_sec_tsc = 0; /* when `now` (seconds, as dp_now()) moves on */
+	uint32_t now = 0;
 	/* Flow expiry walks the whole table once per half idle period, in
 	 * small steps: a million slots never stall the pipeline at once. */
 	uint64_t expire_period = hz / EXPIRE_STEPS_PER_SEC;
@@ -480,7 +483,10 @@ int dp_worker_main(void *arg)
 	while (!__atomic_load_n(&dp->stop, __ATOMIC_ACQUIRE)) {
 		const struct dp_snapshot *s = __atomic_load_n(&dp->snap, __ATOMIC_ACQUIRE);
 		uint64_t tsc = rte_get_tsc_cycles();
-		uint32_t now = (uint32_t)(tsc / hz);
+		if (tsc >= next_sec_tsc) { /* a division per second, not per loop */
+			now = (uint32_t)(tsc / hz);
+			next_sec_tsc = ((uint64_t)now + 1) * hz;
+		}
 
 		unsigned got = poll_ports(w, s, now);
 		got += drain_inject(w, s);
