@@ -11,9 +11,9 @@
  * Deleted slots are reclaimed through the dataplane's rte_rcu_qsbr variable
  * (rte_hash_rcu_qsbr_add, defer-queue mode), so a worker that just looked a
  * MAC up never sees its slot reused under it.
- * Ageing walks the slots a few thousand per second (a big table never
- * stalls the control thread) and looks only at slots not seen for the
- * ageing time.
+ * Ageing walks the slots in steps (the control thread's housekeeping covers
+ * a table once per half ageing time, so a big table never stalls it) and
+ * looks only at slots not seen for the ageing time.
  * Every change that can alter a forwarding decision (new MAC, MAC moved,
  * entry aged or flushed) bumps a generation counter; cached flow entries
  * remember the generation they were computed under and reclassify on change.

@@ -145,7 +145,6 @@ pkt_key(const struct pkt_meta *m, uint16_t in_port, enum pkt_shape shape, struct
 	}
 }
 
-
 static inline bool pkt_mac_is_multicast(const uint8_t *mac)
 {
 	return mac[0] & 1;

@@ -6,12 +6,14 @@
 #   directions) as the VMs, frame sizes 64 and 1518, 1 / 1k / 100k / 1M
 #   distinct flows (UDP 5-tuples; MACs fixed unless VARY_MAC=1), through
 #     vnetd | testpmd io (zero-work) | OVS-DPDK NORMAL | OVS-DPDK port flows
-#   each figure: warm-up, REPS repetitions, median and spread; then the
-#   ratios vnetd/limit, vnetd/OVS NORMAL and vnetd(1M)/vnetd(1) from the
-#   same run; then each DUT's own processing cycles per packet (what compares
-#   DUTs when the one-core source, not the DUT, sets the rate); then vnetd's
-#   memory (RSS idle, bytes per flow-table entry), pktgen latency through
-#   vnetd at a fixed load, and instructions per packet under callgrind
+#   For every (flows, size): REPS rounds; a round runs each DUT once (fresh
+#   start, warm-up, measurement), in an order that rotates from round to
+#   round, so the machine's drifts hit every DUT alike.  Prints per DUT the
+#   median and spread, and the ratios vnetd/limit and vnetd/OVS NORMAL as
+#   the median of the per-round ratios (and of the medians); then
+#   vnetd(1M)/vnetd(1); each DUT's own processing cycles per packet; vnetd's
+#   memory (RSS idle, bytes per flow-table entry); pktgen latency through
+#   vnetd at a fixed load; and instructions per packet under callgrind
 #   (tests/bench/profile.sh; PROFILE=0 skips it).
 #
 # usage: tests/bench/bench-all.sh [-r REPS] [-d SECONDS] [-w SECONDS]
@@ -26,7 +28,7 @@ reps=3 dur=5 warm=2
 while getopts "r:d:w:h" o; do
 	case $o in
 	r) reps=$OPTARG ;; d) dur=$OPTARG ;; w) warm=$OPTARG ;;
-	*) sed -n '2,18p' "$0"; exit 2 ;;
+	*) sed -n '2,22p' "$0"; exit 2 ;;
 	esac
 done
 FLOWS=${FLOWS:-1 1000 100000 1000000}
@@ -37,54 +39,85 @@ PGX="--bidir"
 OUT=$(mktemp /tmp/vnetd-bench-all.XXXXXX)
 log "results also in $OUT"
 
+# one repetition of one DUT (own start and stop) -> "REP ..." line
+rep() { # FLOWS SIZE ROUND DUT
+	local line
+	line=$( (bench_suite -S pktgen -s "$2" -f "$1" -P "$PGX" -r 1 -d "$dur" -w "$warm" "$4") |
+		awk -v f="$1" -v s="$2" -v r="$3" -v d="$4" '
+		{ delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+		/^SUMMARY/ { pps = v["median"]; busy = v["busy_reps"]; loss = v["loss1"] }
+		/^CPP/ { cpp = v["cycles_per_pkt"] }
+		END { printf "REP flows=%s size=%s round=%s dut=%s pps=%s cpp=%s loss=%s busy=%s\n",
+			f, s, r, d, pps == "" ? "nan" : pps, cpp == "" ? "nan" : cpp,
+			loss == "" ? "nan" : loss, busy == "" ? "nan" : busy }')
+	echo "$line" | tee -a "$OUT"
+}
+
+read -ra dl <<<"$DUTS"
+nd=${#dl[@]}
 for f in $FLOWS; do
 	for s in ${SIZES//,/ }; do
-		# each bench_suite call starts and stops every DUT once, so the
-		# cycles per packet a DUT reports at its stop are for (f, s)
-		(bench_suite -S pktgen -s "$s" -f "$f" -P "$PGX" -r "$reps" -d "$dur" -w "$warm" \
-			$DUTS) | grep -E '^(SUMMARY|CPP)' | tee -a "$OUT"
+		for ((r = 1; r <= reps; r++)); do
+			for ((k = 0; k < nd; k++)); do
+				rep "$f" "$s" "$r" "${dl[$(((k + r - 1) % nd))]}"
+			done
+		done
 	done
 done
 
-val() { # DUT SIZE FLOWS -> median pps
-	awk -v d="$1" -v s="$2" -v f="$3" '{ delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		if (v["dut"] == d && v["size"] == s && v["flows"] == f) { print v["median"]; exit } }' "$OUT"
+# field FLOWS SIZE DUT KEY -> the values of KEY, one per line
+vals() {
+	awk -v f="$1" -v s="$2" -v d="$3" -v k="$4" '$1 == "REP" {
+		delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		if (v["flows"] == f && v["size"] == s && v["dut"] == d && v[k] != "nan") print v[k] }' "$OUT"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+med() { vals "$@" | stats_median; }
+val() { med "$3" "$2" "$1" pps; } # DUT SIZE FLOWS -> median pps
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { n = "^[0-9.]+(e[+-]?[0-9]+)?$"
+	if (a ~ n && b ~ n && a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+# median over rounds of DUT-A/DUT-B (same round)
+round_ratio() { # FLOWS SIZE A B
+	awk -v f="$1" -v s="$2" -v a="$3" -v b="$4" '$1 == "REP" {
+		delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		if (v["flows"] == f && v["size"] == s && v["pps"] != "nan") x[v["round"], v["dut"]] = v["pps"]; r[v["round"]] = 1 }
+		END { for (i in r) if (x[i, a] > 0 && x[i, b] > 0) print x[i, a] / x[i, b] }' "$OUT" |
+		stats_median | awk '{ if ($1 == "nan") print "n/a"; else printf "%.2f", $1 }'
+}
 
 echo
-echo "== Mpps (median of $reps, pktgen --bidir, both directions summed)"
+echo "== Mpps (median of $reps rounds, pktgen --bidir, both directions summed; spread = (max - min) / median)"
 printf '%-8s %6s' flows size
-for d in $DUTS; do printf ' %11s' "$d"; done
-printf ' %10s %10s\n' "v/limit" "v/ovsNORM"
+for d in $DUTS; do printf ' %18s' "$d"; done
+printf ' %10s %10s %10s\n' "v/limit" "v/ovsNORM" "(of medians)"
 for f in $FLOWS; do
 	for s in ${SIZES//,/ }; do
 		printf '%-8s %6s' "$f" "$s"
 		for d in $DUTS; do
-			printf ' %11s' "$(awk -v x="$(val "$d" "$s" "$f")" 'BEGIN { if (x == "") print "-"; else printf "%.3f", x / 1e6 }')"
+			printf ' %18s' "$(vals "$f" "$s" "$d" pps | stats_summary |
+				awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+				       if (v["n"] == 0) print "-"; else printf "%.3f (%s%%)", v["median"] / 1e6, v["spread_pct"] }')"
 		done
-		printf ' %10s %10s\n' "$(ratio "$(val vnetd "$s" "$f")" "$(val testpmd "$s" "$f")")" \
+		printf ' %10s %10s %5s %5s\n' "$(round_ratio "$f" "$s" vnetd testpmd)" \
+			"$(round_ratio "$f" "$s" vnetd ovs-normal)" \
+			"$(ratio "$(val vnetd "$s" "$f")" "$(val testpmd "$s" "$f")")" \
 			"$(ratio "$(val vnetd "$s" "$f")" "$(val ovs-normal "$s" "$f")")"
 	done
 done
-cpp() { # DUT SIZE FLOWS -> cycles per packet
-	awk -v d="$1" -v s="$2" -v f="$3" '$1 == "CPP" { delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		if (v["dut"] == d && v["sizes"] == s && v["flows"] == f) { print v["cycles_per_pkt"]; exit } }' "$OUT"
-}
+echo "(v/limit, v/ovsNORM: median over rounds of the ratio within a round; then the ratios of the medians)"
 echo
-echo "== processing cycles per packet, counted by each DUT (busy polls only)"
+echo "== processing cycles per packet, counted by each DUT over busy polls (median of rounds)"
 printf '%-8s %6s' flows size
 for d in $DUTS; do printf ' %11s' "$d"; done
-printf ' %10s %10s\n' "limit/v" "ovsNORM/v"
+echo
 for f in $FLOWS; do
 	for s in ${SIZES//,/ }; do
 		printf '%-8s %6s' "$f" "$s"
-		for d in $DUTS; do printf ' %11s' "$(cpp "$d" "$s" "$f" | grep . || echo -)"; done
-		printf ' %10s %10s\n' "$(ratio "$(cpp testpmd "$s" "$f")" "$(cpp vnetd "$s" "$f")")" \
-			"$(ratio "$(cpp ovs-normal "$s" "$f")" "$(cpp vnetd "$s" "$f")")"
+		for d in $DUTS; do printf ' %11s' "$(med "$f" "$s" "$d" cpp | sed 's/^nan$/-/')"; done
+		echo
 	done
 done
-echo "(limit/v and ovsNORM/v: the other DUT's cycles over vnetd's, i.e. vnetd's capacity relative to it)"
+echo "(when the one-core source sets the pace, a DUT polls small bursts and this"
+echo " measures its pacing as much as its cost: see doc/benchmarks.md)"
 first=${FLOWS%% *} last=${FLOWS##* }
 for s in ${SIZES//,/ }; do
 	echo "vnetd ${last} flows / ${first} flow, ${s} B: $(ratio "$(val vnetd "$s" "$last")" "$(val vnetd "$s" "$first")")"

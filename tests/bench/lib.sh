@@ -41,6 +41,8 @@
 #   BENCH_DUT_WRAP     command prefix for the DUT process (word-split), e.g.
 #                      "valgrind --tool=callgrind" (tests/bench/profile.sh)
 #   BENCH_START_TIMEOUT seconds a DUT may take to come up (default 30)
+#   BENCH_VNETD_MODE   server (default) or client: vnetd's vhost-user role
+#   BENCH_VNETD_FLOWS, BENCH_VNETD_FDB  vnetd's table sizes (default 2M each)
 
 BENCH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_TESTPMD=${BENCH_TESTPMD:-dpdk-testpmd}
@@ -419,9 +421,15 @@ dut_vnetd_start() {
 	local d=$BENCH_DIR/vnetd
 	rm -rf "$d"
 	mkdir -p "$d"
+	# BENCH_VNETD_MODE=client: vnetd's ports connect to the sources'
+	# sockets (as OVS's dpdkvhostuserclient ports do)
+	local mode=${BENCH_VNETD_MODE:-server}
 	DUT_SOCK0=$d/run/bench/p0.sock
 	DUT_SOCK1=$d/run/bench/p1.sock
 	DUT_SOCK_ROLE=server
+	if [ "$mode" = client ]; then
+		DUT_SOCK0=$d/p0.sock DUT_SOCK1=$d/p1.sock DUT_SOCK_ROLE=client
+	fi
 	DUT_PROC=vnetd
 	[ -x "$BENCH_VNETD" ] || die "vnetd not built: $BENCH_VNETD (meson setup build && ninja -C build)"
 	# shellcheck disable=SC2086
@@ -433,9 +441,12 @@ dut_vnetd_start() {
 	for i in $(seq $((${BENCH_START_TIMEOUT:-30} * 10))); do "${v[@]}" net-list >/dev/null 2>&1 && break; sleep 0.1; done
 	printf '<network><name>bench</name></network>\n' >"$d/bench.xml"
 	"${v[@]}" net-create "$d/bench.xml" >/dev/null || die "vnetd: net-create failed"
-	"${v[@]}" port-add bench p0 --mac "$BENCH_MAC0" >/dev/null || die "vnetd: port-add failed"
-	"${v[@]}" port-add bench p1 --mac "$BENCH_MAC1" >/dev/null || die "vnetd: port-add failed"
-	bench_wait_sock "$DUT_SOCK1" "${BENCH_START_TIMEOUT:-30}" vnetd
+	local px=(--mode "$mode")
+	[ "$mode" = client ] && px+=(--path "$DUT_SOCK0")
+	"${v[@]}" port-add bench p0 --mac "$BENCH_MAC0" "${px[@]}" >/dev/null || die "vnetd: port-add failed"
+	[ "$mode" = client ] && px=(--mode client --path "$DUT_SOCK1")
+	"${v[@]}" port-add bench p1 --mac "$BENCH_MAC1" "${px[@]}" >/dev/null || die "vnetd: port-add failed"
+	[ "$mode" = client ] || bench_wait_sock "$DUT_SOCK1" "${BENCH_START_TIMEOUT:-30}" vnetd
 }
 dut_vnetd_stop() {
 	DUT_CPP=$("$BENCH_VNETCTL" -s "$BENCH_DIR/vnetd/run/vnetd.sock" stats --json 2>/dev/null |
@@ -443,7 +454,7 @@ dut_vnetd_stop() {
 			.busy_cycles / (.flow_hits + .flow_misses) * 100 | round / 100 else empty end')
 	bench_stop vnetd 10
 }
-dut_vnetd_describe() { echo "vnetd $("$BENCH_VNETD" --version | cut -d' ' -f2), 1 worker on CPU $BENCH_DUT_CPU, L2 flow table"; }
+dut_vnetd_describe() { echo "vnetd $("$BENCH_VNETD" --version | cut -d' ' -f2), 1 worker on CPU $BENCH_DUT_CPU, L2 flow table, ${BENCH_VNETD_MODE:-server}-mode ports"; }
 
 # ------------------------------------------------------------- running ----
 

@@ -18,7 +18,7 @@
 # at full speed, since packets arrive that much slower.
 #
 # usage: tests/bench/profile.sh [-d SECONDS] [-w SECONDS] [-f FLOWS]
-#                               [-s SIZE] [-t TOP] [DUT...]
+#                               [-s SIZE] [-t TOP] [-P PKTGEN-ARGS] [DUT...]
 #   DUT: vnetd testpmd ovs-normal ovs-flows (default: vnetd testpmd).
 #   Prints, per DUT, instructions per packet of the forwarding thread and
 #   of the rest, and for the TOP functions of the forwarding thread
@@ -29,11 +29,11 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ovs.sh"
 
-dur=20 warm=10 flows=1 size=64 top=20
-while getopts "d:w:f:s:t:h" o; do
+dur=20 warm=10 flows=1 size=64 top=20 pgx=""
+while getopts "d:w:f:s:t:P:h" o; do
 	case $o in
 	d) dur=$OPTARG ;; w) warm=$OPTARG ;; f) flows=$OPTARG ;;
-	s) size=$OPTARG ;; t) top=$OPTARG ;;
+	s) size=$OPTARG ;; t) top=$OPTARG ;; P) pgx=$OPTARG ;;
 	*) sed -n '2,18p' "$0"; exit 2 ;;
 	esac
 done
@@ -72,9 +72,9 @@ profile_one() {
 	vpid=$(bench_pid "$DUT_PROC")
 	bench_build_pktgen
 	src_prepare
-	# shellcheck disable=SC2046
+	# shellcheck disable=SC2046,SC2086
 	bench_spawn pg "$BENCH_PKTGEN" $(bench_eal pg "0@$BENCH_GEN_CPU") $(src_vdevs) -- \
-		-d 3600 -w 0 --interval 5 -s "$size" -f "$flows" --bidir
+		-d 3600 -w 0 --interval 5 -s "$size" -f "$flows" --bidir $pgx
 	local i
 	for ((i = 0; i < 120; i++)); do
 		awk '/ rx / && $(NF - 1) > 0 { ok = 1 } END { exit !ok }' \
@@ -113,10 +113,10 @@ profile_one() {
 	[ -n "$best" ] || die "no callgrind output for $dut"
 	cp "$best" "$BENCH_DIR/$dut.callgrind"
 	echo
-	echo "== $dut: $pkts packets forwarded in the window ($(mpps "$((pkts / dur))") Mpps under valgrind), $size B, $flows flow(s), bidir"
+	echo "== $dut: $pkts packets forwarded in the window ($(mpps "$((pkts / dur))") Mpps under valgrind), $size B, $flows flow(s), bidir $pgx"
 	awk -v ir="$bestir" -v r="$rest" -v p="$pkts" 'BEGIN {
-		printf "PROFILE dut=%s ir_per_pkt=%.1f other_threads_ir_per_pkt=%.1f ir=%s packets=%s\n",
-			"'"$dut"'", ir / p, r / p, ir, p }'
+		printf "PROFILE dut=%s ir_per_pkt=%.1f other_threads_ir_per_pkt=%.1f ir=%s packets=%s size=%s flows=%s\n",
+			"'"$dut"'", ir / p, r / p, ir, p, "'"$size"'", "'"$flows"'" }'
 	# every recorded event per packet (more than Ir with --cache-sim=yes)
 	awk -v p="$pkts" -v d="$dut" '/^events:/ { n = split($0, ev, " ") }
 		/^totals:/ { printf "EVENTS dut=%s", d
