@@ -26,6 +26,7 @@
 #define VIRTIO_TXQ 1 /* guest tx: we dequeue */
 #define SLEEP_TIMEOUT_MS 100
 #define EXPIRE_STEPS_PER_SEC 1000
+#define EXPIRE_MAX_CATCHUP 100 /* steps, i.e. one sleep timeout */
 
 void dp_worker_wake(struct dp_worker *w)
 {
@@ -496,8 +497,11 @@ int dp_worker_main(void *arg)
 		if (got)
 			w->busy_cycles += rte_get_tsc_cycles() - tsc;
 		if (tsc >= w->expire_tsc) {
+			/* after a sleep, catch up on the steps missed (bounded) */
+			uint64_t steps = (tsc - w->expire_tsc) / expire_period + 1;
 			w->expire_tsc = tsc + expire_period;
-			flow_expire(w->flows, now, dp->p.flow_idle_secs, expire_slots);
+			flow_expire(w->flows, now, dp->p.flow_idle_secs,
+				    expire_slots * (unsigned)RTE_MIN(steps, (uint64_t)EXPIRE_MAX_CATCHUP));
 		}
 		w->loops++;
 		rte_rcu_qsbr_quiescent(dp->qsbr, w->id);
