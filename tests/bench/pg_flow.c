@@ -173,15 +173,18 @@ write_macs(const struct pg_flow_tmpl *t, const struct pg_tuple *tu,
 	struct rte_ether_addr d = reverse ? t->smac : t->dmac;
 
 	if (tu->mac_lo) {
+		/* bytes 3-4 carry the flow's MAC index and byte 5 stays the
+		 * station's: the two directions' MAC sets never overlap, so a
+		 * learning switch sees no MAC move between its ports */
 		uint16_t lo;
-		lo = (uint16_t)((s.addr_bytes[4] << 8 | s.addr_bytes[5]) +
+		lo = (uint16_t)((s.addr_bytes[3] << 8 | s.addr_bytes[4]) +
 				tu->mac_lo);
-		s.addr_bytes[4] = lo >> 8;
-		s.addr_bytes[5] = lo & 0xff;
-		lo = (uint16_t)((d.addr_bytes[4] << 8 | d.addr_bytes[5]) +
+		s.addr_bytes[3] = lo >> 8;
+		s.addr_bytes[4] = lo & 0xff;
+		lo = (uint16_t)((d.addr_bytes[3] << 8 | d.addr_bytes[4]) +
 				tu->mac_lo);
-		d.addr_bytes[4] = lo >> 8;
-		d.addr_bytes[5] = lo & 0xff;
+		d.addr_bytes[3] = lo >> 8;
+		d.addr_bytes[4] = lo & 0xff;
 	}
 	rte_ether_addr_copy(&s, &eth->src_addr);
 	rte_ether_addr_copy(&d, &eth->dst_addr);

@@ -51,7 +51,7 @@ struct pg_flow_tmpl {
 	uint16_t sport, dport;    /* base ports, host byte order */
 	/* number of distinct values per field (1 = fixed); pairwise coprime */
 	uint32_t sip_range, dip_range, sport_range, dport_range;
-	int vary_mac;             /* also vary the low 16 bits of src/dst MAC */
+	int vary_mac;             /* also vary bytes 3-4 of src/dst MAC */
 	uint32_t mac_range;       /* distinct MACs when vary_mac (coprime too) */
 	uint16_t frame_len;       /* Ethernet frame incl. 4-byte FCS: 64..1518 */
 	uint8_t ttl;
@@ -62,7 +62,7 @@ struct pg_tuple {
 	uint32_t sip, dip;        /* network byte order */
 	uint16_t sport, dport;    /* network byte order */
 	uint16_t ip_cksum;        /* IPv4 header checksum, ready to store */
-	uint16_t mac_lo;          /* low 16 bits added to MACs (vary_mac) */
+	uint16_t mac_lo;          /* added to MAC bytes 3-4 (vary_mac) */
 	uint32_t key;
 };
 

@@ -180,7 +180,7 @@ usage(const char *prog)
 "      --bidir           also send reply-direction traffic on rx port\n"
 "      --tx-port P       (default 0)      --rx-port P (default 1)\n"
 "      --smac/--dmac MAC base MACs (default 02:00:00:00:00:01/02)\n"
-"      --vary-mac        vary low 16 bits of both MACs per flow\n"
+"      --vary-mac        vary bytes 3-4 of both MACs per flow\n"
 "      --mac-range N     distinct MACs with --vary-mac (default 4099)\n"
 "      --sip/--dip A     base IPv4 (default 10.0.0.1 / 10.1.0.1)\n"
 "      --sport/--dport P base UDP port (default 1024)\n"
