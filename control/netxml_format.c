@@ -221,10 +221,10 @@ fmt_vport(struct buf *b, const struct nx_vport *vp)
             return;
         badd(b, "<virtualport>\n");
     } else if (noparams) {
-        bprintf(b, "<virtualport type='%s'/>\n", nx__vport_type_str(t));
+        bprintf(b, "<virtualport type='%s'/>\n", ENUM_STR(nx__vport_types, t));
         return;
     } else {
-        bprintf(b, "<virtualport type='%s'>\n", nx__vport_type_str(t));
+        bprintf(b, "<virtualport type='%s'>\n", ENUM_STR(nx__vport_types, t));
     }
     b->indent += 2;
     badd(b, "<parameters");
@@ -258,7 +258,7 @@ fmt_lease(struct buf *b, const struct nx_lease *l)
         badd(b, "<lease expiry='0'/>\n");
     else
         bprintf(b, "<lease expiry='%llu' unit='%s'/>\n", l->expiry,
-                nx__lease_unit_str(l->unit));
+                ENUM_STR(nx__lease_units, l->unit));
 }
 
 static void
@@ -488,7 +488,7 @@ nx_format(const struct nx_network *n, unsigned flags)
         bprintf(&b, "%s>\n", shortfwd ? "/" : "");
         b.indent += 2;
         if (f->driver_name)
-            bprintf(&b, "<driver name='%s'/>\n", nx__driver_name_str(f->driver_name));
+            bprintf(&b, "<driver name='%s'/>\n", ENUM_STR(nx__driver_names, f->driver_name));
         if (f->type == NX_FWD_NAT)
             fmt_nat(&b, f);
         if (f->npfs)
@@ -522,7 +522,7 @@ nx_format(const struct nx_network *n, unsigned flags)
                     (long)n->delay);
         if (n->mac_table_manager)
             bprintf(&b, " macTableManager='%s'",
-                    nx__mac_table_manager_str(n->mac_table_manager));
+                    ENUM_STR(nx__mtm_names, n->mac_table_manager));
         badd(&b, "/>\n");
     }
     if (n->mtu)

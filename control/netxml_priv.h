@@ -186,10 +186,6 @@ struct nx_network {
 
 /* ---- helpers shared between the netxml*.c files ---- */
 const char *nx__tristate_str(int t);
-const char *nx__vport_type_str(int t);
-const char *nx__lease_unit_str(int u);
-const char *nx__mac_table_manager_str(int m);
-const char *nx__driver_name_str(int d);
 
 /* virSocketAddrFormat equivalent into a caller buffer (>= 64 bytes) */
 const char *nx__addr_fmt(const struct nx_addr *a, char *buf, size_t len);
@@ -215,6 +211,9 @@ extern const char *const nx__mtm_names[3];
 extern const char *const nx__driver_names[3];
 int nx__enum_from(const char *const *tab, size_t n, const char *s);
 #define ENUM_FROM(tab, s) nx__enum_from(tab, sizeof(tab) / sizeof(tab[0]), s)
+/* tab[v], or NULL when v is out of range */
+const char *nx__enum_str(const char *const *tab, size_t n, int v);
+#define ENUM_STR(tab, v) nx__enum_str(tab, sizeof(tab) / sizeof(tab[0]), v)
 int nx__tristate_from(const char *s);
 
 int nx__str_to_ui(const char *s, int base, unsigned *out);

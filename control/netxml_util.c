@@ -61,9 +61,7 @@ const char *const nx__fwd_modes[] = {
 const char *
 nx_forward_mode_str(enum nx_forward_mode m)
 {
-    if ((unsigned)m >= sizeof(nx__fwd_modes) / sizeof(nx__fwd_modes[0]))
-        return NULL;
-    return nx__fwd_modes[m];
+    return ENUM_STR(nx__fwd_modes, (int)m);
 }
 
 const char *
@@ -76,42 +74,16 @@ const char *const nx__vport_types[] = {
     "none", "802.1Qbg", "802.1Qbh", "openvswitch", "midonet",
 };
 
-const char *
-nx__vport_type_str(int t)
-{
-    if (t < 0 || t >= (int)(sizeof(nx__vport_types) / sizeof(nx__vport_types[0])))
-        return NULL;
-    return nx__vport_types[t];
-}
-
 const char *const nx__lease_units[] = { "seconds", "minutes", "hours" };
 
-const char *
-nx__lease_unit_str(int u)
-{
-    if (u < 0 || u > 2)
-        return NULL;
-    return nx__lease_units[u];
-}
-
 const char *const nx__mtm_names[] = { "default", "kernel", "libvirt" };
-
-const char *
-nx__mac_table_manager_str(int m)
-{
-    if (m < 0 || m > 2)
-        return NULL;
-    return nx__mtm_names[m];
-}
 
 const char *const nx__driver_names[] = { "default", "kvm", "vfio" };
 
 const char *
-nx__driver_name_str(int d)
+nx__enum_str(const char *const *tab, size_t n, int v)
 {
-    if (d < 0 || d > 2)
-        return NULL;
-    return nx__driver_names[d];
+    return v < 0 || (size_t)v >= n ? NULL : tab[v];
 }
 
 int
