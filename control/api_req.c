@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "dataplane/pkt.h"
+#include "control/hex.h"
 
 static int bad(struct ctl_err *e, const char *fmt, const char *a)
 {
@@ -19,16 +20,6 @@ void api_req_clear(struct api_req *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Percent-decode [s, s+n) into out; -EINVAL on bad escapes or overflow. */
 static int decode(const char *s, size_t n, char *out, size_t cap)
@@ -38,7 +29,7 @@ static int decode(const char *s, size_t n, char *out, size_t cap)
 		char c = s[i];
 		if (c == '%') {
 			int h, l;
-			if (i + 2 >= n || (h = hexval(s[i + 1])) < 0 || (l = hexval(s[i + 2])) < 0)
+			if (i + 2 >= n || (h = hex_digit(s[i + 1])) < 0 || (l = hex_digit(s[i + 2])) < 0)
 				return -EINVAL;
 			c = (char)(h << 4 | l);
 			i += 2;

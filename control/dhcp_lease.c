@@ -5,6 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "dhcp_lease.h"
+#include "hex.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -346,16 +347,6 @@ size_t dhcp_lease_list(const struct dhcp_lease_table *t, time_t now, const uint8
 
 /* ---- formatting helpers ---- */
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int dhcp_parse_hex_colon(const char *s, uint8_t *out, size_t max)
 {
@@ -364,11 +355,11 @@ int dhcp_parse_hex_colon(const char *s, uint8_t *out, size_t max)
 	if (!s || !*s)
 		return -EINVAL;
 	for (;;) {
-		int hi = hexval((unsigned char)s[0]), lo;
+		int hi = hex_digit((unsigned char)s[0]), lo;
 
 		if (hi < 0)
 			return -EINVAL;
-		lo = hexval((unsigned char)s[1]);
+		lo = hex_digit((unsigned char)s[1]);
 		if (lo < 0) {
 			/* dnsmasq prints single digits for some bytes? accept "a" */
 			lo = hi;

@@ -21,6 +21,7 @@
 #include <libxml/tree.h>
 
 #include "netxml_priv.h"
+#include "hex.h"
 
 /* ------------------------------------------------------------------ */
 /* errors                                                               */
@@ -520,15 +521,6 @@ nx__mac_parse(const char *str, unsigned char mac[6])
     return -1;
 }
 
-static int
-hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return c - 'A' + 10;
-}
 
 int
 nx_uuid_parse(const char *str, unsigned char uuid[16])
@@ -550,7 +542,7 @@ nx_uuid_parse(const char *str, unsigned char uuid[16])
         }
         if (!isxdigit((unsigned char)cur[0]) || !isxdigit((unsigned char)cur[1]))
             return -EINVAL;
-        uuid[i] = (unsigned char)(hexval(cur[0]) * 16 + hexval(cur[1]));
+        uuid[i] = (unsigned char)(hex_digit(cur[0]) * 16 + hex_digit(cur[1]));
         i++;
         cur += 2;
     }
