@@ -34,6 +34,21 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 
+# The virsh transcript the lifecycle and bad-input tests compare against
+# (libvirt's data is read from ../shared at test time, never copied into the
+# repo): sets VNETCTL (absolute), TX (the transcript) and IN (a directory
+# with the transcript's input files, as captured).
+transcript_setup() {
+	: "${VNETCTL:?path to the vnetctl binary}"
+	VNETCTL=$(cd "$(dirname "$VNETCTL")" && pwd)/$(basename "$VNETCTL")
+	TX=${VNETD_CONFORMANCE:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/conformance/libvirt}/captured/virsh-9.0.0-test-driver.txt
+	[ -r "$TX" ] || fail "virsh transcript not found: $TX"
+	IN=$T/in
+	mkdir -p "$IN"
+	awk -v d="$IN" '/^===== input file /{f=d"/"$4; next} /^=====/{f=""} f!="" && NF {print > f}' "$TX"
+	[ -s "$IN/nat1.xml" ] && [ -s "$IN/bridgestp.xml" ] || fail "cannot extract the transcript's input files"
+}
+
 assert_eq() { # what expected actual
 	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
 }

@@ -6,14 +6,7 @@
 # networks too.  The transcript's bad inputs (../shared/conformance/libvirt/captured/
 # virsh-9.0.0-test-driver.txt) are checked against virsh's exact output.
 . "$(dirname "$0")/lib.sh"
-: "${VNETCTL:?path to the vnetctl binary}"
-VNETCTL=$(cd "$(dirname "$VNETCTL")" && pwd)/$(basename "$VNETCTL")
-# libvirt data is read from ../shared at test time, never copied into the repo.
-TX=${VNETD_CONFORMANCE:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/conformance/libvirt}/captured/virsh-9.0.0-test-driver.txt
-[ -r "$TX" ] || fail "virsh transcript not found: $TX"
-IN=$T/in
-mkdir -p "$IN"
-awk -v d="$IN" '/^===== input file /{f=d"/"$4; next} /^=====/{f=""} f!="" && NF {print > f}' "$TX"
+transcript_setup
 export LC_ALL=C
 
 NFAIL=0 NCASES=0

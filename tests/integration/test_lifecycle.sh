@@ -7,16 +7,7 @@
 # and commented.  Every check compares stdout+stderr and the exit status.
 # All mismatches are collected and reported; the test fails if any.
 . "$(dirname "$0")/lib.sh"
-: "${VNETCTL:?path to the vnetctl binary}"
-VNETCTL=$(cd "$(dirname "$VNETCTL")" && pwd)/$(basename "$VNETCTL")
-# libvirt data is read from ../shared at test time, never copied into the repo.
-TX=${VNETD_CONFORMANCE:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/conformance/libvirt}/captured/virsh-9.0.0-test-driver.txt
-[ -r "$TX" ] || fail "virsh transcript not found: $TX"
-IN=$T/in
-mkdir -p "$IN"
-# the transcript's input files, as captured
-awk -v d="$IN" '/^===== input file /{f=d"/"$4; next} /^=====/{f=""} f!="" && NF {print > f}' "$TX"
-[ -s "$IN/nat1.xml" ] && [ -s "$IN/bridgestp.xml" ] || fail "cannot extract the transcript's input files"
+transcript_setup
 export TMPDIR=$T # net-edit's temporary files
 export LC_ALL=C
 
