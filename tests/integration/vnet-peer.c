@@ -151,16 +151,19 @@ int main(int argc, char **argv)
 	bool echo = false;
 	int c;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
-		char buf[512], *save = NULL, *a, *b2, *c2, *d2;
-		switch (c) {
-		case 'p':
-			if (n_ports == MAX_PORTS)
-				usage();
+		char buf[512], *a = NULL, *b2 = NULL, *c2 = NULL, *d2 = NULL;
+		if (c == 'p' || c == 's') { /* A,B,C[,D] */
+			char *save = NULL;
 			snprintf(buf, sizeof(buf), "%s", optarg);
 			a = strtok_r(buf, ",", &save);
 			b2 = strtok_r(NULL, ",", &save);
 			c2 = strtok_r(NULL, ",", &save);
 			d2 = strtok_r(NULL, ",", &save);
+		}
+		switch (c) {
+		case 'p':
+			if (n_ports == MAX_PORTS)
+				usage();
 			if (!a || !b2 || !c2 || parse_mac(c2, ports[n_ports].mac) < 0)
 				usage();
 			snprintf(ports[n_ports].name, sizeof(ports[0].name), "%s", a);
@@ -172,11 +175,6 @@ int main(int argc, char **argv)
 			struct peer_send *s = &sends[n_sends];
 			if (n_sends == MAX_SENDS)
 				usage();
-			snprintf(buf, sizeof(buf), "%s", optarg);
-			a = strtok_r(buf, ",", &save);
-			b2 = strtok_r(NULL, ",", &save);
-			c2 = strtok_r(NULL, ",", &save);
-			d2 = strtok_r(NULL, ",", &save);
 			if (!a || !b2 || !c2 || (s->port = find_port(a)) < 0 || parse_mac(b2, s->dst) < 0)
 				usage();
 			s->count = (unsigned)atoi(c2);
