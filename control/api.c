@@ -284,6 +284,7 @@ static int do_stats(struct ctl *c, json_t **out)
 			 (json_int_t)s.flow_table_full, "loops", (json_int_t)s.loops, "sleeps",
 			 (json_int_t)s.sleeps, "wakeups", (json_int_t)s.wakeups, "drops", d);
 	json_object_set_new(*out, "busy_cycles", json_integer((json_int_t)s.busy_cycles));
+	json_object_set_new(*out, "busy_loops", json_integer((json_int_t)s.busy_loops));
 	json_object_set_new(*out, "tsc_hz", json_integer((json_int_t)s.tsc_hz));
 	json_object_set_new(*out, "gw_replies", json_integer((json_int_t)s.gw_replies));
 	json_object_set_new(*out, "punted", json_integer((json_int_t)s.punted));

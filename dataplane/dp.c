@@ -435,6 +435,7 @@ void dp_stats(const struct dp *dp, struct dp_stats *s)
 		s->sleeps += __atomic_load_n(&w->sleeps, __ATOMIC_RELAXED);
 		s->wakeups += __atomic_load_n(&w->wakeups, __ATOMIC_RELAXED);
 		s->busy_cycles += __atomic_load_n(&w->busy_cycles, __ATOMIC_RELAXED);
+		s->busy_loops += __atomic_load_n(&w->busy_loops, __ATOMIC_RELAXED);
 		s->gw_replies += __atomic_load_n(&w->gw_replies, __ATOMIC_RELAXED);
 		s->punted += __atomic_load_n(&w->punted, __ATOMIC_RELAXED);
 		s->injected += __atomic_load_n(&w->injected, __ATOMIC_RELAXED);

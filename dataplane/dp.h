@@ -74,6 +74,7 @@ struct dp_stats {
 	uint64_t flow_hits, flow_misses, flow_installs, flow_table_full;
 	uint64_t loops, sleeps, wakeups;
 	uint64_t busy_cycles;   /* TSC cycles of iterations that moved packets */
+	uint64_t busy_loops;    /* those iterations */
 	uint64_t tsc_hz;
 	uint64_t gw_replies, punted, injected;
 	unsigned flows, workers;

@@ -77,7 +77,7 @@ struct dp_worker {
 	uint64_t drops[DP_DROP_MAX];
 	uint64_t flow_hits, flow_misses, flow_installs, flow_table_full;
 	uint64_t loops, sleeps, wakeups;
-	uint64_t busy_cycles;
+	uint64_t busy_cycles, busy_loops;
 	uint64_t gw_replies, punted, injected;
 	struct rte_ring *inject; /* frames from the control thread to send */
 	struct { uint32_t sec, left; } punt_budget[DP_MAX_PORTS]; /* per-port punt rate */

@@ -494,8 +494,10 @@ int dp_worker_main(void *arg)
 		tx_flush(w);
 		/* cycles per packet = busy_cycles / packets (OVS's "processing
 		 * cycles", testpmd's --record-core-cycles) */
-		if (got)
+		if (got) {
 			w->busy_cycles += rte_get_tsc_cycles() - tsc;
+			w->busy_loops++;
+		}
 		if (tsc >= w->expire_tsc) {
 			/* after a sleep, catch up on the steps missed (bounded) */
 			uint64_t steps = (tsc - w->expire_tsc) / expire_period + 1;

@@ -11,7 +11,8 @@
 #   round, so the machine's drifts hit every DUT alike.  Prints per DUT the
 #   median and spread, and the ratios vnetd/limit and vnetd/OVS NORMAL as
 #   the median of the per-round ratios (and of the medians); then
-#   vnetd(1M)/vnetd(1); each DUT's own processing cycles per packet; vnetd's
+#   vnetd(1M)/vnetd(1); each DUT's own processing cycles per packet and
+#   vnetd's packets per busy polling loop (is it saturated?); vnetd's
 #   memory (RSS idle, bytes per flow-table entry); pktgen latency through
 #   vnetd at a fixed load; and instructions per packet under callgrind
 #   (tests/bench/profile.sh; PROFILE=0 skips it).
@@ -19,6 +20,7 @@
 # usage: tests/bench/bench-all.sh [-r REPS] [-d SECONDS] [-w SECONDS]
 #        env: FLOWS="1 1000 100000 1000000" SIZES=64,1518
 #             DUTS="vnetd testpmd ovs-normal ovs-flows" VARY_MAC=0|1
+#               (also: vnetd-client, ovs-normal-server: vhost-user roles swapped)
 #             LAT_RATE=1000000 (pps for the latency run) PROFILE=1
 set -u
 . "$(dirname "$0")/lib.sh"
@@ -28,7 +30,7 @@ reps=3 dur=5 warm=2
 while getopts "r:d:w:h" o; do
 	case $o in
 	r) reps=$OPTARG ;; d) dur=$OPTARG ;; w) warm=$OPTARG ;;
-	*) sed -n '2,22p' "$0"; exit 2 ;;
+	*) sed -n '2,23p' "$0"; exit 2 ;;
 	esac
 done
 FLOWS=${FLOWS:-1 1000 100000 1000000}
@@ -46,10 +48,10 @@ rep() { # FLOWS SIZE ROUND DUT
 		awk -v f="$1" -v s="$2" -v r="$3" -v d="$4" '
 		{ delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
 		/^SUMMARY/ { pps = v["median"]; busy = v["busy_reps"]; loss = v["loss1"] }
-		/^CPP/ { cpp = v["cycles_per_pkt"] }
-		END { printf "REP flows=%s size=%s round=%s dut=%s pps=%s cpp=%s loss=%s busy=%s\n",
+		/^CPP/ { cpp = v["cycles_per_pkt"]; ppl = v["pkts_per_loop"] }
+		END { printf "REP flows=%s size=%s round=%s dut=%s pps=%s cpp=%s ppl=%s loss=%s busy=%s\n",
 			f, s, r, d, pps == "" ? "nan" : pps, cpp == "" ? "nan" : cpp,
-			loss == "" ? "nan" : loss, busy == "" ? "nan" : busy }')
+			ppl == "" ? "nan" : ppl, loss == "" ? "nan" : loss, busy == "" ? "nan" : busy }')
 	echo "$line" | tee -a "$OUT"
 }
 
@@ -116,8 +118,14 @@ for f in $FLOWS; do
 		echo
 	done
 done
-echo "(when the one-core source sets the pace, a DUT polls small bursts and this"
-echo " measures its pacing as much as its cost: see doc/benchmarks.md)"
+echo "(cycles per packet x rate = the core's clock when a DUT is saturated; a DUT that"
+echo " polls small bursts pays its per-poll overhead on fewer packets: see doc/benchmarks.md)"
+echo "vnetd packets per busy polling loop (2 ports; 64 when saturated), median of rounds:"
+for f in $FLOWS; do
+	for s in ${SIZES//,/ }; do
+		echo "  $f flows, $s B: $(med "$f" "$s" vnetd ppl)"
+	done
+done
 first=${FLOWS%% *} last=${FLOWS##* }
 for s in ${SIZES//,/ }; do
 	echo "vnetd ${last} flows / ${first} flow, ${s} B: $(ratio "$(val vnetd "$s" "$last")" "$(val vnetd "$s" "$first")")"

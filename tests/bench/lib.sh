@@ -18,8 +18,9 @@
 #
 # A DUT's stop function may set DUT_CPP: the processing cycles per packet
 # the DUT counted itself over its run (busy polls only: testpmd's
-# --record-core-cycles, OVS's pmd-stats-show, vnetd's busy_cycles).  When
-# the source, not the DUT, limits the rate, this is what compares DUTs.
+# --record-core-cycles, OVS's pmd-stats-show, vnetd's busy_cycles), and
+# DUT_PPL: packets per busy polling loop (vnetd; 32 per port when the DUT
+# is saturated, fewer when the source sets the pace).
 #
 # and bench_run_matrix / bench_rep do the rest.  vnetd's DUT function is
 # meant to be added next to the testpmd/OVS ones (see README.md).
@@ -449,12 +450,21 @@ dut_vnetd_start() {
 	[ "$mode" = client ] || bench_wait_sock "$DUT_SOCK1" "${BENCH_START_TIMEOUT:-30}" vnetd
 }
 dut_vnetd_stop() {
-	DUT_CPP=$("$BENCH_VNETCTL" -s "$BENCH_DIR/vnetd/run/vnetd.sock" stats --json 2>/dev/null |
-		jq -r 'if (.flow_hits + .flow_misses) > 0 then
-			.busy_cycles / (.flow_hits + .flow_misses) * 100 | round / 100 else empty end')
+	# cycles per packet, and packets per busy polling loop (32 per port
+	# and loop when saturated)
+	local st
+	st=$("$BENCH_VNETCTL" -s "$BENCH_DIR/vnetd/run/vnetd.sock" stats --json 2>/dev/null |
+		jq -r '(.flow_hits + .flow_misses) as $p | if $p > 0 and .busy_loops > 0 then
+			"\(.busy_cycles / $p * 100 | round / 100) \($p / .busy_loops * 100 | round / 100)"
+			else empty end')
+	DUT_CPP=${st% *} DUT_PPL=${st#* }
 	bench_stop vnetd 10
 }
 dut_vnetd_describe() { echo "vnetd $("$BENCH_VNETD" --version | cut -d' ' -f2), 1 worker on CPU $BENCH_DUT_CPU, L2 flow table, ${BENCH_VNETD_MODE:-server}-mode ports"; }
+# the same with the vhost-user roles swapped (as OVS's client ports)
+dut_vnetd_client_start() { BENCH_VNETD_MODE=client dut_vnetd_start; }
+dut_vnetd_client_stop() { dut_vnetd_stop; }
+dut_vnetd_client_describe() { BENCH_VNETD_MODE=client dut_vnetd_describe; }
 
 # ------------------------------------------------------------- running ----
 
@@ -589,10 +599,11 @@ bench_suite() {
 				fi
 			done
 		done
-		DUT_CPP=
+		DUT_CPP= DUT_PPL=
 		"dut_${f}_stop"
 		if [ -n "${DUT_CPP:-}" ]; then
 			local cl="CPP dut=$dut cycles_per_pkt=$DUT_CPP sizes=$sizes sources=$sources flows=$flows"
+			[ -n "${DUT_PPL:-}" ] && cl="$cl pkts_per_loop=$DUT_PPL"
 			echo "$cl"
 			log "$cl"
 		fi

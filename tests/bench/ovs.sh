@@ -135,6 +135,10 @@ ovs_pmd_stats() {
 dut_ovs_normal_start() { ovs_start normal; }
 dut_ovs_normal_stop() { ovs_pmd_stats; ovs_stop; }
 dut_ovs_normal_describe() { echo "OVS-DPDK $(ovs-vsctl --version | head -1 | awk '{print $NF}'), netdev bridge, NORMAL action, $OVS_PORT_TYPE, 1 PMD on CPU $BENCH_DUT_CPU"; }
+# NORMAL with dpdkvhostuser (server) ports, the roles of vnetd's default
+dut_ovs_normal_server_start() { local OVS_PORT_TYPE=dpdkvhostuser; ovs_start normal; }
+dut_ovs_normal_server_stop() { ovs_pmd_stats; ovs_stop; }
+dut_ovs_normal_server_describe() { local OVS_PORT_TYPE=dpdkvhostuser; dut_ovs_normal_describe; }
 dut_ovs_flows_start() { ovs_start explicit; }
 dut_ovs_flows_stop() { ovs_pmd_stats; ovs_stop; }
 dut_ovs_flows_describe() { echo "OVS-DPDK $(ovs-vsctl --version | head -1 | awk '{print $NF}'), netdev bridge, in_port=1->2/2->1 flows, $OVS_PORT_TYPE, 1 PMD on CPU $BENCH_DUT_CPU"; }

@@ -19,7 +19,10 @@
 #
 # usage: tests/bench/profile.sh [-d SECONDS] [-w SECONDS] [-f FLOWS]
 #                               [-s SIZE] [-t TOP] [-P PKTGEN-ARGS] [DUT...]
-#   DUT: vnetd testpmd ovs-normal ovs-flows (default: vnetd testpmd).
+#   DUT: vnetd testpmd ovs-normal ovs-flows (default: vnetd testpmd), or
+#   "pktgen": the source itself under callgrind against a native zero-work
+#   DUT (its instructions per packet sent and received), to tell whether
+#   the source or the DUT sets the pace in the throughput runs.
 #   Prints, per DUT, instructions per packet of the forwarding thread and
 #   of the rest, and for the TOP functions of the forwarding thread
 #   (inclusive and self); keeps the callgrind files in the work dir it
@@ -141,7 +144,34 @@ per_packet() {
 		printf "%10.1f  %s\n", n / p, fn }'
 }
 
+# The source under callgrind (its worker function), a native testpmd DUT.
+profile_source() {
+	log "=== pktgen under callgrind, native zero-work DUT"
+	dut_testpmd_start || die "testpmd failed to start"
+	bench_build_pktgen
+	local cg=$BENCH_DIR/pktgen.callgrind
+	# shellcheck disable=SC2046,SC2086
+	valgrind --tool=callgrind --toggle-collect=worker --callgrind-out-file="$cg" \
+		"$BENCH_PKTGEN" $(bench_eal pg "0@$BENCH_GEN_CPU") $(src_vdevs) -- \
+		-d "$dur" -w "$warm" --interval 5 -s "$size" -f "$flows" --bidir $pgx \
+		>"$BENCH_DIR/pg.out" 2>"$BENCH_DIR/pg.log"
+	dut_testpmd_stop
+	local line ir pkts
+	line=$(grep '^RESULT ' "$BENCH_DIR/pg.out") || die "pktgen under valgrind failed"
+	pkts=$(( $(result_field "$line" rx_pkts) + $(result_field "$line" rx_warmup) +
+		 $(result_field "$line" rx_late) ))
+	ir=$(awk '/^totals:/ { print $2; exit }' "$cg")
+	[ "$pkts" -gt 0 ] || die "pktgen received nothing"
+	echo
+	echo "== pktgen: $pkts packets sent and received through testpmd io, $size B, $flows flow(s), bidir $pgx"
+	awk -v ir="$ir" -v p="$pkts" 'BEGIN {
+		printf "PROFILE dut=pktgen-source ir_per_pkt=%.1f ir=%s packets=%s size=%s flows=%s\n",
+			ir / p, ir, p, "'"$size"'", "'"$flows"'" }'
+	echo "-- pktgen, instructions per packet, inclusive (top $top)"
+	callgrind_annotate --inclusive=yes "$cg" 2>/dev/null | per_packet "$pkts" | head -n "$top"
+}
+
 for d in $duts; do
-	profile_one "$d"
+	if [ "$d" = pktgen ]; then profile_source; else profile_one "$d"; fi
 done
 log "callgrind files: $BENCH_DIR/*.callgrind (callgrind_annotate, kcachegrind)"
