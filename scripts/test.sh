@@ -4,9 +4,28 @@
 #   build-test (gcc)                    unit (DPDK), conformance, integration
 #   build-san  (clang, ASan + UBSan)    pure unit tests, conformance, fuzz targets
 # Ends with one line "N passed, N failed".
+# libvirt's conformance data is read where it lies, never copied into the
+# repo: $VNETD_CONFORMANCE, else ../shared/conformance/libvirt beside this
+# checkout, else beside the checkout it was cloned from (a clone made
+# elsewhere on the same machine).  Missing data fails those tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test
+
+conformance_dir() {
+	local d origin
+	origin=$(git remote get-url origin 2>/dev/null || true)
+	for d in "${VNETD_CONFORMANCE:-}" "$PWD/../shared/conformance/libvirt" \
+		"${origin:+$origin/../shared/conformance/libvirt}"; do
+		if [ -n "$d" ] && [ -d "$d" ]; then
+			(cd "$d" && pwd)
+			return
+		fi
+	done
+	echo "$PWD/../shared/conformance/libvirt"
+}
+VNETD_CONFORMANCE=$(conformance_dir)
+export VNETD_CONFORMANCE
 
 setup() { # DIR ARGS...
 	local dir=$1
@@ -17,8 +36,9 @@ setup() { # DIR ARGS...
 		meson setup "$dir" "$@" >/dev/null
 	fi
 }
-setup build-test -Dtests=enabled
-CC=clang setup build-san -Dtests=enabled -Db_sanitize=address,undefined -Db_lundef=false \
+setup build-test -Dtests=enabled -Dconformance_dir="$VNETD_CONFORMANCE"
+CC=clang setup build-san -Dtests=enabled -Dconformance_dir="$VNETD_CONFORMANCE" \
+	-Db_sanitize=address,undefined -Db_lundef=false \
 	-Dfuzz=true -Dfuzz_seconds="${FUZZ_SECONDS:-15}"
 ninja -C build-test
 ninja -C build-san
