@@ -8,7 +8,7 @@ build=(meson ninja-build pkg-config gcc libc6-dev
        libdpdk-dev dpdk libbpf-dev libxdp-dev libmnl-dev libjansson-dev libxml2-dev
        libmicrohttpd-dev libcmocka-dev clang llvm)
 run=(curl jq iproute2 procps python3)
-test=(libclang-rt-14-dev libxml2-utils qemu-system-x86 linux-image-amd64 busybox-static
+test=(dpdk-dev libclang-rt-14-dev libxml2-utils qemu-system-x86 linux-image-amd64 busybox-static
       cpio kmod xz-utils isc-dhcp-client dhcpcd-base udhcpc)
 bench=(openvswitch-switch-dpdk dnsmasq-base kea-admin linux-perf valgrind)
 want=("${build[@]}" "${run[@]}")
