@@ -668,6 +668,50 @@ metadata_parse(xmlDocPtr doc, xmlNodePtr node, char **out)
     return *out ? 0 : -1;
 }
 
+/* The bridge driver's xmlns extension (networkDnsmasqXMLNamespace):
+ * the value of every <option> in <options>, both in namespace
+ * NX_DNSMASQ_NS whatever prefix the document binds it to. */
+static bool
+dnsmasq_elem(xmlNodePtr c, const char *name)
+{
+    return c && c->type == XML_ELEMENT_NODE && c->ns && c->ns->href &&
+           xmlStrEqual(c->ns->href, BAD_CAST NX_DNSMASQ_NS) &&
+           xmlStrEqual(c->name, BAD_CAST name);
+}
+
+static int
+dnsmasq_parse(xmlNodePtr root, struct nx_network *n, struct nx_err *e)
+{
+    xmlNodePtr o, c;
+    size_t cnt = 0;
+
+    for (o = root->children; o; o = o->next)
+        if (dnsmasq_elem(o, "options"))
+            for (c = o->children; c; c = c->next)
+                cnt += dnsmasq_elem(c, "option");
+    if (!cnt)
+        return 0;
+    if (!(n->dnsmasq_options = calloc(cnt, sizeof(char *)))) {
+        OOM(e);
+        return -1;
+    }
+    for (o = root->children; o; o = o->next) {
+        if (!dnsmasq_elem(o, "options"))
+            continue;
+        for (c = o->children; c; c = c->next) {
+            char *v;
+            if (!dnsmasq_elem(c, "option"))
+                continue;
+            if (!(v = nx__prop(c, "value"))) {
+                nx__err(e, NX_ERR_INTERNAL, "%s", "No dnsmasq options value specified");
+                return -1;
+            }
+            n->dnsmasq_options[n->ndnsmasq_options++] = v;
+        }
+    }
+    return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* top level                                                            */
 
@@ -912,6 +956,8 @@ network_parse(xmlDocPtr doc, xmlNodePtr root, struct nx_err *e)
 
     if ((c = nx__child(root, "metadata")) && metadata_parse(doc, c, &n->metadata) < 0)
         goto oom;
+    if (dnsmasq_parse(root, n, e) < 0)
+        goto err;
 
     free(uuid); free(ipv6); free(stp); free(delay); free(mtm); free(mac);
     free(mtu);

@@ -453,6 +453,8 @@ nx_format(const struct nx_network *n, unsigned flags)
     f = &n->forward;
 
     badd(&b, "<network");
+    if (n->ndnsmasq_options)
+        badd(&b, " xmlns:dnsmasq='" NX_DNSMASQ_NS "'");
     if (n->ipv6nogw)
         badd(&b, " ipv6='yes'");
     if (n->trust_guest_rx_filters)
@@ -562,6 +564,14 @@ nx_format(const struct nx_network *n, unsigned flags)
         fmt_bandwidth(&b, pg->bandwidth);
         b.indent -= 2;
         badd(&b, "</portgroup>\n");
+    }
+    if (n->ndnsmasq_options) {
+        badd(&b, "<dnsmasq:options>\n");
+        b.indent += 2;
+        for (i = 0; i < n->ndnsmasq_options; i++)
+            bescape(&b, "<dnsmasq:option value='%s'/>\n", n->dnsmasq_options[i]);
+        b.indent -= 2;
+        badd(&b, "</dnsmasq:options>\n");
     }
     b.indent -= 2;
     badd(&b, "</network>\n");

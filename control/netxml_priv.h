@@ -182,7 +182,13 @@ struct nx_network {
     struct nx_route_def *routes; size_t nroutes;
     struct nx_vport *vport;
     struct nx_portgroup *portgroups; size_t nportgroups;
+    /* <dnsmasq:options> (namespace NX_DNSMASQ_NS): the bridge driver's
+     * xmlns extension, kept and formatted as libvirt does; vnetd has no
+     * dnsmasq, so they are reported by nx_unsupported() */
+    char **dnsmasq_options; size_t ndnsmasq_options;
 };
+
+#define NX_DNSMASQ_NS "http://libvirt.org/schemas/network/dnsmasq/1.0"
 
 /* ---- helpers shared between the netxml*.c files ---- */
 const char *nx__tristate_str(int t);

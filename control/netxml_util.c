@@ -785,6 +785,9 @@ nx_free(struct nx_network *n)
         return;
     free(n->name);
     free(n->metadata);
+    for (i = 0; i < n->ndnsmasq_options; i++)
+        free(n->dnsmasq_options[i]);
+    free(n->dnsmasq_options);
     for (i = 0; i < n->forward.nifs; i++)
         free(n->forward.ifs[i].dev);
     free(n->forward.ifs);

@@ -434,5 +434,7 @@ nx_unsupported(const struct nx_network *n, char *buf, size_t len)
             break;
         }
     }
+    if (n->ndnsmasq_options)
+        list_add(&l, "dnsmasq:options");
     return l.need > (size_t)0x7fffffff ? -EOVERFLOW : (int)l.need;
 }
