@@ -37,6 +37,7 @@ case "${1:-}" in
 run)
     "$OUT/test_netxml"
     "$OUT/test_conformance" "$CORPUS"
+    "$OUT/test_conformance" --captured "$CORPUS"
     ;;
 fuzz)
     set -x

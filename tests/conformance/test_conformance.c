@@ -1,26 +1,35 @@
 /*
  * test_conformance.c - data-driven libvirt network XML conformance test.
  *
- * Usage: test_conformance <corpus-dir>   (e.g. /work/shared/conformance/libvirt)
+ * Usage: test_conformance LIBVIRT-9.0.0-DIR
+ *          libvirt's own test data, as tests/conformance/fetch-libvirt.sh
+ *          extracts it from Debian's source package (or ../shared's copy)
+ *        test_conformance --captured SHARED-DIR
+ *          ../shared/conformance/libvirt: the captured virsh transcript and
+ *          the upstream nat-port-range file, which exist only there
  *
- * Reads the corpus at run time:
+ * Reads the data at run time:
  *  1. tests/networkxml2xmlin/X.xml with tests/networkxml2xmlout/X.xml:
- *     parse, format (no driver defaults), compare byte for byte.
+ *     parse, format (no driver defaults), compare byte for byte.  The
+ *     inputs are the ones tests/networkxml2xmltest.c runs (DO_TEST,
+ *     DO_TEST_FLAGS, DO_TEST_PARSE_ERROR), checked against the directory.
  *  2. inputs libvirt rejects (DO_TEST_PARSE_ERROR): parse must fail with
- *     libvirt's message.
- *  3. captured/virsh-9.0.0-test-driver.txt: every "net-define FILE" whose
- *     input file is embedded in the transcript: parse must succeed when virsh
- *     succeeded, or fail with exactly virsh's message (minus "error: ").
- *     Failures raised after parsing (duplicate name/uuid) are skipped.
- *  4. every other corpus network XML (confdata, firewalldata, default.xml.in,
- *     upstream nat-port-range): parse must succeed and format must be
- *     idempotent (format(parse(format(parse(x)))) == format(parse(x))).
+ *     libvirt's message (network_conf.c's, in parse_fails[]).
+ *  3. (--captured) captured/virsh-9.0.0-test-driver.txt: every
+ *     "net-define FILE" whose input file is embedded in the transcript:
+ *     parse must succeed when virsh succeeded, or fail with exactly virsh's
+ *     message (minus "error: ").  Failures raised after parsing (duplicate
+ *     name/uuid) are skipped.
+ *  4. every other network XML (confdata, firewalldata, default.xml.in;
+ *     --captured: upstream nat-port-range): parse must succeed and format
+ *     must be idempotent (format(parse(format(parse(x)))) == format(parse(x))).
  *
  * Prints one line per check and "N passed, N failed"; exit 1 on failure.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,35 +194,112 @@ check_parse_error(const char *what, const char *name, const char *xml,
     result(1, what, name, NULL);
 }
 
+/* libvirt's messages for its DO_TEST_PARSE_ERROR inputs (networkxml2xmltest.c
+ * checks only that parsing fails; the messages are network_conf.c's, as
+ * virsh prints them without "error: ") */
+static const struct {
+    const char *file, *msg;
+} parse_fails[] = {
+    { "open-network-with-forward-dev.xml",
+      "XML error: forward dev not allowed for network 'open' with forward mode='open'" },
+    { "routed-network-no-dns-extra-elements.xml",
+      "XML error: Extra data in disabled network 'local'" },
+    { "hostdev-duplicate.xml",
+      "XML error: PCI device '0000:03:00.3' can only be listed once in network hostdev" },
+    { "passthrough-duplicate.xml",
+      "XML error: interface 'eth3' can only be listed once in network passthrough-duplicate" },
+};
+
+/* The names networkxml2xmltest.c passes to MACRO("name"), as NAME.xml;
+ * 0 when the file is not there (../shared's copy has no test program). */
+static size_t
+test_names(const char *root, const char *macro, char ***out)
+{
+    char path[4096], pat[64], **v = NULL;
+    char *src, *p;
+    size_t n = 0;
+
+    snprintf(path, sizeof(path), "%s/tests/networkxml2xmltest.c", root);
+    *out = NULL;
+    if (!(src = read_file(path, NULL)))
+        return 0;
+    snprintf(pat, sizeof(pat), "%s(\"", macro);
+    for (p = src; (p = strstr(p, pat));) {
+        char **nv, *q;
+        if (p > src && (p[-1] == '_' || (p[-1] >= 'A' && p[-1] <= 'Z'))) {
+            p++;
+            continue; /* DO_TEST inside DO_TEST_FULL etc. */
+        }
+        p += strlen(pat);
+        if (!(q = strchr(p, '"')) || !(nv = realloc(v, (n + 1) * sizeof(*v))))
+            break;
+        v = nv;
+        if (asprintf(&v[n], "%.*s.xml", (int)(q - p), p) < 0)
+            break;
+        n++;
+    }
+    free(src);
+    *out = v;
+    return n;
+}
+
+static bool
+in_list(char **v, size_t n, const char *name)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (strcmp(v[i], name) == 0)
+            return true;
+    return false;
+}
+
 static void
 xml2xml(const char *root)
 {
-    static const struct {
-        const char *file, *msg;
-    } fails[] = {
-        { "open-network-with-forward-dev.xml",
-          "XML error: forward dev not allowed for network 'open' with forward mode='open'" },
-        { "routed-network-no-dns-extra-elements.xml",
-          "XML error: Extra data in disabled network 'local'" },
-    };
     char indir[4096], outdir[4096], path[8192];
-    char **names = NULL;
-    size_t n, i, k;
+    char **names = NULL, **errs = NULL, **oks = NULL, **flagged = NULL;
+    size_t n, i, k, nerrs, noks, nflagged;
+    bool have_list;
 
     snprintf(indir, sizeof(indir), "%s/tests/networkxml2xmlin", root);
     snprintf(outdir, sizeof(outdir), "%s/tests/networkxml2xmlout", root);
     n = list_xml(indir, &names);
     if (n == 0)
         result(0, "xml2xml", indir, "  no input files found\n");
+    nerrs = test_names(root, "DO_TEST_PARSE_ERROR", &errs);
+    noks = test_names(root, "DO_TEST", &oks);
+    nflagged = test_names(root, "DO_TEST_FLAGS", &flagged);
+    have_list = noks > 0;
+    if (have_list) {
+        /* every input of the test program is here, and only those */
+        for (i = 0; i < noks + nflagged + nerrs; i++) {
+            const char *t = i < noks ? oks[i] : i < noks + nflagged ?
+                            flagged[i - noks] : errs[i - noks - nflagged];
+            result(in_list(names, n, t), "xml2xml-listed", t,
+                   "  networkxml2xmltest.c lists it but there is no input file\n");
+        }
+        for (i = 0; i < n; i++)
+            if (!in_list(oks, noks, names[i]) && !in_list(flagged, nflagged, names[i]) &&
+                !in_list(errs, nerrs, names[i]))
+                result(0, "xml2xml-listed", names[i],
+                       "  input file not run by networkxml2xmltest.c\n");
+    }
 
     for (i = 0; i < n; i++) {
         char *in, *out;
         size_t inlen;
         const char *failmsg = NULL;
 
-        for (k = 0; k < sizeof(fails) / sizeof(fails[0]); k++)
-            if (strcmp(names[i], fails[k].file) == 0)
-                failmsg = fails[k].msg;
+        for (k = 0; k < sizeof(parse_fails) / sizeof(parse_fails[0]); k++)
+            if (strcmp(names[i], parse_fails[k].file) == 0)
+                failmsg = parse_fails[k].msg;
+        if (have_list && in_list(errs, nerrs, names[i]) && !failmsg) {
+            result(0, "xml2xml-parse-error", names[i],
+                   "  DO_TEST_PARSE_ERROR without a known libvirt message\n");
+            continue;
+        }
+        if (have_list && failmsg && !in_list(errs, nerrs, names[i]))
+            failmsg = NULL; /* libvirt expects it to parse: the out file decides */
         snprintf(path, sizeof(path), "%s/%s", indir, names[i]);
         if (!(in = read_file(path, &inlen))) {
             result(0, "xml2xml", names[i], "  cannot read input\n");
@@ -253,6 +339,9 @@ xml2xml(const char *root)
         free(out);
     }
     free_list(names, n);
+    free_list(errs, nerrs);
+    free_list(oks, noks);
+    free_list(flagged, nflagged);
 }
 
 /* ---- captured virsh transcript ---- */
@@ -371,17 +460,12 @@ transcript(const char *root)
 }
 
 static void
-others(const char *root)
+parse_ok_dir(const char *root, const char *const *dirs, size_t ndirs)
 {
-    static const char *const dirs[] = {
-        "tests/networkxml2confdata",
-        "tests/networkxml2firewalldata",
-        "upstream-397c0f4b/tests/networkxml2firewalldata",
-    };
     char dir[4096], path[8192];
     size_t d, i, n;
 
-    for (d = 0; d < sizeof(dirs) / sizeof(dirs[0]); d++) {
+    for (d = 0; d < ndirs; d++) {
         char **names = NULL;
         snprintf(dir, sizeof(dir), "%s/%s", root, dirs[d]);
         n = list_xml(dir, &names);
@@ -400,6 +484,18 @@ others(const char *root)
         }
         free_list(names, n);
     }
+}
+
+static void
+others(const char *root)
+{
+    static const char *const dirs[] = {
+        "tests/networkxml2confdata",
+        "tests/networkxml2firewalldata",
+    };
+    char path[4096];
+
+    parse_ok_dir(root, dirs, sizeof(dirs) / sizeof(dirs[0]));
     snprintf(path, sizeof(path), "%s/src/network/default.xml.in", root);
     {
         size_t len;
@@ -416,13 +512,21 @@ others(const char *root)
 int
 main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s <libvirt-conformance-dir>\n", argv[0]);
+    static const char *const upstream[] = {
+        "upstream-397c0f4b/tests/networkxml2firewalldata",
+    };
+
+    if (argc == 3 && strcmp(argv[1], "--captured") == 0) {
+        transcript(argv[2]);
+        parse_ok_dir(argv[2], upstream, 1);
+    } else if (argc == 2) {
+        xml2xml(argv[1]);
+        others(argv[1]);
+    } else {
+        fprintf(stderr, "usage: %s LIBVIRT-9.0.0-DIR\n"
+                "       %s --captured SHARED-CONFORMANCE-DIR\n", argv[0], argv[0]);
         return 2;
     }
-    xml2xml(argv[1]);
-    transcript(argv[1]);
-    others(argv[1]);
     printf("%d passed, %d failed\n", npass, nfail);
     return nfail ? 1 : 0;
 }
