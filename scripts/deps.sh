@@ -1,7 +1,9 @@
 #!/bin/bash
 # Installs what vnetd needs from Debian 12's packages.
 #   scripts/deps.sh          build and run vnetd
-#   scripts/deps.sh --test   also what the test suite drives (guests, DHCP clients, fuzzers)
+#   scripts/deps.sh --test   also what the test suite drives (guests, DHCP clients, fuzzers):
+#                            every program a test runs comes from here or is
+#                            Essential in Debian (coreutils, util-linux, tar...)
 #   scripts/deps.sh --bench  also what the benchmarks compare against (OVS-DPDK, dnsmasq, perfdhcp)
 set -euo pipefail
 build=(meson ninja-build pkg-config gcc libc6-dev
@@ -10,6 +12,9 @@ build=(meson ninja-build pkg-config gcc libc6-dev
 run=(curl jq iproute2 procps python3)
 test=(dpdk-dev libclang-rt-14-dev libxml2-utils qemu-system-x86 linux-image-amd64 busybox-static
       cpio kmod xz-utils isc-dhcp-client dhcpcd-base udhcpc)
+# tests/guest/mk{vmlinux,initramfs}.sh unpack zstd kernels/modules; the libvirt
+# data fetch (tests/conformance/fetch-libvirt.sh) needs only apt, tar, xz
+test+=(zstd)
 bench=(openvswitch-switch-dpdk dnsmasq-base kea-admin linux-perf valgrind)
 want=("${build[@]}" "${run[@]}")
 for a in "$@"; do

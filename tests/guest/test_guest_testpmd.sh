@@ -12,7 +12,9 @@
 # env: TESTPMD_LCORES (default 0,1: main lcore 0, busy-polling fwd lcore 1)
 #      VNET_GUEST_CPUS (default 0: both QEMUs share CPU 0, away from the
 #      polling lcore), GUEST_TIMEOUT (default 45)
-# Exit: 0 pass, 1 fail, 77 skipped (missing packages).
+# Exit: 0 pass, 1 fail (a missing program is a failure: scripts/deps.sh --test).
+# The suite runs it (the static round) as the integration test guest_harness,
+# so a broken harness shows apart from a vnetd failure in test_guest.
 set -uo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 RUN="$HERE/run-guest.sh"
@@ -29,7 +31,7 @@ for a in "$@"; do
 done
 
 for c in dpdk-testpmd qemu-system-x86_64; do
-    command -v "$c" >/dev/null || { echo "SKIP: $c not installed"; exit 77; }
+    command -v "$c" >/dev/null || { echo "FAIL: $c not installed (scripts/deps.sh --test)"; exit 1; }
 done
 
 W=$(mktemp -d /tmp/vnetg.XXXXXX)     # short: AF_UNIX path limit

@@ -10,7 +10,8 @@
 #     GET /v1/networks/default/leases and `vnetctl net-dhcp-leases default`.
 #     Prints "boot-to-lease: X.Y s" (host seconds from QEMU start).
 # QEMU runs on CPU 0 ($VNET_GUEST_CPUS), vnetd's worker on CPU 1.
-# Exit 77 (skip) when QEMU or the guest kernel is not available.
+# A missing QEMU or guest kernel is a failure (scripts/deps.sh --test
+# installs them), never a skip.
 . "$(dirname "$0")/lib.sh"
 : "${VNETCTL:?path to the vnetctl binary}"
 : "${SRCDIR:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -21,10 +22,10 @@ NET=192.168.122
 GW=$NET.1
 
 if ! command -v "${QEMU:-qemu-system-x86_64}" >/dev/null; then
-	echo "SKIP: qemu-system-x86_64 not installed"; exit 77
+	fail "${QEMU:-qemu-system-x86_64} not installed (scripts/deps.sh --test: qemu-system-x86)"
 fi
 # build the guest kernel/initramfs before anything is timed
-guest_prepare || { echo "SKIP: cannot prepare the guest kernel/initramfs"; exit 77; }
+guest_prepare || fail "cannot prepare the guest kernel/initramfs (scripts/deps.sh --test: linux-image-amd64, busybox-static)"
 
 # last lladdr the guest's neighbour table had for IP (from its vnet.debug=1
 # dump: "VNET-DEBUG: 192.168.122.12 dev eth0 lladdr 52:54:00:.. REACHABLE")
