@@ -36,6 +36,8 @@
 #    interfaces filled in from a <pf> at run time, neither of which a network
 #    just defined has.
 #  - virsh prints one empty line after the XML and after an error.
+# Every net-dumpxml output (defaults included) must also validate against
+# libvirt's src/conf/schemas/network.rng (xmllint --relaxng).
 # Each network is undefined after its check (many inputs share a name, a
 # UUID or virbr0); the stock 'default' network is undefined first.
 . "$(dirname "$0")/lib.sh"
@@ -44,7 +46,10 @@ VNETCTL=$(cd "$(dirname "$VNETCTL")" && pwd)/$(basename "$VNETCTL")
 L=${VNETD_LIBVIRT:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/conformance/libvirt}
 IN=$L/tests/networkxml2xmlin
 OUT=$L/tests/networkxml2xmlout
-[ -d "$IN" ] && [ -d "$OUT" ] || fail "libvirt's test data not found in $L (tests/conformance/fetch-libvirt.sh)"
+RNG=$L/src/conf/schemas/network.rng
+[ -d "$IN" ] && [ -d "$OUT" ] && [ -f "$RNG" ] ||
+	fail "libvirt's test data not found in $L (tests/conformance/fetch-libvirt.sh)"
+command -v xmllint >/dev/null || fail "xmllint not installed (scripts/deps.sh --test: libxml2-utils)"
 export LC_ALL=C
 
 # libvirt's messages: network_conf.c (parse errors) and networkValidate()
@@ -137,7 +142,10 @@ while read -r kind b; do
 	if [ "$RC" != 0 ] || [ -s "$T/e" ] || [ -n "$(tail -n 1 "$T/o")" ]; then
 		mismatch "$b: net-dumpxml --inactive $name exit $RC: $(cat "$T/e")"
 	else
-		sed '$d' "$T/o" | strip_defaults "$OUT/$f" >"$T/got"
+		sed '$d' "$T/o" >"$T/dump.xml"
+		xmllint --noout --relaxng "$RNG" "$T/dump.xml" >"$T/rng" 2>&1 ||
+			mismatch "$b: net-dumpxml output does not validate against network.rng: $(cat "$T/rng")"
+		strip_defaults "$OUT/$f" <"$T/dump.xml" >"$T/got"
 		if diff -u "$OUT/$f" "$T/got" >"$T/diff"; then
 			NOK=$((NOK + 1))
 		else
