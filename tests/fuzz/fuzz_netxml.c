@@ -4,6 +4,10 @@
  * parse -> validate -> format -> reparse -> reformat (must be identical)
  * -> apply driver defaults -> format -> copy -> free.  Must be leak-free
  * (run with -fsanitize=fuzzer,address,undefined).
+ *
+ * What the API accepts (parse and validate succeed) is what vnetd stores,
+ * and it must load again at the next start: the formatted text must parse,
+ * validate again, and format to the same bytes.  Anything else aborts.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -34,7 +38,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             __builtin_trap();   /* failure must report a message, no object */
         return 0;
     }
-    (void)nx_validate(n, err, sizeof(err));
+    int valid = nx_validate(n, err, sizeof(err)) == 0;
     (void)nx_unsupported(n, list, sizeof(list));
 
     x1 = nx_format(n, 0);
@@ -42,6 +46,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         __builtin_trap();
     /* libvirt's own output must be accepted again and be a fixed point */
     if (nx_parse(x1, strlen(x1), &n2, err, sizeof(err)) < 0)
+        __builtin_trap();
+    /* accepted once, accepted again after a store/load round trip */
+    if (valid && nx_validate(n2, err, sizeof(err)) < 0)
         __builtin_trap();
     x2 = nx_format(n2, 0);
     if (!x2 || strcmp(x1, x2) != 0)
