@@ -13,7 +13,7 @@ export LC_ALL=C
 
 NFAIL=0 NCASES=0
 mismatch() { printf 'MISMATCH: %b\n' "$*" >&2; NFAIL=$((NFAIL + 1)); }
-snap() { (cd "$T" && find state run/networks -type f | sort | xargs -r sha256sum); }
+snap() { (cd "$T" && find state run/networks -type f -print0 | sort -z | xargs -0r sha256sum); }
 inode() { stat -c '%d:%i:%F' "$1" 2>/dev/null || echo gone; }
 
 # a listening unix socket of "another service", outside the run dir
@@ -151,6 +151,28 @@ api_ok DELETE /v1/ports/mine >/dev/null
 api_ok DELETE /v1/ports/p.1 >/dev/null
 [ ! -e "$R/networks/p.1.sock" ] || fail "port-del left its own socket"
 ok "port-del removes only its own socket"
+
+# --- --socket-dir: the administrator's directory for server-mode sockets ----------------
+vnetd_stop
+rc=0
+"$VNETD" --state-dir "$T/state" --run-dir "$R" --socket-dir rel >"$T/o" 2>&1 || rc=$?
+[ "$rc" = 2 ] && grep -qx "vnetd: invalid value 'rel' for --socket-dir" "$T/o" ||
+	fail "relative --socket-dir: exit $rc: $(cat "$T/o")"
+L=$(wc -l <"$T/vnetd.log")
+vnetd_start --socket-dir "$T/socks/"
+port_add s1 base
+assert_eq "default path under --socket-dir" "$T/socks/base/s1.sock" "$(port_sock s1)"
+[ -S "$T/socks/base/s1.sock" ] || fail "no socket at $T/socks/base/s1.sock"
+snap >"$T/snap.base"
+API0=$(inode "$SOCK")
+padd "run dir path with --socket-dir" 400 invalid-arg \
+	"invalid argument: a server-mode socket path must be $T/socks/<dir>/<file>.sock (<dir> and <file> not starting with '.')" \
+	hj base "$R/default/hj.sock"
+# a port stored with a path outside the new socket dir stays defined, unbound, and says why
+assert_eq "old port unbound" false "$(api_ok GET /v1/ports/P_2-x | jget .port.bound)"
+tail -n +"$L" "$T/vnetd.log" | grep -q "port 'P_2-x': invalid argument: a server-mode socket path must be $T/socks/" ||
+	fail "no log line for the unbound port"
+ok "--socket-dir"
 
 [ "$NFAIL" -eq 0 ] || fail "$NFAIL mismatch(es) in $NCASES cases, see above"
 echo "ok: $NCASES refusals, store unchanged after each"
