@@ -7,7 +7,9 @@
  *
  * What the API accepts (parse and validate succeed) is what vnetd stores,
  * and it must load again at the next start: the formatted text must parse,
- * validate again, and format to the same bytes.  Anything else aborts.
+ * validate again, and format to the same bytes; the stored form (driver
+ * defaults applied, inactive format) must load at start (parse, defaults)
+ * and format to the same bytes.  Anything else aborts.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -57,8 +59,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nx_free(n2);
 
     if (nx_apply_driver_defaults(n, in_use, NULL, err, sizeof(err)) == 0) {
-        x2 = nx_format(n, NX_FMT_INACTIVE);
-        free(x2);
+        /* what net-define stores, loaded the way vnetd loads it at start */
+        char *x3 = nx_format(n, NX_FMT_INACTIVE), *x4;
+        if (!x3 || nx_parse(x3, strlen(x3), &n2, err, sizeof(err)) < 0 ||
+            nx_apply_driver_defaults(n2, NULL, NULL, err, sizeof(err)) < 0)
+            __builtin_trap();
+        x4 = nx_format(n2, NX_FMT_INACTIVE);
+        if (!x4 || strcmp(x3, x4) != 0)
+            __builtin_trap();
+        free(x4);
+        free(x3);
+        nx_free(n2);
     }
     c = nx_copy(n);
     nx_free(c);
