@@ -22,6 +22,8 @@ struct ctl {
 	struct store *state;   /* persistent: networks, autostart, ports */
 	struct store *run;     /* runtime: active networks (cleared by reboot) */
 	const char *run_dir;
+	const char *socket_dir; /* server-mode port sockets (--socket-dir) */
+	const char *api_socket; /* never a port's socket */
 	struct netreg *nets;
 	struct portreg *ports;
 };

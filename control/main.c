@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 		}
 		gid = (int)g->gr_gid;
 	}
-	if (mkdir_p(o.run_dir) < 0 || mkdir_p(o.state_dir) < 0) {
+	if (mkdir_p(o.run_dir) < 0 || mkdir_p(o.state_dir) < 0 || mkdir_p(o.socket_dir) < 0) {
 		fprintf(stderr, "vnetd: cannot create %s or %s: %s\n", o.run_dir, o.state_dir,
 			strerror(errno));
 		return 1;
@@ -121,7 +121,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	struct ctl c = { .run_dir = o.run_dir };
+	struct ctl c = { .run_dir = o.run_dir, .socket_dir = o.socket_dir, .api_socket = o.socket };
 	struct api *api = NULL;
 	int rc = 1, ep = -1, sfd = -1, tfd = -1;
 

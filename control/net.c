@@ -18,6 +18,8 @@
 
 #define NET_LOG(lvl, ...) VNETD_LOG("net", lvl, __VA_ARGS__)
 #define NET_MAX DP_MAX_NETS
+/* A file name is at most 255 bytes: "<name>.status" must fit. */
+#define NET_NAME_MAX 248
 
 struct net {
 	struct nx_network *def;     /* live definition (or the only one) */
@@ -239,6 +241,19 @@ static int prepare(struct netreg *r, const char *xml, size_t len, bool live,
 	int rc = nx_parse(xml, len, &d, err, sizeof(err));
 	if (rc < 0)
 		return errcode(err[0] ? err : "XML error: cannot parse network", e, rc);
+	/* The name names files and a directory: <state>/networks/<name>.xml,
+	 * autostart/<name>, dhcp/<name>.status, <socket-dir>/<name>/.  libvirt
+	 * refuses only '/'; '.' and '..' would leave those directories, and
+	 * hidden names ('.x') are not listed at the next start. */
+	const char *nm = nx_name(d);
+	if (nm[0] == '.' || strlen(nm) > NET_NAME_MAX) {
+		rc = ctl_fail(e, EINVAL, 400, "xml-error",
+			      nm[0] == '.' ? "XML error: network name '%s' must not start with '.'"
+					   : "XML error: network name '%.32s...' is longer than %d bytes",
+			      nm, NET_NAME_MAX);
+		nx_free(d);
+		return rc;
+	}
 	struct bridge_ctx bc = { r, nx_name(d) };
 	rc = nx_apply_driver_defaults(d, bridge_in_use, &bc, err, sizeof(err));
 	if (rc < 0) {

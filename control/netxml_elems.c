@@ -341,6 +341,17 @@ nx__bandwidth_parse(xmlNodePtr node, struct nx_bandwidth **out, struct nx_err *e
         if (rate_parse(outn, b->out, false, e) < 0)
             goto err;
     }
+    /* A rate without average or floor limits nothing and is not
+     * formatted (as libvirt): drop it now, so what is stored is what was
+     * accepted. */
+    if (b->in && !b->in->average && !b->in->floor) {
+        free(b->in);
+        b->in = NULL;
+    }
+    if (b->out && !b->out->average && !b->out->floor) {
+        free(b->out);
+        b->out = NULL;
+    }
     if (b->in || b->out)
         *out = b;
     else

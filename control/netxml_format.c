@@ -187,13 +187,16 @@ fmt_vlan(struct buf *b, const struct nx_vlan *v)
 {
     static const char *const modes[] = { "default", "tagged", "untagged" };
     size_t i;
+    unsigned native_done = 0;
 
     if (!v->ntags)
         return;
     bprintf(b, "<vlan%s>\n", v->trunk ? " trunk='yes'" : "");
     b->indent += 2;
     for (i = 0; i < v->ntags; i++) {
-        if (v->native_mode != 0 && v->native_tag == v->tags[i])
+        /* nativeMode on the first tag of that id only: the parser
+         * refuses a second one (duplicate native vlan setting) */
+        if (v->native_mode != 0 && v->native_tag == v->tags[i] && !native_done++)
             bprintf(b, "<tag id='%u' nativeMode='%s'/>\n", v->tags[i],
                     modes[v->native_mode]);
         else

@@ -18,6 +18,8 @@ void opts_usage(FILE *f)
 	      "  --state-dir DIR       persistent state (default /var/lib/vnetd)\n"
 	      "  --run-dir DIR         sockets and runtime state (default /run/vnetd)\n"
 	      "  --socket PATH         API socket (default RUN-DIR/vnetd.sock)\n"
+	      "  --socket-dir DIR      server-mode port sockets live in DIR/<dir>/<file>.sock\n"
+	      "                        (default RUN-DIR)\n"
 	      "  --socket-group GROUP  group owning the API and port sockets (mode 0660)\n"
 	      "  --cpus LIST           CPUs: control thread, then one per worker\n"
 	      "                        (default: 0,1 on a machine with two CPUs or more, else 0,0)\n"
@@ -61,12 +63,13 @@ static int copy(char *dst, size_t cap, const char *src)
 int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t errlen)
 {
 	enum { O_STATE = 256, O_RUN, O_SOCK, O_GROUP, O_CPUS, O_MEM, O_HUGE, O_MBUFS, O_FLOWS,
-	       O_FDB, O_AGE, O_FIDLE, O_IDLE, O_NODEF, O_LOG, O_PUNT };
+	       O_FDB, O_AGE, O_FIDLE, O_IDLE, O_NODEF, O_LOG, O_PUNT, O_SOCKDIR };
 	static const struct option lo[] = {
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "run-dir", required_argument, NULL, O_RUN },
 		{ "socket", required_argument, NULL, O_SOCK },
 		{ "socket-group", required_argument, NULL, O_GROUP },
+		{ "socket-dir", required_argument, NULL, O_SOCKDIR },
 		{ "cpus", required_argument, NULL, O_CPUS },
 		{ "memory", required_argument, NULL, O_MEM },
 		{ "hugepages", no_argument, NULL, O_HUGE },
@@ -111,6 +114,10 @@ int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t er
 		case O_STATE: rc = copy(o->state_dir, sizeof(o->state_dir), optarg); what = "--state-dir"; break;
 		case O_RUN: rc = copy(o->run_dir, sizeof(o->run_dir), optarg); what = "--run-dir"; break;
 		case O_SOCK: rc = copy(o->socket, sizeof(o->socket), optarg); what = "--socket"; break;
+		case O_SOCKDIR:
+			rc = optarg[0] == '/' ? copy(o->socket_dir, sizeof(o->socket_dir), optarg) : -EINVAL;
+			what = "--socket-dir";
+			break;
 		case O_GROUP: rc = copy(o->socket_group, sizeof(o->socket_group), optarg); what = "--socket-group"; break;
 		case O_CPUS: {
 			char buf[256], *save = NULL;
@@ -172,6 +179,11 @@ int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t er
 		snprintf(err, errlen, "--run-dir too long for the API socket path");
 		return -EINVAL;
 	}
+	if (!o->socket_dir[0])
+		snprintf(o->socket_dir, sizeof(o->socket_dir), "%s", o->run_dir);
+	/* One spelling, so port paths compare as strings: no trailing '/'. */
+	for (size_t l = strlen(o->socket_dir); l > 1 && o->socket_dir[l - 1] == '/'; l--)
+		o->socket_dir[l - 1] = 0;
 	o->dp.n_workers = o->n_cpus - 1;
 	for (unsigned i = 0; i < o->dp.n_workers; i++)
 		o->dp.worker_lcores[i] = i + 1;

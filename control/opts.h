@@ -17,6 +17,7 @@ struct vnetd_opts {
 	char state_dir[256];
 	char run_dir[256];
 	char socket[256];
+	char socket_dir[256]; /* server-mode port sockets; default run_dir */
 	char socket_group[64];
 	unsigned cpus[1 + DP_MAX_WORKERS]; /* control CPU, then one per worker */
 	unsigned n_cpus;

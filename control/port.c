@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <rte_log.h>
 
@@ -114,8 +115,66 @@ void port_info(const struct portreg *r, const struct port *p, struct port_info *
 	}
 }
 
+/* A server-mode socket is <socket-dir>/<dir>/<file>.sock, <dir> and <file>
+ * not starting with '.', never the API socket.  vnetd binds there as root
+ * and replaces a stale socket it finds, so the path must not reach files of
+ * anyone else: not vnetd's own API socket, not another service's socket,
+ * nothing outside the socket directory. */
+static int server_path_ok(const struct portreg *r, const char *path, struct ctl_err *e)
+{
+	const char *sd = r->ctl->socket_dir ? r->ctl->socket_dir : r->ctl->run_dir;
+	size_t l = strlen(sd);
+	if (l == 1 && sd[0] == '/')
+		l = 0;
+	const char *rest = path + l + 1, *slash = NULL, *file = NULL;
+	bool ok = !strncmp(path, sd, l) && path[l] == '/';
+	if (ok) {
+		slash = strchr(rest, '/');
+		file = slash ? slash + 1 : NULL;
+	}
+	size_t fl = file ? strlen(file) : 0;
+	ok = ok && slash && slash > rest && rest[0] != '.' && file[0] && file[0] != '.' &&
+	     !strchr(file, '/') && fl > 5 && !strcmp(file + fl - 5, ".sock") &&
+	     !(r->ctl->api_socket && !strcmp(path, r->ctl->api_socket));
+	if (!ok)
+		return ctl_fail(e, EINVAL, 400, "invalid-arg",
+				"invalid argument: a server-mode socket path must be %s/<dir>/<file>.sock "
+				"(<dir> and <file> not starting with '.')",
+				l ? sd : "");
+	return 0;
+}
+
+/* The socket's directory is vnetd's: created here (0755), or found owned by
+ * vnetd's user and writable by no one else, so every socket in it was bound
+ * by vnetd (now, or before a restart: a stale one is replaced).  A file
+ * that is not a socket is never replaced. */
+static int server_dir_ready(const char *path, struct ctl_err *e)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+	snprintf(dir, sizeof(dir), "%s", path);
+	*strrchr(dir, '/') = 0;
+	if (lstat(dir, &st) != 0 && errno == ENOENT && mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return ctl_fail(e, errno, 500, "internal-error",
+				"internal error: cannot create socket directory '%s': %s", dir,
+				strerror(errno));
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return ctl_fail(e, EPERM, 409, "operation-failed",
+				"operation failed: '%s' is not a directory of vnetd's own (owned by its user, writable by no one else)",
+				dir);
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode))
+		return ctl_fail(e, EEXIST, 409, "operation-failed",
+				"operation failed: '%s' exists and is not a socket", path);
+	return 0;
+}
+
 static int bind_port(struct portreg *r, struct port *p, uint16_t dp_net, struct ctl_err *e)
 {
+	int rc;
+	if (!p->ifname[0] && !p->client &&
+	    ((rc = server_path_ok(r, p->path, e)) < 0 || (rc = server_dir_ready(p->path, e)) < 0))
+		return rc;
 	struct dp_port_params pp = {
 		.net = dp_net,
 		.has_mac = p->has_mac,
@@ -123,7 +182,7 @@ static int bind_port(struct portreg *r, struct port *p, uint16_t dp_net, struct 
 	};
 	uint16_t id;
 	memcpy(pp.mac, p->mac, 6);
-	int rc = dp_port_create(r->ctl->dp, &pp, &id);
+	rc = dp_port_create(r->ctl->dp, &pp, &id);
 	if (rc == -EADDRINUSE)
 		return ctl_fail(e, EADDRINUSE, 409, "operation-failed",
 				"operation failed: MAC address is already used by another port of network '%s'",
@@ -142,16 +201,6 @@ static int bind_port(struct portreg *r, struct port *p, uint16_t dp_net, struct 
 		dp_port_attach_kernel(r->ctl->dp, id, fd);
 		p->dp_id = id;
 		return 0;
-	}
-	if (!p->client) {
-		/* The socket's directory: <run-dir>/<network>/ by default. */
-		char dir[PATH_MAX];
-		snprintf(dir, sizeof(dir), "%s", p->path);
-		char *slash = strrchr(dir, '/');
-		if (slash && slash != dir) {
-			*slash = 0;
-			mkdir(dir, 0755);
-		}
 	}
 	rc = vh_port_add(id, p->path, p->client);
 	if (rc < 0) {
@@ -241,7 +290,8 @@ int portreg_add(struct portreg *r, const struct port_params *pp, struct port **o
 	else if (pp->path && pp->path[0])
 		l = snprintf(p->path, sizeof(p->path), "%s", pp->path);
 	else
-		l = snprintf(p->path, sizeof(p->path), "%s/%s/%s.sock", r->ctl->run_dir,
+		l = snprintf(p->path, sizeof(p->path), "%s/%s/%s.sock",
+			     r->ctl->socket_dir ? r->ctl->socket_dir : r->ctl->run_dir,
 			     pp->network, pp->name);
 	p->client = pp->client;
 	p->has_mac = pp->has_mac;
@@ -253,6 +303,8 @@ int portreg_add(struct portreg *r, const struct port_params *pp, struct port **o
 		rc = ctl_fail(e, EINVAL, 400, "invalid-arg",
 			      "invalid argument: socket path must be absolute and shorter than %zu bytes",
 			      sizeof(p->path));
+	else if (!p->ifname[0] && !p->client && server_path_ok(r, p->path, e) < 0)
+		rc = -EINVAL;
 	else if (path_in_use(r, p))
 		rc = ctl_fail(e, EEXIST, 409, "operation-failed",
 			      "operation failed: %s '%s' is used by another port",

@@ -107,7 +107,10 @@ int store_write(struct store *s, const char *rel, const void *data, size_t len)
 	snprintf(dir, sizeof(dir), "%s", path);
 	char *slash = strrchr(dir, '/');
 	*slash = 0;
-	if (snprintf(tmp, sizeof(tmp), "%s/.tmp-%s.%d", dir, slash + 1, (int)getpid()) >=
+	/* The temporary name does not repeat the target's: a target name may
+	 * use all of NAME_MAX. */
+	static unsigned seq;
+	if (snprintf(tmp, sizeof(tmp), "%s/.tmp-%d-%u", dir, (int)getpid(), seq++) >=
 	    (int)sizeof(tmp))
 		return -ENAMETOOLONG;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);

@@ -25,6 +25,8 @@ struct vh_slot {
 	int vid;
 	unsigned queues;
 	char path[108];
+	dev_t dev; /* the socket file bound (server mode): unlinked only if */
+	ino_t ino; /* the file at path is still that one */
 };
 
 static struct {
@@ -162,6 +164,12 @@ int vh_port_add(uint16_t port, const char *path, bool client)
 		goto fail;
 	}
 	if (!client) {
+		if (lstat(path, &st) == 0) {
+			pthread_mutex_lock(&vh.lock);
+			vh.slot[port].dev = st.st_dev;
+			vh.slot[port].ino = st.st_ino;
+			pthread_mutex_unlock(&vh.lock);
+		}
 		if (chmod(path, 0660) != 0 ||
 		    (vh.gid >= 0 && chown(path, (uid_t)-1, (gid_t)vh.gid) != 0))
 			VH_LOG(WARNING, "cannot set permissions of %s\n", path);
@@ -187,7 +195,21 @@ int vh_port_remove(uint16_t port)
 	}
 	memcpy(path, vh.slot[port].path, sizeof(path));
 	bool client = vh.slot[port].client;
+	dev_t dev = vh.slot[port].dev;
+	ino_t ino = vh.slot[port].ino;
 	pthread_mutex_unlock(&vh.lock);
+	struct stat st;
+	bool ours = !client && lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+		    st.st_dev == dev && st.st_ino == ino;
+	/* rte_vhost unlinks a server socket's path when it unregisters: a file
+	 * put there in place of vnetd's socket keeps a second link meanwhile,
+	 * and gets its name back afterwards. */
+	char keep[sizeof(path) + 24] = "";
+	if (!client && !ours && lstat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+		snprintf(keep, sizeof(keep), "%s.vnetd-keep-%d", path, (int)getpid());
+		if (link(path, keep) != 0)
+			keep[0] = 0;
+	}
 
 	/* Unregistering runs destroy_device for a connected device; it
 	 * answers -EBUSY while a callback for that socket is in flight. */
@@ -197,8 +219,14 @@ int vh_port_remove(uint16_t port)
 			break;
 		usleep(10000);
 	}
-	if (!client)
+	/* Never a file someone put there after vnetd bound its socket. */
+	if (ours)
 		unlink(path);
+	if (keep[0]) {
+		if (rename(keep, path) != 0)
+			VH_LOG(WARNING, "cannot restore %s: %s\n", path, strerror(errno));
+		unlink(keep); /* still there when path was never unlinked */
+	}
 	pthread_mutex_lock(&vh.lock);
 	vh.slot[port] = (struct vh_slot){ .vid = -1 };
 	pthread_mutex_unlock(&vh.lock);

@@ -811,6 +811,65 @@ test_uuid_helpers(void **state)
     assert_int_equal(u[8] >> 6, 2);
 }
 
+/* ------------------------------------------------------------------ */
+/* accepted, then lost: what parse+validate accept must load again      */
+
+/* Each input once made format(parse(x)) fail to parse, fail validation or
+ * change on a second round (found by fuzz_netxml).  `want` is a piece the
+ * stored text must contain (NULL: nothing to check). */
+struct rt_case {
+    const char *xml;
+    const char *want;
+    const char *not_want;
+};
+
+static const struct rt_case roundtrip_cases[] = {
+    /* nativeMode was written on both tags of the same id, and the next
+     * start refused the file: "duplicate native vlan setting" */
+    { "<network><name>v</name><forward mode='passthrough'><interface dev='eth1'/></forward>"
+      "<vlan trunk='yes'><tag id='5' nativeMode='untagged'/><tag id='5'/></vlan></network>",
+      "<tag id='5' nativeMode='untagged'/>\n    <tag id='5'/>", NULL },
+    { "<network><name>v</name><forward mode='passthrough'><interface dev='eth2'/></forward>"
+      "<vlan trunk='yes'><tag id='7'/><tag id='7' nativeMode='tagged'/></vlan></network>",
+      "<tag id='7' nativeMode='tagged'/>\n    <tag id='7'/>", NULL },
+    /* a rate of 0 limits nothing: it was dropped by the first format,
+     * leaving an empty <bandwidth> that the next parse dropped too */
+    { "<network><name>b</name><bandwidth><outbound average='0'/></bandwidth></network>",
+      NULL, "bandwidth" },
+    { "<network><name>b</name><bandwidth><inbound average='0' peak='9'/>"
+      "<outbound average='10'/></bandwidth></network>",
+      "<outbound average='10'/>", "inbound" },
+};
+
+static void
+test_roundtrip_findings(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(roundtrip_cases) / sizeof(roundtrip_cases[0]); i++) {
+        const struct rt_case *c = &roundtrip_cases[i];
+        char err[1024] = "";
+        struct nx_network *n = parse_ok(c->xml), *n2;
+        assert_int_equal(nx_validate(n, err, sizeof(err)), 0);
+        char *x1 = nx_format(n, 0);
+        assert_non_null(x1);
+        if (c->want && !strstr(x1, c->want))
+            print_error("case %zu: '%s' not in:\n%s\n", i, c->want, x1);
+        assert_true(!c->want || strstr(x1, c->want));
+        assert_true(!c->not_want || !strstr(x1, c->not_want));
+        n2 = parse_ok(x1);
+        if (nx_validate(n2, err, sizeof(err)) != 0)
+            print_error("case %zu: reloaded definition invalid: %s\n", i, err);
+        assert_int_equal(nx_validate(n2, err, sizeof(err)), 0);
+        char *x2 = nx_format(n2, 0);
+        assert_non_null(x2);
+        assert_string_equal(x1, x2);
+        free(x1);
+        free(x2);
+        nx_free(n);
+        nx_free(n2);
+    }
+}
+
 int
 main(void)
 {
@@ -826,6 +885,7 @@ main(void)
         cmocka_unit_test(test_format_misc),
         cmocka_unit_test(test_hostdev_pci),
         cmocka_unit_test(test_uuid_helpers),
+        cmocka_unit_test(test_roundtrip_findings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
