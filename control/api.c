@@ -79,6 +79,36 @@ static json_t *port_json(struct ctl *c, const struct port *p)
 	return o;
 }
 
+/* The DHCP server's counters, for GET /v1/networks/NAME (NULL: no DHCP). */
+static json_t *dhcp_json(const struct net *n)
+{
+	struct netsvc_dhcp_stats st;
+	const struct netsvc *s = net_svc(n);
+	if (!s || netsvc_dhcp_stats(s, &st) < 0)
+		return NULL;
+	const struct dhcp_stats *d = &st.server;
+	json_t *drops = json_object();
+	uint64_t malformed = 0;
+	for (unsigned i = 1; i < DHCP_DROP_MAX; i++) {
+		json_object_set_new(drops, dhcp_drop_name(i), json_integer((json_int_t)d->drops[i]));
+		if (i <= DHCP_DROP_BAD_MSG_TYPE)
+			malformed += d->drops[i];
+	}
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "received",
+			      (json_int_t)d->rx, "replies", (json_int_t)d->tx, "offers",
+			      (json_int_t)d->tx_offer, "acks", (json_int_t)d->tx_ack, "naks",
+			      (json_int_t)d->tx_nak, "no_address", (json_int_t)d->no_address,
+			      "ignored", (json_int_t)d->ignored, "other_server",
+			      (json_int_t)d->other_server, "malformed", (json_int_t)malformed,
+			      "rate_limited", (json_int_t)d->drops[DHCP_DROP_RATE_LIMITED]);
+	json_object_set_new(o, "drops", drops);
+	json_object_set_new(o, "replies_lost",
+			    json_pack("{s:I, s:I, s:I}", "no_mbuf", (json_int_t)st.reply_no_mbuf,
+				      "queue_full", (json_int_t)st.reply_queue_full, "no_room",
+				      (json_int_t)d->reply_no_room));
+	return o;
+}
+
 static int no_network(const char *id, struct ctl_err *e)
 {
 	return ctl_fail(e, ENOENT, 404, "no-network",
@@ -131,8 +161,13 @@ static int do_networks(struct ctl *c, const struct api_req *r, json_t **out, str
 		return no_network(r->id, e);
 	json_t *info = net_json(n); /* before a destroy/undefine may free n */
 	switch (r->route) {
-	case API_NET_GET:
-		break;
+	case API_NET_GET: {
+		json_t *d = dhcp_json(n);
+		if (d)
+			json_object_set_new(info, "dhcp", d);
+		*out = json_pack("{s:o}", "network", info);
+		return 200;
+	}
 	case API_NET_XML: {
 		char *x = net_xml(n, r->inactive);
 		if (!x) {
