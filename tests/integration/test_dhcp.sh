@@ -406,7 +406,12 @@ raw() { # ID ARGS...: dhcpraw.py on the client end of namespace ID
 	shift
 	ip netns exec "$(ns_of "$id")" python3 "$RAW" "$(if_of "$id")" "$@"
 }
-dstat() { api_ok GET /v1/networks/$NET | jq -r ".network.dhcp.$1"; }
+dstat() { # COUNTER: one of the network's DHCP counters
+	local v
+	v=$(api_ok GET /v1/networks/$NET | jq -r ".network.dhcp.$1")
+	[ "$v" != null ] || fail "no DHCP counter '$1' in GET /v1/networks/$NET"
+	echo "$v"
+}
 
 # siaddr is the server (the gateway), as dnsmasq sends it
 set_mac x 52:54:00:77:03:01
@@ -443,17 +448,22 @@ ok "DHCP/ARP from multicast or zero source MACs dropped as src_mcast ($((s1 - s0
 
 # 300 DISCOVERs with random chaddr from one port (never followed up) do not
 # lock a new client out of the pool
+n0=$(dstat no_address)
+o0=$(dstat offers)
 raw x burst 300
 sleep 0.5
-o=$(dstat offers)
+o=$(($(dstat offers) - o0))
+assert_eq "DISCOVERs of the burst left without an address" 0 $(($(dstat no_address) - n0))
 set_mac y1 52:54:00:77:03:02
+o1=$(raw y1 offer)
+[ "$o1" != none ] || fail "right after the burst ($o of 300 offered), a new client gets no OFFER"
 m=$(ev_mark y1)
 udhcpc_start y1
 ip1=$(ev_wait y1 "$m" bound)
 dyn_bound y1 "$ip1"
 udhcpc_stop y1
 check_leases
-ok "after a burst of 300 DISCOVERs ($o offers so far) a new client got $ip1"
+ok "after a burst of 300 DISCOVERs ($o offered) a new client is offered ${o1% *} and gets $ip1"
 
 # <ip> without <dhcp>: the guests' DHCP is switched to the other ports (to a
 # DHCP server a guest runs), as a Linux bridge would
