@@ -58,7 +58,7 @@ static bool utf8_valid(const unsigned char *s, size_t n)
 
 /* Percent-decode [s, s+n) into out ('+' is a space in a query, not in a
  * path); -EINVAL on bad escapes, an escaped NUL (it would cut the string
- * short), invalid UTF-8 or overflow. */
+ * short) or other control character, invalid UTF-8 or overflow. */
 static int decode_as(const char *s, size_t n, char *out, size_t cap, bool plus)
 {
 	size_t o = 0;
@@ -73,7 +73,8 @@ static int decode_as(const char *s, size_t n, char *out, size_t cap, bool plus)
 		} else if (c == '+' && plus) {
 			c = ' ';
 		}
-		if (c == 0 || o + 1 >= cap)
+		/* no NUL (it would cut the name short), no control characters */
+		if ((unsigned char)c < 0x20 || c == 0x7f || o + 1 >= cap)
 			return -EINVAL;
 		out[o++] = c;
 	}
@@ -378,7 +379,7 @@ int api_req_parse(const char *method, const char *path, const char *query,
 	 * even be echoed in a JSON error). */
 	if (decode_as(path, pl, p, sizeof(p), false) < 0)
 		return ctl_fail(e, EINVAL, 400, "invalid-arg",
-				"invalid argument: malformed request path (bad %%-escape, %%00 or invalid UTF-8)");
+				"invalid argument: malformed request path (bad %%-escape, %%00 or another control character, or invalid UTF-8)");
 	pl = strlen(p);
 	/* A trailing slash names the same resource. */
 	if (pl > 1 && p[pl - 1] == '/')
