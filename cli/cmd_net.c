@@ -237,6 +237,58 @@ static bool cmd_net_info(struct cli_ctx *ctx, const struct cli_inv *inv)
     return true;
 }
 
+/* net-dhcp-stats: the counters of a network's DHCP server. */
+static bool cmd_net_dhcp_stats(struct cli_ctx *ctx, const struct cli_inv *inv)
+{
+    static const struct { const char *label, *key; } f[] = {
+        { "Received:", "received" }, { "Replies:", "replies" },
+        { "Offers:", "offers" }, { "Acks:", "acks" }, { "Naks:", "naks" },
+        { "No address:", "no_address" }, { "Ignored:", "ignored" },
+        { "Other server:", "other_server" }, { "Malformed:", "malformed" },
+        { "Rate limited:", "rate_limited" },
+    };
+    const char *net = cli_opt_str(inv, "network");
+    struct cli_api_res res;
+    char v[32];
+
+    if (lookup_net(ctx, net, &res) < 0) {
+        cli_api_res_free(&res);
+        return false;
+    }
+    json_t *d = json_object_get(net_info(&res), "dhcp");
+    if (!json_is_object(d)) {
+        cli_error("network '%s' serves no DHCP (it is inactive or has no <dhcp>)", net);
+        cli_api_res_free(&res);
+        return false;
+    }
+    if (cli_want_json(ctx, inv)) {
+        cli_print_json(ctx, d);
+        cli_api_res_free(&res);
+        return true;
+    }
+    for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+        snprintf(v, sizeof(v), "%lld", cli_json_int(d, f[i].key, 0));
+        cli_print_field(f[i].label, v);
+    }
+    json_t *lost = json_object_get(d, "replies_lost");
+    const char *k;
+    json_t *x;
+    json_object_foreach(lost, k, x) {
+        char label[64];
+        snprintf(label, sizeof(label), "Lost (%s):", k);
+        snprintf(v, sizeof(v), "%lld", (long long)json_integer_value(x));
+        cli_print_field(label, v);
+    }
+    json_object_foreach(json_object_get(d, "drops"), k, x) {
+        char label[64];
+        snprintf(label, sizeof(label), "Drop (%s):", k);
+        snprintf(v, sizeof(v), "%lld", (long long)json_integer_value(x));
+        cli_print_field(label, v);
+    }
+    cli_api_res_free(&res);
+    return true;
+}
+
 static bool cmd_net_uuid(struct cli_ctx *ctx, const struct cli_inv *inv)
 {
     const char *net = cli_opt_str(inv, "network");
@@ -885,6 +937,11 @@ const struct cli_cmd cli_net_cmds[] = {
     { "net-dhcp-leases", cmd_net_dhcp_leases, opts_net_dhcp_leases,
       "print lease info for a given network",
       "Print lease info for a given network" },
+    { "net-dhcp-stats", cmd_net_dhcp_stats, opts_net_json,
+      "show the counters of a network's DHCP server",
+      "Prints what the network's DHCP server received, answered and dropped\n"
+      "    (malformed frames, the per-client rate limiter, ...) and the replies\n"
+      "    lost on the way out." },
     { "net-dumpxml", cmd_net_dumpxml, opts_net_dumpxml,
       "network information in XML",
       "Output the network information as an XML dump to stdout." },

@@ -17,8 +17,19 @@
 
 json_t *api_error_json(const struct ctl_err *e)
 {
-	return json_pack("{s:{s:s, s:s}}", "error", "code", e->code ? e->code : "internal-error",
-			 "message", e->msg);
+	const char *code = e->code ? e->code : "internal-error";
+	json_t *j = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", e->msg);
+	if (!j) {
+		/* a message that echoes bytes which are not UTF-8: every request
+		 * gets an answer, so send it with those bytes replaced */
+		char m[sizeof(e->msg)];
+		size_t i;
+		for (i = 0; i + 1 < sizeof(m) && e->msg[i]; i++)
+			m[i] = (unsigned char)e->msg[i] < 0x80 ? e->msg[i] : '?';
+		m[i] = 0;
+		j = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", m);
+	}
+	return j;
 }
 
 static json_t *net_json(const struct net *n)
@@ -65,6 +76,36 @@ static json_t *port_json(struct ctl *c, const struct port *p)
 		pkt_mac_format(i.mac, mac);
 		json_object_set_new(o, "mac", json_string(mac));
 	}
+	return o;
+}
+
+/* The DHCP server's counters, for GET /v1/networks/NAME (NULL: no DHCP). */
+static json_t *dhcp_json(const struct net *n)
+{
+	struct netsvc_dhcp_stats st;
+	const struct netsvc *s = net_svc(n);
+	if (!s || netsvc_dhcp_stats(s, &st) < 0)
+		return NULL;
+	const struct dhcp_stats *d = &st.server;
+	json_t *drops = json_object();
+	uint64_t malformed = 0;
+	for (unsigned i = 1; i < DHCP_DROP_MAX; i++) {
+		json_object_set_new(drops, dhcp_drop_name(i), json_integer((json_int_t)d->drops[i]));
+		if (i <= DHCP_DROP_BAD_MSG_TYPE)
+			malformed += d->drops[i];
+	}
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "received",
+			      (json_int_t)d->rx, "replies", (json_int_t)d->tx, "offers",
+			      (json_int_t)d->tx_offer, "acks", (json_int_t)d->tx_ack, "naks",
+			      (json_int_t)d->tx_nak, "no_address", (json_int_t)d->no_address,
+			      "ignored", (json_int_t)d->ignored, "other_server",
+			      (json_int_t)d->other_server, "malformed", (json_int_t)malformed,
+			      "rate_limited", (json_int_t)d->drops[DHCP_DROP_RATE_LIMITED]);
+	json_object_set_new(o, "drops", drops);
+	json_object_set_new(o, "replies_lost",
+			    json_pack("{s:I, s:I, s:I}", "no_mbuf", (json_int_t)st.reply_no_mbuf,
+				      "queue_full", (json_int_t)st.reply_queue_full, "no_room",
+				      (json_int_t)d->reply_no_room));
 	return o;
 }
 
@@ -120,8 +161,13 @@ static int do_networks(struct ctl *c, const struct api_req *r, json_t **out, str
 		return no_network(r->id, e);
 	json_t *info = net_json(n); /* before a destroy/undefine may free n */
 	switch (r->route) {
-	case API_NET_GET:
-		break;
+	case API_NET_GET: {
+		json_t *d = dhcp_json(n);
+		if (d)
+			json_object_set_new(info, "dhcp", d);
+		*out = json_pack("{s:o}", "network", info);
+		return 200;
+	}
 	case API_NET_XML: {
 		char *x = net_xml(n, r->inactive);
 		if (!x) {
@@ -146,9 +192,25 @@ static int do_networks(struct ctl *c, const struct api_req *r, json_t **out, str
 		rc = net_set_autostart(c->nets, n, r->autostart, e);
 		break;
 	case API_NET_FDB: {
-		static struct dp_fdb_row rows[65536];
+		/* The whole table: grow the copy until it holds every row. */
+		struct dp_fdb_row *rows = NULL;
+		unsigned cap = 1024;
+		int cnt;
+		for (;;) {
+			struct dp_fdb_row *nr = realloc(rows, (size_t)cap * sizeof(*rows));
+			if (!nr) {
+				free(rows);
+				json_decref(info);
+				return ctl_fail(e, ENOMEM, 500, "internal-error",
+						"internal error: out of memory");
+			}
+			rows = nr;
+			cnt = dp_fdb_dump(c->dp, net_dp_id(n), rows, cap);
+			if (cnt < (int)cap || cap >= (1u << 24))
+				break;
+			cap *= 2;
+		}
 		json_t *a = json_array();
-		int cnt = dp_fdb_dump(c->dp, net_dp_id(n), rows, 65536);
 		for (int i = 0; i < cnt; i++) {
 			char mac[18];
 			const char *pn = portreg_name_of(c->ports, rows[i].port);
@@ -157,6 +219,7 @@ static int do_networks(struct ctl *c, const struct api_req *r, json_t **out, str
 							   pn ? pn : "?", "static", rows[i].is_static,
 							   "age", (int)rows[i].age));
 		}
+		free(rows);
 		json_decref(info);
 		*out = json_pack("{s:o}", "fdb", a);
 		return 200;
@@ -239,12 +302,21 @@ static int do_ports(struct ctl *c, const struct api_req *r, json_t **out, struct
 
 static int do_leases(struct ctl *c, const struct api_req *r, json_t **out, struct ctl_err *e)
 {
-	static struct dhcp_lease_info l[4096];
 	struct net *n = netreg_find(c->nets, r->id);
 	if (!n)
 		return no_network(r->id, e);
 	struct netsvc *s = net_svc(n);
-	size_t cnt = s ? netsvc_leases(s, r->has_mac ? r->mac : NULL, l, 4096) : 0;
+	const uint8_t *mac = r->has_mac ? r->mac : NULL;
+	/* Every lease: count, copy into a buffer of that size, and walk only
+	 * what was copied (the list is read on this thread, so it cannot grow
+	 * in between, but never trust the count beyond the copy). */
+	size_t total = s ? netsvc_leases(s, mac, NULL, 0) : 0;
+	struct dhcp_lease_info *l = total ? calloc(total, sizeof(*l)) : NULL;
+	if (total && !l)
+		return ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+	size_t cnt = total ? netsvc_leases(s, mac, l, total) : 0;
+	if (cnt > total)
+		cnt = total;
 	json_t *a = json_array();
 	for (size_t i = 0; i < cnt; i++) {
 		char mac[18], ip[INET_ADDRSTRLEN];
@@ -266,6 +338,7 @@ static int do_leases(struct ctl *c, const struct api_req *r, json_t **out, struc
 		}
 		json_array_append_new(a, o);
 	}
+	free(l);
 	*out = json_pack("{s:o}", "leases", a);
 	return 200;
 }

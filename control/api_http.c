@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_log.h>
@@ -19,11 +20,32 @@
 
 #define API_LOG(lvl, ...) VNETD_LOG("api", lvl, __VA_ARGS__)
 
+/* How many clients may be connected at once, how long one may stay silent,
+ * and how long one may take to deliver a request and read its answer: a
+ * client that holds a connection (idle, or a slowloris trickling a byte a
+ * second, or a Content-Length it never sends) holds one slot out of
+ * API_MAX_CONNS for at most API_DEADLINE_SECS. */
+#define API_MAX_CONNS 512u
+#define API_IDLE_SECS 5u
+#define API_DEADLINE_SECS 10
+
+/* One per connection (MHD's socket context): the raw request URI and the
+ * connection's deadline.  Lives from MHD_CONNECTION_NOTIFY_STARTED to
+ * MHD_CONNECTION_NOTIFY_CLOSED. */
+struct sock {
+	struct sock *prev, *next;
+	int fd;
+	bool cut;        /* shut down at its deadline */
+	time_t deadline; /* CLOCK_MONOTONIC seconds */
+	char *uri;       /* as received, before any unescaping */
+};
+
 struct api {
 	struct ctl *ctl;
 	struct MHD_Daemon *d;
 	int lfd;
 	char path[108];
+	struct sock *socks;
 };
 
 struct conn {
@@ -31,6 +53,63 @@ struct conn {
 	size_t len, cap;
 	bool too_large;
 };
+
+static time_t mono_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static struct sock *sock_of(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *i =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return i ? i->socket_context : NULL;
+}
+
+static void notify_conn(void *cls, struct MHD_Connection *c, void **socket_context,
+			enum MHD_ConnectionNotificationCode toe)
+{
+	struct api *a = cls;
+	struct sock *k = *socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		const union MHD_ConnectionInfo *i =
+			MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		k = calloc(1, sizeof(*k));
+		if (!k)
+			return; /* untracked: MHD's idle timeout still applies */
+		k->fd = i ? i->connect_fd : -1;
+		k->deadline = mono_now() + API_DEADLINE_SECS;
+		k->next = a->socks;
+		if (a->socks)
+			a->socks->prev = k;
+		a->socks = k;
+		*socket_context = k;
+	} else if (toe == MHD_CONNECTION_NOTIFY_CLOSED && k) {
+		if (k->prev)
+			k->prev->next = k->next;
+		else
+			a->socks = k->next;
+		if (k->next)
+			k->next->prev = k->prev;
+		free(k->uri);
+		free(k);
+		*socket_context = NULL;
+	}
+}
+
+/* Keeps the URI as the client sent it: the access handler gets it
+ * unescaped, with "%00" already cutting it short. */
+static void *log_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct sock *k = sock_of(c);
+	if (k) {
+		free(k->uri);
+		k->uri = strdup(uri);
+	}
+	return NULL;
+}
 
 static enum MHD_Result reply(struct MHD_Connection *c, int status, json_t *j)
 {
@@ -55,61 +134,11 @@ static enum MHD_Result reply(struct MHD_Connection *c, int status, json_t *j)
 	MHD_add_response_header(r, "Content-Type", "application/json");
 	enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
 	MHD_destroy_response(r);
+	/* a kept-alive connection gets a fresh deadline for its next request */
+	struct sock *k = sock_of(c);
+	if (k)
+		k->deadline = mono_now() + API_DEADLINE_SECS;
 	return ret;
-}
-
-struct qbuf {
-	char s[2048];
-	size_t n;
-	bool overflow;
-};
-
-static void qput(struct qbuf *q, const char *v)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	for (; *v; v++) {
-		unsigned char ch = (unsigned char)*v;
-		bool plain = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-			     (ch >= '0' && ch <= '9') || ch == '-' || ch == '_' || ch == '.' ||
-			     ch == ',' || ch == ':';
-		if (q->n + 4 >= sizeof(q->s)) {
-			q->overflow = true;
-			return;
-		}
-		if (plain) {
-			q->s[q->n++] = (char)ch;
-		} else {
-			q->s[q->n++] = '%';
-			q->s[q->n++] = hex[ch >> 4];
-			q->s[q->n++] = hex[ch & 15];
-		}
-	}
-	q->s[q->n] = 0;
-}
-
-/* Rebuild the (already decoded) query arguments as one encoded string. */
-static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-				   const char *value)
-{
-	struct qbuf *q = cls;
-	if (q->n) {
-		if (q->n + 2 >= sizeof(q->s)) {
-			q->overflow = true;
-			return MHD_NO;
-		}
-		q->s[q->n++] = '&';
-	}
-	qput(q, key);
-	if (value) {
-		if (q->n + 2 >= sizeof(q->s)) {
-			q->overflow = true;
-			return MHD_NO;
-		}
-		q->s[q->n++] = '=';
-		qput(q, value);
-	}
-	q->s[q->n] = 0;
-	return MHD_YES;
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *url,
@@ -150,22 +179,23 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 
 	struct ctl_err e = { 0 };
 	struct api_req r;
-	struct qbuf q = { .n = 0 };
 	json_t *out = NULL;
 	int status;
 
-	q.s[0] = 0;
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &q);
 	if (cn->too_large) {
 		ctl_fail(&e, E2BIG, 413, "too-large", "invalid argument: request body larger than %u bytes",
 			 API_MAX_BODY);
 		return reply(c, 413, api_error_json(&e));
 	}
-	if (q.overflow) {
-		ctl_fail(&e, E2BIG, 400, "invalid-arg", "invalid argument: query string too long");
-		return reply(c, 400, api_error_json(&e));
-	}
-	int rc = api_req_parse(method, url, q.s, cn->body, cn->len, &r, &e);
+	/* Path and query as sent (api_req_parse decodes and validates them);
+	 * without the raw URI, fall back to MHD's decoded path. */
+	struct sock *k = sock_of(c);
+	char *raw = k && k->uri ? strdup(k->uri) : NULL;
+	char *query = raw ? strchr(raw, '?') : NULL;
+	if (query)
+		*query++ = 0;
+	int rc = api_req_parse(method, raw ? raw : url, query, cn->body, cn->len, &r, &e);
+	free(raw);
 	if (rc == 0) {
 		status = api_execute(a->ctl, &r, &out, &e);
 		api_req_clear(&r);
@@ -210,7 +240,7 @@ struct api *api_create(struct ctl *ctl, const char *sock_path, int gid)
 	struct stat st;
 	if (lstat(sock_path, &st) == 0 && S_ISSOCK(st.st_mode))
 		unlink(sock_path);
-	if (bind(a->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(a->lfd, 64) != 0) {
+	if (bind(a->lfd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(a->lfd, SOMAXCONN) != 0) {
 		API_LOG(ERR, "cannot listen on %s: %s\n", sock_path, strerror(errno));
 		goto fail;
 	}
@@ -218,8 +248,10 @@ struct api *api_create(struct ctl *ctl, const char *sock_path, int gid)
 		API_LOG(WARNING, "cannot set permissions of %s: %s\n", sock_path, strerror(errno));
 	a->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, a,
 				MHD_OPTION_LISTEN_SOCKET, a->lfd, MHD_OPTION_NOTIFY_COMPLETED,
-				completed, a, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-				MHD_OPTION_CONNECTION_LIMIT, 64u, MHD_OPTION_END);
+				completed, a, MHD_OPTION_NOTIFY_CONNECTION, notify_conn, a,
+				MHD_OPTION_URI_LOG_CALLBACK, log_uri, a,
+				MHD_OPTION_CONNECTION_TIMEOUT, API_IDLE_SECS,
+				MHD_OPTION_CONNECTION_LIMIT, API_MAX_CONNS, MHD_OPTION_END);
 	if (!a->d) {
 		API_LOG(ERR, "cannot start the HTTP server on %s\n", sock_path);
 		goto fail;
@@ -253,11 +285,20 @@ int api_timeout_ms(const struct api *a)
 {
 	MHD_UNSIGNED_LONG_LONG t;
 	if (MHD_get_timeout(a->d, &t) != MHD_YES)
-		return -1;
+		return a->socks ? 1000 : -1; /* deadlines are checked each second */
 	return t > 1000 ? 1000 : (int)t;
 }
 
 void api_run(struct api *a)
 {
 	MHD_run(a->d);
+	/* Connections past their deadline: shut the socket down, MHD then
+	 * sees the end of the stream and closes the connection. */
+	time_t now = mono_now();
+	for (struct sock *k = a->socks; k; k = k->next) {
+		if (!k->cut && k->fd >= 0 && now >= k->deadline) {
+			k->cut = true;
+			shutdown(k->fd, SHUT_RDWR);
+		}
+	}
 }

@@ -21,8 +21,45 @@ void api_req_clear(struct api_req *r)
 }
 
 
-/* Percent-decode [s, s+n) into out; -EINVAL on bad escapes or overflow. */
-static int decode(const char *s, size_t n, char *out, size_t cap)
+/* Is [s, s+n) well-formed UTF-8 (RFC 3629: no overlongs, no surrogates,
+ * nothing above U+10FFFF)? */
+static bool utf8_valid(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		size_t k;
+		uint32_t cp;
+		if (c < 0x80) {
+			i++;
+			continue;
+		} else if (c >= 0xc2 && c <= 0xdf) {
+			k = 1, cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			k = 2, cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			k = 3, cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (n - i <= k)
+			return false;
+		for (size_t j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + j] & 0x3f);
+		}
+		if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += k + 1;
+	}
+	return true;
+}
+
+/* Percent-decode [s, s+n) into out ('+' is a space in a query, not in a
+ * path); -EINVAL on bad escapes, an escaped NUL (it would cut the string
+ * short) or other control character, invalid UTF-8 or overflow. */
+static int decode_as(const char *s, size_t n, char *out, size_t cap, bool plus)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -33,15 +70,21 @@ static int decode(const char *s, size_t n, char *out, size_t cap)
 				return -EINVAL;
 			c = (char)(h << 4 | l);
 			i += 2;
-		} else if (c == '+') {
+		} else if (c == '+' && plus) {
 			c = ' ';
 		}
-		if (c == 0 || o + 1 >= cap)
+		/* no NUL (it would cut the name short), no control characters */
+		if ((unsigned char)c < 0x20 || c == 0x7f || o + 1 >= cap)
 			return -EINVAL;
 		out[o++] = c;
 	}
 	out[o] = 0;
-	return 0;
+	return utf8_valid((const unsigned char *)out, o) ? 0 : -EINVAL;
+}
+
+static int decode(const char *s, size_t n, char *out, size_t cap)
+{
+	return decode_as(s, n, out, cap, true);
 }
 
 /* Calls cb(key, value) for each query parameter (decoded). */
@@ -329,10 +372,16 @@ int api_req_parse(const char *method, const char *path, const char *query,
 	bool path_known = false, too_long = false;
 	size_t pl = strlen(path);
 	char p[1024];
-	/* A trailing slash names the same resource. */
 	if (pl >= sizeof(p))
 		return ctl_fail(e, ENOENT, 404, "not-found", "no such API path");
-	snprintf(p, sizeof(p), "%s", path);
+	/* The path arrives as sent: decode it here, and refuse what cannot be
+	 * a name (%00 would cut it short, bytes that are not UTF-8 could not
+	 * even be echoed in a JSON error). */
+	if (decode_as(path, pl, p, sizeof(p), false) < 0)
+		return ctl_fail(e, EINVAL, 400, "invalid-arg",
+				"invalid argument: malformed request path (bad %%-escape, %%00 or another control character, or invalid UTF-8)");
+	pl = strlen(p);
+	/* A trailing slash names the same resource. */
 	if (pl > 1 && p[pl - 1] == '/')
 		p[pl - 1] = 0;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -377,6 +426,6 @@ fail:
 		return ctl_fail(e, ENAMETOOLONG, 400, "invalid-arg", "invalid argument: name too long");
 	if (path_known)
 		return ctl_fail(e, EINVAL, 405, "method-not-allowed",
-				"invalid argument: method %s not allowed on %s", method, path);
-	return ctl_fail(e, ENOENT, 404, "not-found", "no such API path: %s", path);
+				"invalid argument: method %s not allowed on %s", method, p);
+	return ctl_fail(e, ENOENT, 404, "not-found", "no such API path: %s", p);
 }

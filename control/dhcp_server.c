@@ -287,8 +287,19 @@ static uint32_t static_addr(const struct dhcp_server *s, const struct client *cl
 	return 0;
 }
 
-/* May @ip be bound to this client right now? */
-static int addr_ok_for(const struct dhcp_server *s, const struct client *cl, uint32_t ip, time_t now)
+/* An OFFER reserves its address against other DISCOVERs only while the pool
+ * has other free addresses, and never against a REQUEST (see
+ * allocate_addr() and doc/design.md): a burst of DISCOVERs that are never
+ * followed up cannot make the pool unavailable. */
+static int held_by_other_offer(const struct dhcp_lease *l, const struct client *cl, time_t now)
+{
+	return l && l != cl->lease && l->state == DHCP_LEASE_OFFERED && dhcp_lease_active(l, now);
+}
+
+/* May @ip be bound to this client right now?  (A REQUEST may take an
+ * address another client was only offered: @offers_block = 0.) */
+static int addr_ok_as(const struct dhcp_server *s, const struct client *cl, uint32_t ip, time_t now,
+		      int offers_block)
 {
 	const struct srv_cfg *c = &s->c;
 	const struct dhcp_lease *l;
@@ -301,9 +312,15 @@ static int addr_ok_for(const struct dhcp_server *s, const struct client *cl, uin
 	if (is_static_ip(c, ip) || !range_of(c, ip))
 		return 0;
 	l = dhcp_lease_find_ip(s->leases, ip);
-	if (l && l != cl->lease && dhcp_lease_active(l, now))
+	if (l && l != cl->lease && dhcp_lease_active(l, now) &&
+	    (offers_block || !held_by_other_offer(l, cl, now)))
 		return 0;
 	return 1;
+}
+
+static int addr_ok_for(const struct dhcp_server *s, const struct client *cl, uint32_t ip, time_t now)
+{
+	return addr_ok_as(s, cl, ip, now, 1);
 }
 
 /* dnsmasq's SDBM hash of the hardware address. */
@@ -318,13 +335,15 @@ static uint32_t mac_hash(const uint8_t *mac)
 
 /* Pick a free dynamic address: start at a MAC-derived offset in each range
  * and scan linearly.  Pass 0 avoids addresses remembered for other
- * (expired) clients, pass 1 reclaims them. */
+ * (expired) clients, pass 1 reclaims them, pass 2 (the pool is otherwise
+ * exhausted) takes an address another client was offered but has not
+ * requested. */
 static uint32_t allocate_addr(const struct dhcp_server *s, const struct client *cl, time_t now)
 {
 	const struct srv_cfg *c = &s->c;
 	uint32_t j = mac_hash(cl->mac);
 
-	for (int pass = 0; pass < 2; pass++) {
+	for (int pass = 0; pass < 3; pass++) {
 		for (size_t r = 0; r < c->cfg.n_ranges; r++) {
 			uint32_t start = c->cfg.ranges[r].start;
 			uint64_t size = (uint64_t)c->cfg.ranges[r].end - start + 1;
@@ -341,25 +360,26 @@ static uint32_t allocate_addr(const struct dhcp_server *s, const struct client *
 					return ip;
 				if (pass == 1 && l != cl->lease && !dhcp_lease_active(l, now))
 					return ip;
+				if (pass == 2 && held_by_other_offer(l, cl, now))
+					return ip;
 			}
 		}
 	}
 	return 0;
 }
 
-/* Dynamic (non-static) addresses currently held by OFFER/BOUND records. */
+/* Dynamic (non-static) addresses currently bound (offers are not leases:
+ * they do not count against dhcp-lease-max). */
 static size_t dynamic_in_use(const struct dhcp_server *s, time_t now)
 {
 	size_t cur = 0, n = 0;
 	struct dhcp_lease *l;
 
-	if (dhcp_lease_count(s->leases, DHCP_LEASE_BOUND) +
-		    dhcp_lease_count(s->leases, DHCP_LEASE_OFFERED) <
-	    s->c.max_leases)
+	if (dhcp_lease_count(s->leases, DHCP_LEASE_BOUND) < s->c.max_leases)
 		return 0; /* fast path: cannot be at the limit */
 	while ((l = dhcp_lease_iter(s->leases, &cur)))
-		if ((l->state == DHCP_LEASE_BOUND || l->state == DHCP_LEASE_OFFERED) &&
-		    dhcp_lease_active(l, now) && !is_static_ip(&s->c, l->ip))
+		if (l->state == DHCP_LEASE_BOUND && dhcp_lease_active(l, now) &&
+		    !is_static_ip(&s->c, l->ip))
 			n++;
 	return n;
 }
@@ -370,7 +390,7 @@ static int over_limit(const struct dhcp_server *s, const struct client *cl, uint
 	if (is_static_ip(&s->c, ip))
 		return 0;
 	if (cl->lease && dhcp_lease_active(cl->lease, now) && !is_static_ip(&s->c, cl->lease->ip) &&
-	    cl->lease->state != DHCP_LEASE_EXPIRED)
+	    cl->lease->state == DHCP_LEASE_BOUND)
 		return 0; /* already counted */
 	return dynamic_in_use(s, now) >= s->c.max_leases;
 }
@@ -675,6 +695,8 @@ static int build_reply(struct dhcp_server *s, const struct dhcp_msg *m, const st
 		dhcp_put_be32(bp + 12, m->ciaddr);
 	if (!is_nak && !rs->inform)
 		dhcp_put_be32(bp + 16, rs->yiaddr);
+	if (!is_nak)
+		dhcp_put_be32(bp + 20, c->cfg.server_ip); /* siaddr, as dnsmasq sets it */
 	dhcp_put_be32(bp + 24, m->giaddr);
 	memcpy(bp + 28, m->chaddr, 16);
 	dhcp_put_be32(bp + 236, DHCP_MAGIC_COOKIE);
@@ -969,7 +991,7 @@ static int handle_request(struct dhcp_server *s, const struct dhcp_msg *m, time_
 		return 0;
 	}
 
-	if (!addr_ok_for(s, &cl, ip, now)) {
+	if (!addr_ok_as(s, &cl, ip, now, 0)) {
 		if (!auth && !(cl.lease && cl.lease->ip == ip)) {
 			s->st.ignored++;
 			return 0;

@@ -176,9 +176,12 @@ static void path_of(char *out, size_t len, const char *dir, const char *name)
 static int insert(struct netreg *r, struct net *n, struct ctl_err *e)
 {
 	if (r->n == NET_MAX)
-		return ctl_fail(e, ENOSPC, 500, "internal-error",
-				"internal error: too many networks (%d)", NET_MAX);
+		return ctl_fail(e, ENOSPC, 507, "limit-exceeded",
+				"operation failed: too many networks: vnetd holds at most %d", NET_MAX);
 	int rc = dp_net_create(r->ctl->dp, &n->dp_id);
+	if (rc == -ENOMEM)
+		return ctl_fail(e, ENOMEM, 507, "limit-exceeded",
+				"operation failed: not enough memory for the bridge domain of another network (see --memory and --fdb-entries)");
 	if (rc < 0)
 		return ctl_fail(e, -rc, 500, "internal-error",
 				"internal error: cannot create bridge domain: %s", strerror(-rc));

@@ -23,6 +23,8 @@
 struct netsvc {
 	struct dhcp_server *dhcp; /* NULL when the network serves no DHCP */
 	int prefix;
+	uint64_t reply_no_mbuf;   /* DHCP replies lost: mempool empty */
+	uint64_t reply_queue_full;/* DHCP replies lost: the worker's inject ring full */
 };
 
 int netsvc_prefix(const struct netsvc *s)
@@ -145,7 +147,7 @@ struct netsvc *netsvc_start(struct ctl *c, const struct nx_network *def, uint16_
 			SVC_LOG(WARNING, "network '%s': lease file %s unreadable (%s); starting empty\n",
 				nx_name(def), path, strerror(-lr));
 	}
-	struct dp_gw g = { .ip = htonl(gw) };
+	struct dp_gw g = { .ip = htonl(gw), .dhcp = s->dhcp != NULL };
 	memcpy(g.mac, mac, 6);
 	int r = dp_net_set_gateway(c->dp, dp_net, &g);
 	if (r < 0) {
@@ -184,6 +186,16 @@ void netsvc_tick(struct netsvc *s)
 		dhcp_server_tick(s->dhcp, time(NULL));
 }
 
+int netsvc_dhcp_stats(const struct netsvc *s, struct netsvc_dhcp_stats *out)
+{
+	if (!s || !s->dhcp)
+		return -ENOENT;
+	dhcp_server_get_stats(s->dhcp, &out->server);
+	out->reply_no_mbuf = s->reply_no_mbuf;
+	out->reply_queue_full = s->reply_queue_full;
+	return 0;
+}
+
 size_t netsvc_leases(const struct netsvc *s, const uint8_t *mac, struct dhcp_lease_info *out,
 		     size_t max)
 {
@@ -215,10 +227,12 @@ void netsvc_process_punted(struct ctl *c)
 			char *d = r ? rte_pktmbuf_append(r, (uint16_t)len) : NULL;
 			if (!d) {
 				rte_pktmbuf_free(r);
+				s->reply_no_mbuf++;
 				continue;
 			}
 			memcpy(d, reply, (size_t)len);
-			dp_inject(c->dp, port, r);
+			if (dp_inject(c->dp, port, r) < 0)
+				s->reply_queue_full++; /* or the port went away */
 		}
 	}
 }

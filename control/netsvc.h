@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "control/ctl.h"
+#include "control/dhcp_server.h"
 
 struct netsvc;
 struct nx_network;
@@ -35,6 +36,16 @@ void netsvc_tick(struct netsvc *s);
 size_t netsvc_leases(const struct netsvc *s, const uint8_t *mac, struct dhcp_lease_info *out,
 		     size_t max);
 int netsvc_prefix(const struct netsvc *s);
+
+/* The DHCP server's counters (drops per reason, including malformed frames
+ * and the per-client rate limiter) and the replies lost on the way out.
+ * -ENOENT when the network serves no DHCP. */
+struct netsvc_dhcp_stats {
+	struct dhcp_stats server;
+	uint64_t reply_no_mbuf;    /* no packet buffer for the reply */
+	uint64_t reply_queue_full; /* the worker's inject ring was full */
+};
+int netsvc_dhcp_stats(const struct netsvc *s, struct netsvc_dhcp_stats *out);
 
 /* Drains the dataplane's punt ring: each frame goes to the service of the
  * network of the port it came from. */

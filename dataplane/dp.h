@@ -83,6 +83,7 @@ struct dp_stats {
 struct dp_gw {
 	uint32_t ip;    /* network order; 0: no gateway */
 	uint8_t mac[6];
+	bool dhcp;      /* punt DHCP to the control thread (the network serves it) */
 };
 
 struct rte_mbuf;

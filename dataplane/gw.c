@@ -105,6 +105,10 @@ enum gw_verdict gw_process(uint8_t *f, size_t len, const struct pkt_meta *m,
 	*why = GW_DROP_NONE;
 	if (g->ip == 0)
 		return GW_PASS;
+	/* Not a valid sender: the switch drops it as src_mcast. */
+	if ((m->smac[0] & 1) || !(m->smac[0] | m->smac[1] | m->smac[2] | m->smac[3] |
+				   m->smac[4] | m->smac[5]))
+		return GW_PASS;
 	if (m->ethertype == PKT_ETH_P_ARP)
 		return arp(f, len, m, g, why);
 	bool to_gw_mac = !memcmp(m->dmac, g->mac, 6);
@@ -115,8 +119,9 @@ enum gw_verdict gw_process(uint8_t *f, size_t len, const struct pkt_meta *m,
 		}
 		return GW_PASS;
 	}
-	/* DHCP to the server, broadcast or unicast. */
-	if (m->proto == IP_UDP && m->l4_off && m->dport == __builtin_bswap16(67) &&
+	/* DHCP to the server, broadcast or unicast, when the network serves
+	 * DHCP; otherwise broadcast DHCP is switched like any broadcast. */
+	if (g->dhcp && m->proto == IP_UDP && m->l4_off && m->dport == __builtin_bswap16(67) &&
 	    (to_gw_mac || is_bcast(m->dmac)))
 		return GW_PUNT;
 	if (!to_gw_mac)

@@ -6,12 +6,15 @@
  * the same buffer back out of the ingress port.  DHCP is punted to the
  * control thread (the DHCP server).  The gateway answers only for its own
  * address: ARP for other addresses (guests' requests, gratuitous ARP and
- * duplicate-address probes) passes on to the switch untouched.
+ * duplicate-address probes) passes on to the switch untouched.  Frames from
+ * a multicast or all-zero source MAC are never answered or punted: they pass
+ * to the switch, which drops and counts them (src_mcast) like any other.
  * Threads: stateless, called by workers.
  */
 #ifndef VNETD_GW_H
 #define VNETD_GW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -34,6 +37,9 @@ enum gw_drop {
 struct gw_conf {
 	uint32_t ip;       /* network order; 0 = no gateway */
 	uint8_t mac[6];
+	bool dhcp;         /* the network serves DHCP: punt it; otherwise DHCP
+	                    * is ordinary traffic, switched to the other ports
+	                    * (a DHCP server a guest runs), as a Linux bridge does */
 };
 
 /* m: the frame parsed with want_l3 = true.  len: bytes available at f. */

@@ -13,7 +13,8 @@
 # and run files under $T and is killed on exit.
 . "$(dirname "$0")/lib.sh"
 
-for b in busybox dhclient dhcpcd jq ip; do
+: "${VNETCTL:?path to the vnetctl binary}"
+for b in busybox dhclient dhcpcd jq ip python3; do
 	command -v $b >/dev/null || fail "$b not installed"
 done
 
@@ -397,5 +398,88 @@ dyn_bound x "$(ev_wait x "$m" bound)"
 udhcpc_stop x
 check_leases
 ok "static host gets exactly $FIXIP with every client; nobody else does"
+
+# --------------------------------------------------------------- hardening
+RAW=$(dirname "$0")/dhcpraw.py
+raw() { # ID ARGS...: dhcpraw.py on the client end of namespace ID
+	local id=$1
+	shift
+	ip netns exec "$(ns_of "$id")" python3 "$RAW" "$(if_of "$id")" "$@"
+}
+dstat() { # COUNTER: one of the network's DHCP counters
+	local v
+	v=$(api_ok GET /v1/networks/$NET | jq -r ".network.dhcp.$1")
+	[ "$v" != null ] || fail "no DHCP counter '$1' in GET /v1/networks/$NET"
+	echo "$v"
+}
+
+# siaddr is the server (the gateway), as dnsmasq sends it
+set_mac x 52:54:00:77:03:01
+o=$(raw x offer)
+assert_eq "OFFER siaddr" "$GW" "${o#* }"
+in_range "${o% *}" 10.77.0.100 10.77.0.199 || fail "OFFER yiaddr ${o% *}"
+ok "OFFER to ${o% *}: siaddr $GW"
+
+# malformed frames and the per-client rate limiter are counted
+m0=$(dstat malformed)
+r0=$(dstat rate_limited)
+raw x malformed 10
+raw x same 40
+sleep 0.5
+m1=$(dstat malformed)
+r1=$(dstat rate_limited)
+[ $((m1 - m0)) -eq 10 ] || fail "malformed DHCP counted $((m1 - m0)) of 10 ($(api_ok GET /v1/networks/$NET | jq -c .network.dhcp.drops))"
+[ $((r1 - r0)) -ge 15 ] || fail "40 DISCOVERs of one client: $((r1 - r0)) rate-limited (burst is 20)"
+"$VNETCTL" -s "$SOCK" net-dhcp-stats $NET >"$T/dstats" || fail "vnetctl net-dhcp-stats failed"
+grep -Eq "^Malformed: +$m1$" "$T/dstats" || fail "vnetctl net-dhcp-stats: $(tr '\n' ';' <"$T/dstats")"
+grep -Eq "^Rate limited: +$r1$" "$T/dstats" || fail "vnetctl net-dhcp-stats: $(tr '\n' ';' <"$T/dstats")"
+ok "malformed ($((m1 - m0))) and rate-limited ($((r1 - r0))) DHCP counted, in the API and vnetctl"
+
+# DHCP and ARP for the gateway from multicast/zero source MACs: dropped as
+# src_mcast, never answered
+s0=$(api_ok GET /v1/stats | jq .drops.src_mcast)
+rx0=$(dstat received)
+n=$(raw x mcast-src $GW)
+assert_eq "replies to multicast/zero sources" 0 "$n"
+s1=$(api_ok GET /v1/stats | jq .drops.src_mcast)
+[ $((s1 - s0)) -ge 6 ] || fail "src_mcast drops: $((s1 - s0)) of 6"
+assert_eq "DHCP from bad sources never reaches the server" "$rx0" "$(dstat received)"
+ok "DHCP/ARP from multicast or zero source MACs dropped as src_mcast ($((s1 - s0)))"
+
+# 300 DISCOVERs with random chaddr from one port (never followed up) do not
+# lock a new client out of the pool
+n0=$(dstat no_address)
+o0=$(dstat offers)
+raw x burst 300
+sleep 0.5
+o=$(($(dstat offers) - o0))
+assert_eq "DISCOVERs of the burst left without an address" 0 $(($(dstat no_address) - n0))
+set_mac y1 52:54:00:77:03:02
+o1=$(raw y1 offer)
+[ "$o1" != none ] || fail "right after the burst ($o of 300 offered), a new client gets no OFFER"
+m=$(ev_mark y1)
+udhcpc_start y1
+ip1=$(ev_wait y1 "$m" bound)
+dyn_bound y1 "$ip1"
+udhcpc_stop y1
+check_leases
+ok "after a burst of 300 DISCOVERs ($o offered) a new client is offered ${o1% *} and gets $ip1"
+
+# <ip> without <dhcp>: the guests' DHCP is switched to the other ports (to a
+# DHCP server a guest runs), as a Linux bridge would
+api_ok POST /v1/networks "{\"xml\":\"<network><name>h3nodhcp</name><bridge name='vnbrnd'/>\
+<ip address='10.78.0.1' netmask='255.255.255.0'/></network>\"}" >/dev/null
+api_ok POST /v1/networks/h3nodhcp/start >/dev/null
+mkns na 52:54:00:78:00:01 h3nodhcp
+mkns nb 52:54:00:78:00:02 h3nodhcp
+wait_connected "${P}na" "${P}nb"
+raw nb listen 3 >"$T/listen.out" &
+L=$!
+for _ in $(seq 40); do grep -q listening "$T/listen.out" && break; sleep 0.05; done
+raw na discover
+wait $L || true
+grep -q "discover 52:54:00:78:00:01" "$T/listen.out" ||
+	fail "a DISCOVER on a network without <dhcp> did not reach the other port: $(cat "$T/listen.out")"
+ok "a network with <ip> but no <dhcp> switches DHCP between guests"
 
 echo "PASS test_dhcp"

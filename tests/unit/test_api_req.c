@@ -31,6 +31,20 @@ static const struct bad_case bad[] = {
 	{ "POST", "/v1/networks", NULL, "{\"xml\":\"x\",\"xml\":\"y\"}", 400, "invalid-arg", "duplicate" },
 	{ "POST", "/v1/networks", NULL, "{\"xml\":\"x\",\"bogus\":1}", 400, "invalid-arg", "unknown member 'bogus'" },
 	{ "POST", "/v1/networks", NULL, "{\"xml\":\"a\\u0000b\"}", 400, "invalid-arg", "NUL" },
+	{ "GET", "/v1/networks/default%00x", NULL, NULL, 400, "invalid-arg", "malformed request path" },
+	{ "GET", "/v1/networks/default%00x/leases", NULL, NULL, 400, "invalid-arg", "malformed request path" },
+	{ "GET", "/v1/networks/\xff\xfe", NULL, NULL, 400, "invalid-arg", "UTF-8" },
+	{ "GET", "/v1/networks/%C3%28", NULL, NULL, 400, "invalid-arg", "UTF-8" },
+	{ "GET", "/v1/networks/%C0%AF", NULL, NULL, 400, "invalid-arg", "UTF-8" },
+	{ "GET", "/v1/networks/%ED%A0%80", NULL, NULL, 400, "invalid-arg", "UTF-8" },
+	{ "GET", "/v1/networks/\xe2\x82", NULL, NULL, 400, "invalid-arg", "UTF-8" },
+	{ "GET", "/v1/networks/%4", NULL, NULL, 400, "invalid-arg", "malformed request path" },
+	{ "GET", "/v1/networks/a\x01", NULL, NULL, 400, "invalid-arg", "control character" },
+	{ "GET", "/v1/networks/a%0Ab", NULL, NULL, 400, "invalid-arg", "control character" },
+	{ "GET", "/v1/networks/a%7F", NULL, NULL, 400, "invalid-arg", "control character" },
+	{ "GET", "/v1/ports", "network=a%09", NULL, 400, "invalid-arg", "malformed query" },
+	{ "GET", "/v1/ports", "network=%ff", NULL, 400, "invalid-arg", "malformed query" },
+	{ "GET", "/v1/ports", "network=a%00b", NULL, 400, "invalid-arg", "malformed query" },
 	{ "GET", "/v1/networks", "filter=running", NULL, 400, "invalid-arg", "unknown filter 'running'" },
 	{ "GET", "/v1/networks", "sort=name", NULL, 400, "invalid-arg", "unknown query parameter" },
 	{ "GET", "/v1/networks", "filter=%zz", NULL, 400, "invalid-arg", "malformed query" },
@@ -101,7 +115,7 @@ static void good_requests(void **s)
 	assert_int_equal(api_req_parse("GET", "/v1/networks/my%20net/xml/", "inactive=1", NULL, 0,
 				       &r, &e), 0);
 	assert_int_equal(r.route, API_NET_XML);
-	assert_string_equal(r.id, "my%20net"); /* paths arrive decoded from the HTTP layer */
+	assert_string_equal(r.id, "my net"); /* paths arrive as sent and are decoded here */
 	assert_true(r.inactive);
 	api_req_clear(&r);
 
@@ -119,6 +133,14 @@ static void good_requests(void **s)
 	assert_int_equal(api_req_parse("GET", "/v1/ports/vm1/stats", NULL, NULL, 0, &r, &e), 0);
 	assert_int_equal(r.route, API_PORT_STATS);
 	assert_string_equal(r.id, "vm1");
+	api_req_clear(&r);
+
+	/* UTF-8 names pass, decoded or not; '+' is a plus sign in a path */
+	assert_int_equal(api_req_parse("GET", "/v1/networks/r%C3%A9seau+1", NULL, NULL, 0, &r, &e), 0);
+	assert_string_equal(r.id, "r\xc3\xa9seau+1");
+	api_req_clear(&r);
+	assert_int_equal(api_req_parse("GET", "/v1/networks/\xf0\x9f\x90\xa7", NULL, NULL, 0, &r, &e), 0);
+	assert_string_equal(r.id, "\xf0\x9f\x90\xa7");
 	api_req_clear(&r);
 
 	assert_int_equal(api_req_parse("POST", "/v1/networks/default/start", NULL, "{}", 2, &r, &e), 0);

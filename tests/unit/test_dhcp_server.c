@@ -322,7 +322,7 @@ static void test_discover_offer(void **state)
 	assert_int_equal(p.xid, 0xcafe0001);
 	assert_int_equal(p.yiaddr, want);
 	assert_int_equal(p.ciaddr, 0);
-	assert_int_equal(p.siaddr, 0);
+	assert_int_equal(p.siaddr, SERVER); /* dnsmasq: the server's address */
 	assert_int_equal(p.giaddr, 0);
 	assert_memory_equal(p.chaddr, MAC_A, 6);
 	/* no broadcast flag: unicast to yiaddr / chaddr, port 68 */
@@ -399,6 +399,7 @@ static void test_selecting_ack(void **state)
 	assert_int_equal(p.type, DHCP_ACK);
 	assert_int_equal(p.yiaddr, r.req_ip);
 	assert_int_equal(p.ciaddr, 0);
+	assert_int_equal(p.siaddr, SERVER);
 	assert_int_equal(opt32(&p, 51), 3600);
 	assert_int_equal(dhcp_server_leases(s, T0 + 1, NULL, li, 2), 1);
 	assert_int_equal(li[0].ip, r.req_ip);
@@ -434,9 +435,10 @@ static void test_selecting_other_server(void **state)
 	assert_true(send_req(s, &r, T0, &p) > 0);
 	offered = p.yiaddr;
 	assert_int_equal(offered, IP(192, 168, 122, 10));
-	/* reserved for A: B gets nothing */
+	/* the pool has nothing else: B is offered what A has not requested */
 	r.mac = MAC_B;
-	assert_int_equal(send_req(s, &r, T0, NULL), 0);
+	assert_true(send_req(s, &r, T0, &p) > 0);
+	assert_int_equal(p.yiaddr, offered);
 	/* A picks another server */
 	r.mac = MAC_A;
 	r.type = DHCP_REQUEST;
@@ -445,7 +447,7 @@ static void test_selecting_other_server(void **state)
 	assert_int_equal(send_req(s, &r, T0, NULL), 0);
 	stats(s, &st);
 	assert_int_equal(st.other_server, 1);
-	assert_int_equal(st.no_address, 1);
+	assert_int_equal(st.no_address, 0);
 	/* the address is free for B now */
 	r.mac = MAC_B;
 	r.type = DHCP_DISCOVER;
@@ -470,6 +472,7 @@ static void test_selecting_nak(void **state)
 	assert_int_equal(p.type, DHCP_NAK);
 	assert_int_equal(p.yiaddr, 0);
 	assert_int_equal(p.ciaddr, 0);
+	assert_int_equal(p.siaddr, 0); /* RFC 2131 table 3: 0 in a NAK */
 	assert_memory_equal(p.dst_mac, BCAST, 6);
 	assert_int_equal(p.dst_ip, 0xffffffff);
 	assert_null(p.o.ptr[51]);
@@ -1194,6 +1197,77 @@ static void test_exhaustion(void **state)
 	dhcp_server_free(s);
 }
 
+/* Offers do not hold the pool: a burst of DISCOVERs that are never
+ * followed up (random chaddr) leaves room for a real client, while two
+ * clients in DORA at once still get distinct offers when the pool allows. */
+static void test_offer_burst(void **state)
+{
+	struct dhcp_config c;
+	struct dhcp_server *s;
+	struct req r = { .type = DHCP_DISCOVER };
+	struct rep p, q;
+	struct dhcp_stats st;
+	uint8_t mac[6] = { 0x02, 0x66, 0, 0, 0, 0 };
+	uint32_t ip;
+
+	(void)state;
+	base_cfg(&c);
+	c.ranges[0].start = IP(192, 168, 122, 10);
+	c.ranges[0].end = IP(192, 168, 122, 19); /* 10 addresses */
+	s = mk(&c);
+	/* one client bound: the flood must not take its address */
+	ip = dora(s, MAC_H, T0);
+	for (int i = 0; i < 300; i++) {
+		mac[3] = (uint8_t)(i >> 8);
+		mac[4] = (uint8_t)i;
+		mac[5] = (uint8_t)(i * 7);
+		r.mac = mac;
+		assert_true(send_req(s, &r, T0 + i / 100, &p) > 0);
+		assert_int_equal(p.type, DHCP_OFFER);
+		assert_int_not_equal(p.yiaddr, ip);
+	}
+	/* a new client still gets a lease, seconds later */
+	assert_true(dora(s, MAC_A, T0 + 3) != ip);
+	/* its offer taken by the next flood frame, a client's REQUEST still wins */
+	r.mac = MAC_B;
+	assert_true(send_req(s, &r, T0 + 4, &p) > 0);
+	for (int i = 0; i < 20; i++) {
+		mac[5] = (uint8_t)(0xa0 + i);
+		r.mac = mac;
+		assert_true(send_req(s, &r, T0 + 4, NULL) > 0);
+	}
+	r.mac = MAC_B;
+	r.type = DHCP_REQUEST;
+	r.server_id = SERVER;
+	r.req_ip = p.yiaddr;
+	assert_true(send_req(s, &r, T0 + 4, &q) > 0);
+	assert_int_equal(q.type, DHCP_ACK);
+	assert_int_equal(q.yiaddr, p.yiaddr);
+	stats(s, &st);
+	assert_int_equal(st.no_address, 0);
+	assert_int_equal(st.tx_nak, 0);
+	/* bound leases do count: with every address bound, nothing is offered */
+	for (int i = 0; i < 7; i++) {
+		mac[5] = (uint8_t)(0xd0 + i);
+		dora(s, mac, T0 + 5);
+	}
+	r.mac = MAC_C;
+	r.type = DHCP_DISCOVER;
+	r.server_id = 0;
+	r.req_ip = 0;
+	assert_int_equal(send_req(s, &r, T0 + 5, NULL), 0);
+	dhcp_server_free(s);
+
+	/* while free addresses remain, concurrent offers are distinct */
+	s = mk(&c);
+	r.mac = MAC_A;
+	assert_true(send_req(s, &r, T0, &p) > 0);
+	r.mac = MAC_B;
+	assert_true(send_req(s, &r, T0, &q) > 0);
+	assert_int_not_equal(p.yiaddr, q.yiaddr);
+	dhcp_server_free(s);
+}
+
 /* Leases expire: address goes to another client. */
 static void test_expiry(void **state)
 {
@@ -1390,6 +1464,7 @@ int main(void)
 		cmocka_unit_test(test_persistence_restart),
 		cmocka_unit_test(test_deferred_saves),
 		cmocka_unit_test(test_exhaustion),
+		cmocka_unit_test(test_offer_burst),
 		cmocka_unit_test(test_expiry),
 		cmocka_unit_test(test_rate_limit),
 		cmocka_unit_test(test_drop_counters),

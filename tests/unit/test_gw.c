@@ -17,7 +17,7 @@ static const uint8_t BC[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
 
 static struct gw_conf conf(void)
 {
-	struct gw_conf g;
+	struct gw_conf g = { .dhcp = true };
 	inet_pton(AF_INET, "192.168.122.1", &g.ip);
 	memcpy(g.mac, GWMAC, 6);
 	return g;
@@ -173,6 +173,62 @@ static void dhcp_is_punted(void **s)
 	assert_int_equal(run(f, 14 + 272, &why), GW_PASS);
 }
 
+static size_t dhcp_frame(uint8_t *f)
+{
+	memset(f, 0, 300);
+	memcpy(f, BC, 6);
+	memcpy(f + 6, VM, 6);
+	f[12] = 0x08;
+	uint8_t *ip = f + 14;
+	ip[0] = 0x45; ip[2] = 1; ip[3] = 0x10; ip[9] = 17;
+	memset(ip + 16, 0xff, 4);
+	ip[20] = 0; ip[21] = 68; ip[22] = 0; ip[23] = 67;
+	return 14 + 272;
+}
+
+/* <ip> without <dhcp>: a guest's DHCP is switched, to a server a guest runs */
+static void dhcp_passes_when_not_served(void **s)
+{
+	uint8_t f[300];
+	enum gw_drop why;
+	struct pkt_meta m;
+	struct gw_conf g = conf();
+	size_t len = dhcp_frame(f);
+	g.dhcp = false;
+	assert_int_equal(pkt_parse(f, len, true, &m), 0);
+	assert_int_equal(gw_process(f, len, &m, &g, &why), GW_PASS);
+	memcpy(f, GWMAC, 6); /* unicast to the gateway that serves no DHCP */
+	assert_int_equal(pkt_parse(f, len, true, &m), 0);
+	assert_int_equal(gw_process(f, len, &m, &g, &why), GW_DROP);
+	assert_int_equal(why, GW_DROP_NO_ROUTE);
+}
+
+/* A multicast or zero source is never answered or punted: the switch
+ * drops it as src_mcast. */
+static void bad_source_is_left_to_the_switch(void **s)
+{
+	static const uint8_t srcs[][6] = {
+		{ 0x01, 0x00, 0x5e, 0x00, 0x00, 0x01 },
+		{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff },
+		{ 0x33, 0x33, 0x00, 0x00, 0x00, 0x01 },
+		{ 0, 0, 0, 0, 0, 0 },
+	};
+	uint8_t f[300];
+	enum gw_drop why;
+	for (size_t i = 0; i < sizeof(srcs) / sizeof(srcs[0]); i++) {
+		size_t len = dhcp_frame(f);
+		memcpy(f + 6, srcs[i], 6);
+		assert_int_equal(run(f, len, &why), GW_PASS);
+		len = arp(f, BC, 1, "192.168.122.7", "192.168.122.1");
+		memcpy(f + 6, srcs[i], 6);
+		assert_int_equal(run(f, len, &why), GW_PASS);
+		len = arp(f, GWMAC, 1, "192.168.122.7", "192.168.122.1");
+		memcpy(f + 6, srcs[i], 6);
+		assert_int_equal(run(f, len, &why), GW_PASS);
+		assert_memory_equal(f + 6, srcs[i], 6); /* untouched */
+	}
+}
+
 static void no_gateway_passes_everything(void **s)
 {
 	uint8_t f[64];
@@ -195,6 +251,8 @@ int main(void)
 		cmocka_unit_test(other_ip_to_gateway_mac),
 		cmocka_unit_test(dhcp_is_punted),
 		cmocka_unit_test(no_gateway_passes_everything),
+		cmocka_unit_test(dhcp_passes_when_not_served),
+		cmocka_unit_test(bad_source_is_left_to_the_switch),
 	};
 	return cmocka_run_group_tests_name("gw", t, NULL, NULL);
 }
