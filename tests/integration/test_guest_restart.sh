@@ -86,7 +86,7 @@ restart() {
 	if [ "$how" = SIGTERM ]; then
 		vnetd_stop
 		[ ! -e "$EAL_RUN/vnetd$pid" ] ||
-			fail "after SIGTERM vnetd left its DPDK runtime dir: $(ls -la "$EAL_RUN/vnetd$pid")"
+			fail "after SIGTERM vnetd left its DPDK runtime dir $EAL_RUN/vnetd$pid behind (holding: $(ls -A "$EAL_RUN/vnetd$pid" | xargs))"
 		ok "SIGTERM: $EAL_RUN/vnetd$pid removed at the clean stop"
 	else
 		vnetd_kill9
