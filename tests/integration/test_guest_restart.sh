@@ -97,7 +97,10 @@ restart() {
 	vnetd_start
 	echo "   $how: vnetd down for $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s," \
 		"new vnetd (pid $VNETD_PID) answers its API after $(since "$t1") s"
-	try_connected s1 c1 || fail "$how: port $WAIT_FAILED not connected to the new vnetd"
+	try_connected s1 c1 || {
+		guest_dump vm1; guest_dump vm2
+		fail "$how: port $WAIT_FAILED not connected to the new vnetd"
+	}
 	echo "   $how: both ports connected $(since "$t1") s after the new start"
 	# answers counted from here came from the new vnetd: the old one is
 	# gone and the port is attached to the new one (+2: one answer may
