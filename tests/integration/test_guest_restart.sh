@@ -86,7 +86,7 @@ restart() {
 	if [ "$how" = SIGTERM ]; then
 		vnetd_stop
 		[ ! -e "$EAL_RUN/vnetd$pid" ] ||
-			fail "after SIGTERM vnetd left its DPDK runtime dir $EAL_RUN/vnetd$pid behind (holding: $(ls -A "$EAL_RUN/vnetd$pid" | xargs))"
+			fail "after SIGTERM vnetd left its DPDK runtime dir $EAL_RUN/vnetd$pid behind (holding: $(find "$EAL_RUN/vnetd$pid" -mindepth 1 -printf '%f '))"
 		ok "SIGTERM: $EAL_RUN/vnetd$pid removed at the clean stop"
 	else
 		vnetd_kill9
@@ -119,8 +119,9 @@ restart() {
 	done
 	# the new vnetd carries the guests' frames both ways and answers them
 	for p in s1 c1; do
-		[ "$(port_stat $p rx_packets)" -gt 0 ] && [ "$(port_stat $p tx_packets)" -gt 0 ] ||
+		if [ "$(port_stat $p rx_packets)" -eq 0 ] || [ "$(port_stat $p tx_packets)" -eq 0 ]; then
 			fail "$how: port $p: $(api_ok GET /v1/ports/$p/stats)"
+		fi
 	done
 	[ "$(api_ok GET /v1/stats | jget .gw_replies)" -ge 4 ] || fail "$how: the new vnetd answered < 4 pings"
 	ok "$how + start: both guests reconnected and answered again"
