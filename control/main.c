@@ -1,5 +1,6 @@
 /* vnetd — the daemon: options, EAL, dataplane, vhost, stores, API, and the
  * control thread's event loop (API requests, housekeeping, signals). */
+#include <dirent.h>
 #include <errno.h>
 #include <grp.h>
 #include <signal.h>
@@ -69,6 +70,35 @@ static int mkdir_p(const char *path)
 		}
 	}
 	return mkdir(tmp, 0755) == 0 || errno == EEXIST ? 0 : -errno;
+}
+
+/* After rte_eal_cleanup(): remove the DPDK runtime directory our EAL created
+ * for its file prefix (/var/run/dpdk/vnetd<pid>, see opts_eal_args), so
+ * clean stops leave nothing behind. Only that directory: its basename must
+ * be our own prefix, and only the entries EAL itself puts there (config,
+ * mp_socket*, fbarray_*, hugepage_info, dpdk_telemetry*) are unlinked. */
+static void remove_eal_runtime_dir(const char *dir)
+{
+	static const char *const eal_files[] = { "config", "mp_socket", "fbarray_",
+						 "hugepage_info", "dpdk_telemetry" };
+	char prefix[32];
+	const char *base = strrchr(dir, '/');
+	snprintf(prefix, sizeof(prefix), "vnetd%d", (int)getpid());
+	if (!base || strcmp(base + 1, prefix) != 0)
+		return;
+	DIR *d = opendir(dir);
+	if (d) {
+		struct dirent *e;
+		while ((e = readdir(d)) != NULL)
+			for (size_t i = 0; i < sizeof(eal_files) / sizeof(eal_files[0]); i++)
+				if (!strncmp(e->d_name, eal_files[i], strlen(eal_files[i]))) {
+					unlinkat(dirfd(d), e->d_name, 0);
+					break;
+				}
+		closedir(d);
+	}
+	if (rmdir(dir) != 0 && errno != ENOENT)
+		fprintf(stderr, "vnetd: cannot remove %s: %s\n", dir, strerror(errno));
 }
 
 int main(int argc, char **argv)
@@ -208,6 +238,9 @@ out:
 	dp_free(c.dp);
 	store_close(c.state);
 	store_close(c.run);
+	char eal_dir[256];
+	snprintf(eal_dir, sizeof(eal_dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	remove_eal_runtime_dir(eal_dir);
 	return rc;
 }

@@ -42,15 +42,25 @@ with QEMU (guest memory must be shared with vnetd):
 
   qemu-system-x86_64 -accel tcg -m 1G \\
     -object memory-backend-memfd,id=mem,size=1G,share=on -numa node,memdev=mem \\
-    -chardev socket,id=vnet0,path=$path \\
+    -chardev socket,id=vnet0,path=$path,reconnect=1 \\
     -netdev vhost-user,id=net0,chardev=vnet0 \\
     -device virtio-net-pci,netdev=net0,mac=$mac,vectors=0 \\
     -drive file=YOUR-DISK.qcow2,if=virtio
 
 That line runs anywhere (emulated CPU; vectors=0 because QEMU 7.2 under TCG
 crashes with MSI-X on a vhost-user NIC). On a host with working KVM use
-'-accel kvm' and drop ',vectors=0'. The guest gets an address in
-192.168.122.0/24 by DHCP, gateway 192.168.122.1.  More ports:
+'-accel kvm' and drop ',vectors=0'. reconnect=1 makes QEMU connect again
+(every second) when vnetd restarts: without it the VM's NIC stays dead
+after a vnetd restart. The guest gets an address in 192.168.122.0/24 by
+DHCP, gateway 192.168.122.1.  A libvirt domain uses the same socket:
+  <interface type='vhostuser'>
+    <mac address='$mac'/>
+    <source type='unix' path='$path' mode='client'>
+      <reconnect enabled='yes' timeout='1'/>
+    </source>
+    <model type='virtio'/>
+  </interface>
+More ports:
   build/cli/vnetctl port-add default vm2        (socket: $run/default/vm2.sock)
 Ports, networks and statistics: build/cli/vnetctl --help.  Ctrl-C stops vnetd.
 MSG
