@@ -132,9 +132,9 @@ static struct flow_entry *classify(struct dp_worker *w, const struct dp_snapshot
 	uint32_t pos;
 	if (ps->learning) {
 		int r = fdb_learn(net->fdb, k->smac, k->in_port, now, &pos);
-		if (r == -EPERM) {
+		if (r == -EPERM || r == -EDQUOT) {
 			e.action = FLOW_ACT_DROP;
-			e.drop_reason = DP_DROP_MAC_CONFLICT;
+			e.drop_reason = r == -EPERM ? DP_DROP_MAC_CONFLICT : DP_DROP_MAC_LIMIT;
 			goto install;
 		}
 		if (r == 0) {

@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it: installs what it needs (Debian 12, as
 # root), builds twice and runs every suite:
 #   build-test (gcc)                    unit (DPDK), conformance, integration
-#   build-san  (clang, ASan + UBSan)    pure unit tests, conformance, fuzz targets
+#   build-san  (clang, ASan + UBSan)    pure and DPDK unit tests, conformance, fuzz targets
 # Ends with one line "N passed, N failed".
 # libvirt's conformance data is read where it lies, never copied into the
 # repo: $VNETD_CONFORMANCE, else ../shared/conformance/libvirt beside this
@@ -45,7 +45,7 @@ ninja -C build-san
 
 rc=0
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-meson test -C build-san --no-rebuild --print-errorlogs --suite pure --suite fuzz || rc=1
+meson test -C build-san --no-rebuild --print-errorlogs --suite pure --suite fuzz --suite unit || rc=1
 meson test -C build-test --no-rebuild --print-errorlogs --suite unit --suite integration || rc=1
 
 python3 - build-san/meson-logs/testlog.json build-test/meson-logs/testlog.json <<'PY'
