@@ -10,6 +10,7 @@ build=(meson ninja-build pkg-config gcc libc6-dev
 run=(curl jq iproute2 procps python3)
 test=(dpdk-dev libclang-rt-14-dev libxml2-utils qemu-system-x86 linux-image-amd64 busybox-static
       cpio kmod xz-utils isc-dhcp-client dhcpcd-base udhcpc)
+test+=(ethtool)
 bench=(openvswitch-switch-dpdk dnsmasq-base kea-admin linux-perf valgrind)
 want=("${build[@]}" "${run[@]}")
 for a in "$@"; do
