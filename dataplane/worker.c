@@ -346,7 +346,7 @@ static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 /* Poll every (port, queue) this worker owns once; returns packets received. */
 static unsigned poll_ports(struct dp_worker *w, const struct dp_snapshot *s, uint32_t now)
 {
-	struct rte_mbuf *pkts[DP_BURST];
+	struct rte_mbuf *pkts[KPORT_RX_MAX]; /* a kernel port's GSO frames come cut in segments */
 	unsigned total = 0;
 
 	for (unsigned i = 0; i < s->n_active; i++) {
@@ -360,7 +360,7 @@ static unsigned poll_ports(struct dp_worker *w, const struct dp_snapshot *s, uin
 				continue;
 			unsigned over = 0; /* kernel port: frames too big, dropped */
 			uint16_t n = rt->kind == DP_PORT_KERNEL
-					     ? kport_rx(vid, w->dp->pool, pkts, DP_BURST, &over)
+					     ? kport_rx(vid, w->dp->pool, pkts, KPORT_RX_MAX, &over)
 					     : rte_vhost_dequeue_burst(vid, q * 2 + VIRTIO_TXQ,
 								       w->dp->pool, pkts, DP_BURST);
 			if (over) {
@@ -370,7 +370,8 @@ static unsigned poll_ports(struct dp_worker *w, const struct dp_snapshot *s, uin
 			}
 			if (n) {
 				total += n;
-				process(w, s, port, pkts, n, now);
+				for (unsigned off = 0; off < n; off += DP_BURST)
+					process(w, s, port, pkts + off, RTE_MIN(n - off, (unsigned)DP_BURST), now);
 			}
 		}
 	}
