@@ -69,7 +69,8 @@ cat >"$T/kp.py" <<'PY'
 import os, random, socket, struct, sys, time
 cmd = sys.argv[1]
 if cmd == "tcp-server":      # ADDR PORT READY: echo
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s = socket.socket(socket.AF_INET6 if ":" in sys.argv[2] else socket.AF_INET)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((sys.argv[2], int(sys.argv[3]))); s.listen(4)
     open(sys.argv[4], "w").close()
     while True:
@@ -180,6 +181,17 @@ out=$(inns 1 timeout 60 $PY tcp-client "$(ip4 2)" 5000 1 2000000 2>&1) ||
 	fail "bulk TCP (2 MB echoed) ns1 -> ns2 with TSO on: $out; rx_oversize $o0 -> $(gstat '.drops.rx_oversize')"
 assert_eq "rx_oversize after bulk TCP" "$o0" "$(gstat '.drops.rx_oversize')"
 ok "bulk TCP with TSO on (GSO frames segmented)"
+# the same over IPv6
+for i in 1 2; do
+	inns $i sysctl -qw "net.ipv6.conf.$(ifn $i).disable_ipv6=0"
+	inns $i ip addr add "fd66::$i/64" dev "$(ifn $i)" nodad
+done
+inns 2 $PY tcp-server fd66::2 5003 "$T/tcp6.ready" >"$T/tcp6srv.log" 2>&1 &
+waitfile "$T/tcp6.ready" "tcp6 server"
+out=$(inns 1 timeout 60 $PY tcp-client fd66::2 5003 1 2000000 2>&1) ||
+	fail "bulk TCP over IPv6 with TSO on: $out; rx_oversize $o0 -> $(gstat '.drops.rx_oversize')"
+assert_eq "rx_oversize after bulk TCP over IPv6" "$o0" "$(gstat '.drops.rx_oversize')"
+ok "bulk TCP over IPv6 with TSO on"
 out=$(inns 1 timeout 20 $PY udp-client "$(ip4 2)" 5001 20 1000 2>&1)
 [ "$out" = "udp 20" ] || fail "UDP ns1 -> ns2 with checksum offload on: $out"
 ok "UDP with TX checksum offload on"
