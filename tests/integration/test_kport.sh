@@ -238,6 +238,7 @@ assert_eq "tx_full after oversize frames" "$full0" "$full1"
 ok "oversize frames counted: rx_oversize +$((rx1 - rx0)), tx_oversize +$((tx1 - tx0))"
 
 # ------------------------------------------------ MAC flood from one port
+rx0=$(port_stat "${P}1" rx_packets)
 inns 1 timeout 60 $PY raw "$(ifn 1)" 100000 random 02:00:00:00:00:99 ||
 	fail "MAC flood sender failed"
 sleep 0.5
@@ -245,8 +246,14 @@ fdb=$(api_ok GET /v1/networks/$NET/fdb)
 n1=$(jq --arg p "${P}1" '[.fdb[] | select(.port == $p)] | length' <<<"$fdb")
 assert_eq "MACs learned on the flooding port" 1024 "$n1"
 lim=$(gstat '.drops.mac_limit')
-[ "$lim" -ge 90000 ] || fail "mac_limit drops: $lim (expected about 99000)"
-ok "100000 source MACs: 1024 learned, $lim dropped as mac_limit"
+rx=$(($(port_stat "${P}1" rx_packets) - rx0))
+# what the socket buffer may have lost under load is not vnetd's to count;
+# every flood frame vnetd got is learned (1023 new) or dropped as mac_limit
+# (give or take ns1's own few frames)
+[ "$rx" -ge 20000 ] || fail "vnetd received only $rx of the 100000 flood frames"
+[ "$lim" -ge $((rx - 1023 - 100)) ] && [ "$lim" -le $((rx - 1023)) ] ||
+	fail "mac_limit drops: $lim for $rx frames received from the flooding port"
+ok "100000 source MACs: 1024 learned, $lim of $rx frames dropped as mac_limit"
 # a guest that comes now is learned, and its unicast does not reach ns1
 mkns 4
 wait_connected "${P}4"
