@@ -81,7 +81,9 @@ struct dp_stats {
 	uint64_t busy_loops;    /* those iterations */
 	uint64_t tsc_hz;
 	uint64_t gw_replies, punted, injected;
-	uint64_t mac_moves;     /* learned MACs that moved to another port (all networks) */
+	/* summed over the networks' FDBs (so dp_stats() is for the control
+	 * thread, which alone frees them; a destroyed network's are gone) */
+	uint64_t mac_moves;     /* learned MACs that moved to another port */
 	uint64_t fdb_full;      /* new MACs not learned: the network's FDB was full */
 	unsigned flows, workers;
 };
