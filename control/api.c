@@ -362,6 +362,8 @@ static int do_stats(struct ctl *c, json_t **out)
 	json_object_set_new(*out, "gw_replies", json_integer((json_int_t)s.gw_replies));
 	json_object_set_new(*out, "punted", json_integer((json_int_t)s.punted));
 	json_object_set_new(*out, "injected", json_integer((json_int_t)s.injected));
+	json_object_set_new(*out, "mac_moves", json_integer((json_int_t)s.mac_moves));
+	json_object_set_new(*out, "fdb_full", json_integer((json_int_t)s.fdb_full));
 	return 200;
 }
 

@@ -34,6 +34,9 @@ void opts_usage(FILE *f)
 	      "                        (default 1000)\n"
 	      "  --punt-rate N         DHCP frames per second and port handed to the DHCP\n"
 	      "                        server; more are dropped and counted (default 2000)\n"
+	      "  --mac-limit N         MACs one port may have learned; frames from more new\n"
+	      "                        source MACs are dropped and counted; 0: no limit\n"
+	      "                        (default 1024)\n"
 	      "  --no-default-network  do not define libvirt's 'default' network on first start\n"
 	      "  --log-level LEVEL     emerg|alert|crit|err|warning|notice|info|debug (default info)\n"
 	      "  -h, --help            this text\n"
@@ -63,7 +66,8 @@ static int copy(char *dst, size_t cap, const char *src)
 int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t errlen)
 {
 	enum { O_STATE = 256, O_RUN, O_SOCK, O_GROUP, O_CPUS, O_MEM, O_HUGE, O_MBUFS, O_FLOWS,
-	       O_FDB, O_AGE, O_FIDLE, O_IDLE, O_NODEF, O_LOG, O_PUNT, O_SOCKDIR };
+	       O_FDB, O_AGE, O_FIDLE, O_IDLE, O_NODEF, O_LOG, O_PUNT, O_SOCKDIR,
+	       O_MACLIM };
 	static const struct option lo[] = {
 		{ "state-dir", required_argument, NULL, O_STATE },
 		{ "run-dir", required_argument, NULL, O_RUN },
@@ -81,6 +85,7 @@ int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t er
 		{ "idle-us", required_argument, NULL, O_IDLE },
 		{ "no-default-network", no_argument, NULL, O_NODEF },
 		{ "punt-rate", required_argument, NULL, O_PUNT },
+		{ "mac-limit", required_argument, NULL, O_MACLIM },
 		{ "log-level", required_argument, NULL, O_LOG },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -104,6 +109,7 @@ int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t er
 	o->dp.flow_idle_secs = 10;
 	o->dp.idle_us = 1000;
 	o->dp.punt_rate = 2000;
+	o->dp.mac_limit = 1024;
 
 	optind = 1;
 	opterr = 0;
@@ -146,6 +152,7 @@ int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t er
 		case O_IDLE: rc = num(optarg, 0, 10000000, &o->dp.idle_us); what = "--idle-us"; break;
 		case O_NODEF: o->default_network = false; break;
 		case O_PUNT: rc = num(optarg, 1, 10000000, &o->dp.punt_rate); what = "--punt-rate"; break;
+		case O_MACLIM: rc = num(optarg, 0, 1u << 24, &o->dp.mac_limit); what = "--mac-limit"; break;
 		case O_LOG: {
 			static const char *const lv[] = { "emerg", "alert", "crit", "err", "warning",
 							  "notice", "info", "debug", NULL };

@@ -30,6 +30,9 @@ static const char *const drop_names[DP_DROP_MAX] = {
 	[DP_DROP_GW_IGNORED] = "gw_ignored",
 	[DP_DROP_PUNT_FULL] = "punt_full",
 	[DP_DROP_PUNT_LIMIT] = "punt_limit",
+	[DP_DROP_MAC_LIMIT] = "mac_limit",
+	[DP_DROP_RX_OVERSIZE] = "rx_oversize",
+	[DP_DROP_TX_OVERSIZE] = "tx_oversize",
 };
 
 const char *dp_drop_name(enum dp_drop d)
@@ -204,6 +207,8 @@ int dp_net_create(struct dp *dp, uint16_t *id)
 			.entries = dp->p.fdb_entries,
 			.socket_id = (int)rte_socket_id(),
 			.qsbr = dp->qsbr,
+			.port_limit = dp->p.mac_limit,
+			.n_ports = DP_MAX_PORTS,
 		};
 		n->fdb = fdb_create(&fp);
 		if (!n->fdb)
@@ -441,6 +446,14 @@ void dp_stats(const struct dp *dp, struct dp_stats *s)
 		s->punted += __atomic_load_n(&w->punted, __ATOMIC_RELAXED);
 		s->injected += __atomic_load_n(&w->injected, __ATOMIC_RELAXED);
 		s->flows += flow_count(w->flows);
+	}
+	for (unsigned i = 0; i < DP_MAX_NETS; i++) {
+		struct fdb_stats fs;
+		if (!dp->staging.net[i].used)
+			continue;
+		fdb_get_stats(dp->staging.net[i].fdb, &fs);
+		s->mac_moves += fs.moves;
+		s->fdb_full += fs.full;
 	}
 }
 

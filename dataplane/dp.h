@@ -44,6 +44,7 @@ struct dp_params {
 	unsigned flow_idle_secs; /* flow entry expiry */
 	unsigned idle_us;        /* empty-poll time before a worker sleeps; 0 = never sleep */
 	unsigned punt_rate;      /* frames per second a port may send to the control thread */
+	unsigned mac_limit;      /* MACs a port may have learned; 0 = no limit */
 };
 
 enum dp_drop {
@@ -60,6 +61,9 @@ enum dp_drop {
 	DP_DROP_GW_IGNORED,  /* for the gateway, nothing to answer (ARP reply, ICMP non-echo) */
 	DP_DROP_PUNT_FULL,   /* control thread's queue full (DHCP flood) */
 	DP_DROP_PUNT_LIMIT,  /* port over its DHCP rate (--punt-rate) */
+	DP_DROP_MAC_LIMIT,   /* new source MAC of a port at its learning limit (--mac-limit) */
+	DP_DROP_RX_OVERSIZE, /* kernel port: received frame larger than a packet buffer */
+	DP_DROP_TX_OVERSIZE, /* kernel port: frame larger than the interface's MTU */
 	DP_DROP_MAX
 };
 const char *dp_drop_name(enum dp_drop d);
@@ -77,6 +81,10 @@ struct dp_stats {
 	uint64_t busy_loops;    /* those iterations */
 	uint64_t tsc_hz;
 	uint64_t gw_replies, punted, injected;
+	/* summed over the networks' FDBs (so dp_stats() is for the control
+	 * thread, which alone frees them; a destroyed network's are gone) */
+	uint64_t mac_moves;     /* learned MACs that moved to another port */
+	uint64_t fdb_full;      /* new MACs not learned: the network's FDB was full */
 	unsigned flows, workers;
 };
 

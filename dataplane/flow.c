@@ -53,9 +53,13 @@ static uint32_t hash_fn(const void *key, uint32_t len, uint32_t init)
 	return key_hash(key);
 }
 
+/* struct flow_key is only 4-byte aligned: load its words with memcpy (the
+ * same unaligned-capable loads, without undefined behaviour). */
 static inline bool key_eq(const struct flow_key *a, const struct flow_key *b)
 {
-	const uint64_t *x = (const uint64_t *)a, *y = (const uint64_t *)b;
+	uint64_t x[4], y[4];
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
 	return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3])) == 0;
 }
 

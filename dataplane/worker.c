@@ -56,11 +56,12 @@ static void tx_flush_port(struct dp_worker *w, uint16_t port)
 	struct dp_port_rt *rt = &w->dp->rt[port];
 	int vid = __atomic_load_n(&rt->vid, __ATOMIC_ACQUIRE);
 	uint16_t sent = 0;
+	unsigned over = 0; /* kernel port: bigger than its MTU */
 
 	if (b->n == 0)
 		return;
 	if (vid >= 0 && rt->kind == DP_PORT_KERNEL) {
-		sent = kport_tx(vid, b->m, b->n);
+		sent = kport_tx(vid, b->m, b->n, &over);
 	} else if (vid >= 0) {
 		unsigned q = rt->nr_qpairs > 1 ? w->id % rt->nr_qpairs : 0;
 		uint32_t en = __atomic_load_n(&rt->vring_enabled, __ATOMIC_ACQUIRE);
@@ -76,7 +77,8 @@ static void tx_flush_port(struct dp_worker *w, uint16_t port)
 	}
 	if (sent < b->n) {
 		enum dp_drop why = vid >= 0 ? DP_DROP_TX_FULL : DP_DROP_PORT_DOWN;
-		w->drops[why] += b->n - sent;
+		w->drops[why] += b->n - sent - over;
+		w->drops[DP_DROP_TX_OVERSIZE] += over;
 		w->port[port].tx_dropped += b->n - sent;
 	}
 	/* vhost and AF_PACKET copied the data: release our references. */
@@ -132,9 +134,9 @@ static struct flow_entry *classify(struct dp_worker *w, const struct dp_snapshot
 	uint32_t pos;
 	if (ps->learning) {
 		int r = fdb_learn(net->fdb, k->smac, k->in_port, now, &pos);
-		if (r == -EPERM) {
+		if (r == -EPERM || r == -EDQUOT) {
 			e.action = FLOW_ACT_DROP;
-			e.drop_reason = DP_DROP_MAC_CONFLICT;
+			e.drop_reason = r == -EPERM ? DP_DROP_MAC_CONFLICT : DP_DROP_MAC_LIMIT;
 			goto install;
 		}
 		if (r == 0) {
@@ -344,7 +346,7 @@ static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 /* Poll every (port, queue) this worker owns once; returns packets received. */
 static unsigned poll_ports(struct dp_worker *w, const struct dp_snapshot *s, uint32_t now)
 {
-	struct rte_mbuf *pkts[DP_BURST];
+	struct rte_mbuf *pkts[KPORT_RX_MAX]; /* a kernel port's GSO frames come cut in segments */
 	unsigned total = 0;
 
 	for (unsigned i = 0; i < s->n_active; i++) {
@@ -356,13 +358,20 @@ static unsigned poll_ports(struct dp_worker *w, const struct dp_snapshot *s, uin
 		for (unsigned q = 0; q < rt->nr_qpairs; q++) {
 			if (!polls(w, port, q))
 				continue;
+			unsigned over = 0; /* kernel port: frames too big, dropped */
 			uint16_t n = rt->kind == DP_PORT_KERNEL
-					     ? kport_rx(vid, w->dp->pool, pkts, DP_BURST)
+					     ? kport_rx(vid, w->dp->pool, pkts, KPORT_RX_MAX, &over)
 					     : rte_vhost_dequeue_burst(vid, q * 2 + VIRTIO_TXQ,
 								       w->dp->pool, pkts, DP_BURST);
+			if (over) {
+				w->drops[DP_DROP_RX_OVERSIZE] += over;
+				w->port[port].rx_packets += over;
+				w->port[port].rx_dropped += over;
+			}
 			if (n) {
 				total += n;
-				process(w, s, port, pkts, n, now);
+				for (unsigned off = 0; off < n; off += DP_BURST)
+					process(w, s, port, pkts + off, RTE_MIN(n - off, (unsigned)DP_BURST), now);
 			}
 		}
 	}

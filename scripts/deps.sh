@@ -15,6 +15,7 @@ test=(dpdk-dev libclang-rt-14-dev libxml2-utils qemu-system-x86 linux-image-amd6
 # tests/guest/mk{vmlinux,initramfs}.sh unpack zstd kernels/modules; the libvirt
 # data fetch (tests/conformance/fetch-libvirt.sh) needs only apt, tar, xz
 test+=(zstd)
+test+=(ethtool)
 bench=(openvswitch-switch-dpdk dnsmasq-base kea-admin linux-perf valgrind)
 want=("${build[@]}" "${run[@]}")
 for a in "$@"; do

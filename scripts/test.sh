@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it: installs what it needs (Debian 12, as
 # root), builds twice and runs every suite:
 #   build-test (gcc)                    unit (DPDK), conformance, integration
-#   build-san  (clang, ASan + UBSan)    pure unit tests, conformance, fuzz
+#   build-san  (clang, ASan + UBSan)    pure and DPDK unit tests, conformance, fuzz
 #                                       targets, and the integration suite
 #                                       against the sanitized vnetd (less the
 #                                       tests in suite 'nosan': see
@@ -74,7 +74,7 @@ ninja -C build-san
 
 rc=0
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
-meson test -C build-san --no-rebuild --print-errorlogs --suite pure --suite fuzz \
+meson test -C build-san --no-rebuild --print-errorlogs --suite pure --suite unit --suite fuzz \
 	--logbase testlog-san || rc=1
 meson test -C build-san --no-rebuild --print-errorlogs --suite integration \
 	--no-suite nosan --logbase testlog-san-integration || rc=1
