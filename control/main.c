@@ -189,6 +189,8 @@ int main(int argc, char **argv)
 			}
 		}
 		api_run(api);
+		/* the configuration changes of this iteration: one publication */
+		dp_flush(c.dp);
 	}
 	LOG(NOTICE, "vnetd stopping\n");
 	rc = 0;

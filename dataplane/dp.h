@@ -30,7 +30,7 @@
 #define DP_MAX_PORTS 256
 #define DP_MAX_NETS 64
 #define DP_MAX_WORKERS 8
-#define DP_MAX_QPAIRS 8
+#define DP_MAX_QPAIRS 128 /* rte_vhost 22.11's VHOST_MAX_QUEUE_PAIRS: all are served */
 
 struct dp;
 
@@ -135,11 +135,25 @@ int dp_fdb_dump(struct dp *dp, uint16_t net, struct dp_fdb_row *rows, unsigned m
 
 /* Punted frames (DHCP to the gateway), control thread: dp_punt_fd() is an
  * eventfd that becomes readable when frames wait; each frame's m->port is
- * the dataplane port it came from.  dp_inject() sends a frame out of a port
+ * the dataplane port it came from.  Call dp_punt_dequeue() until it returns
+ * 0: it hands out at most DP_PUNT_BUDGET (256) frames per wakeup, then
+ * returns 0 and re-arms the eventfd, so a flood cannot starve the rest of
+ * the event loop (the API).  dp_inject() sends a frame out of a port
  * through the worker that polls the port (takes ownership of m). */
 int dp_punt_fd(const struct dp *dp);
 unsigned dp_punt_dequeue(struct dp *dp, struct rte_mbuf **pkts, unsigned n);
 int dp_inject(struct dp *dp, uint16_t port, struct rte_mbuf *m);
+
+/* Configuration changes (dp_net_*, dp_port_create/destroy) are staged and
+ * take effect at the next dp_flush(), which the control thread calls once
+ * per loop iteration: several changes, one publication.  Nothing waits
+ * there: what a publication retires (old snapshot, a destroyed network's
+ * FDB, a destroyed port's MACs and counters) is reclaimed by a later
+ * dp_flush() once the workers passed a quiescent state (rte_rcu_qsbr_check);
+ * a destroyed port's id is reused only after that.  dp_sync() publishes and
+ * waits for all of it (tests, shutdown). */
+void dp_flush(struct dp *dp);
+void dp_sync(struct dp *dp);
 
 /* Periodic work of the control thread (FDB ageing). */
 void dp_housekeeping(struct dp *dp);
