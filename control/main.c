@@ -204,6 +204,7 @@ out:
 		close(tfd);
 	/* Ports first (closes sockets, detaches devices), then networks. */
 	portreg_free(c.ports);
+	vh_wait_removals(); /* the sockets' reaper threads */
 	netreg_free(c.nets);
 	if (c.dp)
 		dp_stop(c.dp);

@@ -557,6 +557,19 @@ void dp_port_vring_state(struct dp *dp, uint16_t id, unsigned vring, bool enable
 		__atomic_fetch_and(w, ~bit, __ATOMIC_RELEASE);
 }
 
+unsigned dp_port_queues(const struct dp *dp, uint16_t id)
+{
+	if (id >= DP_MAX_PORTS || __atomic_load_n(&dp->rt[id].vid, __ATOMIC_ACQUIRE) < 0)
+		return 0;
+	const struct dp_port_rt *rt = &dp->rt[id];
+	if (rt->kind != DP_PORT_VHOST)
+		return 1;
+	unsigned n = 0;
+	for (unsigned q = 0; q < rt->nr_qpairs; q++)
+		n += dp_vring_enabled(rt, q * 2) && dp_vring_enabled(rt, q * 2 + 1);
+	return n;
+}
+
 bool dp_port_attached(const struct dp *dp, uint16_t id)
 {
 	return id < DP_MAX_PORTS && __atomic_load_n(&dp->rt[id].vid, __ATOMIC_ACQUIRE) >= 0;

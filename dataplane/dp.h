@@ -125,6 +125,8 @@ int dp_port_attach_kernel(struct dp *dp, uint16_t id, int fd);
 void dp_port_detach(struct dp *dp, uint16_t id);
 void dp_port_vring_state(struct dp *dp, uint16_t id, unsigned vring, bool enabled);
 bool dp_port_attached(const struct dp *dp, uint16_t id);
+/* Queue pairs served: both vrings enabled by the guest (0: not attached). */
+unsigned dp_port_queues(const struct dp *dp, uint16_t id);
 /* The network of a port (control thread), or -ENOENT. */
 int dp_port_net(const struct dp *dp, uint16_t id);
 

@@ -9,6 +9,12 @@
  *   tx PORT COUNT
  *   rx PORT SRC DST COUNT
  *
+ * With --queues N every port has N queue pairs (virtio-user queues=N): the
+ * frames of a --send go out round-robin over the tx queues, all rx queues
+ * are polled, and what each rx queue received is printed too:
+ *
+ *   rxq PORT QUEUE COUNT
+ *
  * Frames carry ethertype 0x88b5 (IEEE local experimental).  With --echo,
  * the program instead answers every received test frame back to its sender
  * until --settle-ms of silence (used to measure round trips).
@@ -29,6 +35,7 @@
 #define MAX_SENDS 64
 #define MAX_FLOWS 256
 #define ETHERTYPE 0x88b5
+#define MAX_QUEUES 4
 
 struct peer_port {
 	char name[32];
@@ -37,6 +44,7 @@ struct peer_port {
 	bool server;
 	uint16_t id;
 	uint64_t tx;
+	uint64_t rxq[MAX_QUEUES];
 };
 
 struct peer_send {
@@ -56,6 +64,7 @@ static struct peer_port ports[MAX_PORTS];
 static struct peer_send sends[MAX_SENDS];
 static struct peer_flow flows[MAX_FLOWS];
 static unsigned n_ports, n_sends, n_flows;
+static unsigned n_queues = 1;
 
 static int parse_mac(const char *s, uint8_t m[6])
 {
@@ -78,7 +87,8 @@ static int find_port(const char *name)
 static void usage(void)
 {
 	fprintf(stderr, "usage: vnet-peer [EAL args] -- --port NAME,SOCK,MAC[,server] ...\n"
-			"       [--send PORT,DSTMAC,COUNT[,SIZE]] ... [--go-file F] [--settle-ms N]\n");
+			"       [--send PORT,DSTMAC,COUNT[,SIZE]] ... [--go-file F] [--settle-ms N]\n"
+			"       [--queues N] [--echo]\n");
 	exit(2);
 }
 
@@ -104,8 +114,10 @@ static unsigned poll_all(struct rte_mempool *mp, bool echo)
 	struct rte_mbuf *b[32];
 	unsigned got = 0;
 	(void)mp;
-	for (unsigned p = 0; p < n_ports; p++) {
-		uint16_t n = rte_eth_rx_burst(ports[p].id, 0, b, 32);
+	for (unsigned p = 0; p < n_ports; p++)
+	for (uint16_t q = 0; q < n_queues; q++) {
+		uint16_t n = rte_eth_rx_burst(ports[p].id, q, b, 32);
+		ports[p].rxq[q] += n;
 		for (uint16_t i = 0; i < n; i++) {
 			uint8_t *d = rte_pktmbuf_mtod(b[i], uint8_t *);
 			if (rte_pktmbuf_data_len(b[i]) >= 14)
@@ -116,7 +128,7 @@ static unsigned poll_all(struct rte_mempool *mp, bool echo)
 				memcpy(t, d, 6);
 				memcpy(d, d + 6, 6);
 				memcpy(d + 6, t, 6);
-				if (rte_eth_tx_burst(ports[p].id, 0, &b[i], 1) == 1) {
+				if (rte_eth_tx_burst(ports[p].id, q, &b[i], 1) == 1) {
 					ports[p].tx++;
 					continue;
 				}
@@ -144,6 +156,7 @@ int main(int argc, char **argv)
 		{ "go-file", required_argument, NULL, 'g' },
 		{ "settle-ms", required_argument, NULL, 't' },
 		{ "echo", no_argument, NULL, 'e' },
+		{ "queues", required_argument, NULL, 'q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *go = NULL;
@@ -187,6 +200,11 @@ int main(int argc, char **argv)
 		case 'g': go = optarg; break;
 		case 't': settle = (unsigned)atoi(optarg); break;
 		case 'e': echo = true; break;
+		case 'q':
+			n_queues = (unsigned)atoi(optarg);
+			if (n_queues < 1 || n_queues > MAX_QUEUES)
+				usage();
+			break;
 		default: usage();
 		}
 	}
@@ -200,9 +218,10 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < n_ports; i++) {
 		char name[32], args[512];
 		snprintf(name, sizeof(name), "net_virtio_user%u", i);
-		snprintf(args, sizeof(args), "path=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x,queues=1%s",
+		snprintf(args, sizeof(args), "path=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x,queues=%u%s%s",
 			 ports[i].path, ports[i].mac[0], ports[i].mac[1], ports[i].mac[2],
-			 ports[i].mac[3], ports[i].mac[4], ports[i].mac[5],
+			 ports[i].mac[3], ports[i].mac[4], ports[i].mac[5], n_queues,
+			 n_queues > 1 ? ",cq=1" : "", /* multiqueue needs the control queue */
 			 ports[i].server ? ",server=1" : "");
 		if (rte_eal_hotplug_add("vdev", name, args) < 0 ||
 		    rte_eth_dev_get_port_by_name(name, &ports[i].id) != 0) {
@@ -210,10 +229,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		struct rte_eth_conf conf = { 0 };
-		if (rte_eth_dev_configure(ports[i].id, 1, 1, &conf) < 0 ||
-		    rte_eth_rx_queue_setup(ports[i].id, 0, 256, rte_socket_id(), NULL, mp) < 0 ||
-		    rte_eth_tx_queue_setup(ports[i].id, 0, 256, rte_socket_id(), NULL) < 0 ||
-		    rte_eth_dev_start(ports[i].id) < 0) {
+		bool qok = rte_eth_dev_configure(ports[i].id, (uint16_t)n_queues,
+						 (uint16_t)n_queues, &conf) == 0;
+		for (uint16_t q = 0; qok && q < n_queues; q++)
+			qok = rte_eth_rx_queue_setup(ports[i].id, q, 256, rte_socket_id(), NULL,
+						     mp) == 0 &&
+			      rte_eth_tx_queue_setup(ports[i].id, q, 256, rte_socket_id(), NULL) == 0;
+		if (!qok || rte_eth_dev_start(ports[i].id) < 0) {
 			fprintf(stderr, "vnet-peer: cannot start port %s\n", ports[i].name);
 			return 1;
 		}
@@ -231,6 +253,8 @@ int main(int argc, char **argv)
 			usleep(1000);
 		}
 		n_flows = 0; /* count only what arrives after the start signal */
+		for (unsigned i = 0; i < n_ports; i++)
+			memset(ports[i].rxq, 0, sizeof(ports[i].rxq));
 	}
 	for (unsigned s = 0; s < n_sends; s++) {
 		struct peer_port *p = &ports[sends[s].port];
@@ -249,7 +273,7 @@ int main(int argc, char **argv)
 			d[12] = ETHERTYPE >> 8;
 			d[13] = ETHERTYPE & 0xff;
 			memcpy(d + 14, &left, sizeof(left));
-			while (rte_eth_tx_burst(p->id, 0, &m, 1) == 0) {
+			while (rte_eth_tx_burst(p->id, (uint16_t)(left % n_queues), &m, 1) == 0) {
 				poll_all(mp, false);
 				if (rte_get_timer_cycles() > deadline) {
 					fprintf(stderr, "vnet-peer: tx stuck on %s\n", p->name);
@@ -271,6 +295,10 @@ int main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < n_ports; i++)
 		printf("tx %s %llu\n", ports[i].name, (unsigned long long)ports[i].tx);
+	for (unsigned i = 0; i < n_ports; i++)
+		for (unsigned q = 0; q < n_queues; q++)
+			printf("rxq %s %u %llu\n", ports[i].name, q,
+			       (unsigned long long)ports[i].rxq[q]);
 	for (unsigned i = 0; i < n_flows; i++) {
 		const uint8_t *s = flows[i].src, *d = flows[i].dst;
 		printf("rx %s %02x:%02x:%02x:%02x:%02x:%02x %02x:%02x:%02x:%02x:%02x:%02x %llu\n",
