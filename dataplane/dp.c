@@ -503,29 +503,44 @@ int dp_punt_fd(const struct dp *dp)
 
 unsigned dp_punt_dequeue(struct dp *dp, struct rte_mbuf **pkts, unsigned n)
 {
-	uint64_t v;
-	if (!dp->punt_round) { /* a wakeup: up to DP_PUNT_BUDGET frames */
+	uint64_t v, now = rte_get_tsc_cycles();
+	if (!dp->punt_round) {
 		if (read(dp->punt_fd, &v, sizeof(v)) < 0) {
 			/* nothing signalled: the ring may still hold frames */
 		}
+		if (now < dp->punt_resume)
+			return 0; /* resting: dp_punt_timeout_ms() says until when */
+		/* a wakeup: up to DP_PUNT_BUDGET frames or DP_PUNT_BUDGET_MS */
 		dp->punt_round = true;
 		dp->punt_left = DP_PUNT_BUDGET;
+		dp->punt_start = now;
+		dp->punt_until = now + rte_get_tsc_hz() / 1000 * DP_PUNT_BUDGET_MS;
+	} else if (now > dp->punt_until) {
+		dp->punt_left = 0; /* slow frames: the time budget is spent */
 	}
 	unsigned got = rte_ring_dequeue_burst(dp->punt, (void **)pkts,
 					      RTE_MIN(n, dp->punt_left), NULL);
 	dp->punt_left -= got;
 	if (got == 0) {
-		/* End of this wakeup's work.  Frames left over (budget spent):
-		 * signal ourselves, the event loop comes back after the API. */
+		/* End of this wakeup's work.  Budget spent (a flood): rest three
+		 * times as long as we worked, so a flood takes at most a quarter
+		 * of the control thread, which stays responsive (a thread that
+		 * never sleeps waits for its turn on a busy CPU).  The frames
+		 * left wait in the ring (or are dropped as punt_full). */
 		dp->punt_round = false;
-		if (!rte_ring_empty(dp->punt)) {
-			v = 1;
-			if (write(dp->punt_fd, &v, sizeof(v)) < 0) {
-				/* already signalled */
-			}
-		}
+		dp->punt_resume = dp->punt_left == 0 ? now + 3 * (now - dp->punt_start) : 0;
 	}
 	return got;
+}
+
+int dp_punt_timeout_ms(const struct dp *dp)
+{
+	if (dp->punt_round || rte_ring_empty(dp->punt))
+		return -1;
+	uint64_t now = rte_get_tsc_cycles(), ms = rte_get_tsc_hz() / 1000;
+	if (now >= dp->punt_resume)
+		return 0;
+	return (int)((dp->punt_resume - now + ms - 1) / ms);
 }
 
 int dp_inject(struct dp *dp, uint16_t port, struct rte_mbuf *m)

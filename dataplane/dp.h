@@ -138,12 +138,17 @@ int dp_fdb_dump(struct dp *dp, uint16_t net, struct dp_fdb_row *rows, unsigned m
 /* Punted frames (DHCP to the gateway), control thread: dp_punt_fd() is an
  * eventfd that becomes readable when frames wait; each frame's m->port is
  * the dataplane port it came from.  Call dp_punt_dequeue() until it returns
- * 0: it hands out at most DP_PUNT_BUDGET (256) frames per wakeup, then
- * returns 0 and re-arms the eventfd, so a flood cannot starve the rest of
- * the event loop (the API).  dp_inject() sends a frame out of a port
+ * 0: it hands out at most 256 frames (or 2 ms worth) per wakeup, then
+ * returns 0, so a flood cannot starve the rest of the event loop (the API).
+ * After a spent budget the punt work rests 3 times as long as it took (a
+ * flood gets at most a quarter of the control thread): dp_punt_timeout_ms()
+ * is -1 when no punt work waits, else the milliseconds until
+ * dp_punt_dequeue() hands out frames again (0: now; the eventfd is not
+ * signalled for that, the event loop's timeout is).  dp_inject() sends a frame out of a port
  * through the worker that polls the port (takes ownership of m). */
 int dp_punt_fd(const struct dp *dp);
 unsigned dp_punt_dequeue(struct dp *dp, struct rte_mbuf **pkts, unsigned n);
+int dp_punt_timeout_ms(const struct dp *dp);
 int dp_inject(struct dp *dp, uint16_t port, struct rte_mbuf *m);
 
 /* Configuration changes (dp_net_*, dp_port_create/destroy) are staged and

@@ -21,7 +21,8 @@
 
 #define DP_BURST 32
 #define DP_SLEEP_FDS 1024 /* kick eventfds a worker sleeps on; more: no sleep */
-#define DP_PUNT_BUDGET 256 /* punted frames per control-thread wakeup */
+#define DP_PUNT_BUDGET 256 /* punted frames per control-thread wakeup ... */
+#define DP_PUNT_BUDGET_MS 2 /* ... or milliseconds, whichever runs out first */
 #define DP_DEFER_MAX 1024 /* control-side work waiting for a grace period */
 
 /* Control-side work that waits for a grace period (deferred, FIFO). */
@@ -136,6 +137,9 @@ struct dp {
 	int punt_fd;            /* eventfd: punted frames wait */
 	bool punt_round;        /* dp_punt_dequeue: inside one wakeup's work */
 	unsigned punt_left;     /* frames left of this wakeup's budget */
+	uint64_t punt_start;    /* TSC: this wakeup's start */
+	uint64_t punt_until;    /* TSC: end of this wakeup's time budget */
+	uint64_t punt_resume;   /* TSC: after a spent budget, rest until then */
 	bool stop;
 	bool running;
 	uint32_t fdb_seq;
