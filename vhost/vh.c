@@ -87,6 +87,10 @@ static int new_device(int vid)
 	if (rte_vhost_get_ifname(vid, path, sizeof(path)) != 0)
 		return -1;
 	unsigned nr = rte_vhost_get_vring_num(vid);
+	/* We poll: tell the guest not to kick until a worker goes to sleep
+	 * (before the workers see the device, so we do not undo their arming). */
+	for (unsigned q = 0; q < nr; q++)
+		rte_vhost_enable_guest_notification(vid, (uint16_t)q, 0);
 	pthread_mutex_lock(&vh.lock);
 	int p = find_path(path);
 	if (p >= 0 && vh.slot[p].removing) {
@@ -104,9 +108,6 @@ static int new_device(int vid)
 		VH_LOG(WARNING, "device %d on unknown socket %s\n", vid, path);
 		return -1;
 	}
-	/* We poll: tell the guest not to kick until a worker goes to sleep. */
-	for (unsigned q = 0; q < nr; q++)
-		rte_vhost_enable_guest_notification(vid, (uint16_t)q, 0);
 	VH_LOG(INFO, "port %d: device %d attached on %s, %u queue pairs\n", p, vid, path, nr / 2);
 	return 0;
 }
@@ -115,14 +116,15 @@ static void destroy_device(int vid)
 {
 	pthread_mutex_lock(&vh.lock);
 	int p = find_vid(vid);
-	pthread_mutex_unlock(&vh.lock);
-	if (p < 0)
+	if (p < 0) {
+		pthread_mutex_unlock(&vh.lock);
 		return;
-	/* Returns after a grace period: no worker touches the vrings now. */
+	}
+	/* Returns after a grace period: no worker touches the vrings now.
+	 * Under the lock (workers never take it): a removal cannot free the
+	 * port id meanwhile, so this never detaches the id's next user. */
 	dp_port_detach(vh.dp, (uint16_t)p);
-	pthread_mutex_lock(&vh.lock);
-	if (vh.slot[p].vid == vid)
-		vh.slot[p].vid = -1;
+	vh.slot[p].vid = -1;
 	pthread_mutex_unlock(&vh.lock);
 	VH_LOG(INFO, "port %d: device %d detached\n", p, vid);
 }
@@ -250,13 +252,17 @@ int vh_port_remove(uint16_t port)
 		pthread_mutex_unlock(&vh.lock);
 		return -ENOENT;
 	}
+	/* Removing: callbacks leave the slot alone from now on (new_device
+	 * refuses, destroy_device and vring states do not find it). */
 	vh.slot[port].removing = true;
 	vh.removing++;
-	if (vh.slot[port].vid >= 0) {
-		dp_port_detach(vh.dp, port);
-		vh.slot[port].vid = -1;
-	}
+	bool attached = vh.slot[port].vid >= 0;
+	vh.slot[port].vid = -1;
 	pthread_mutex_unlock(&vh.lock);
+	/* Outside the lock: rte_vhost may hold a vring's lock while its
+	 * callback waits for ours, and a worker may wait for that vring. */
+	if (attached)
+		dp_port_detach(vh.dp, port);
 
 	pthread_t t;
 	pthread_attr_t at;
