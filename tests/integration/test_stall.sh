@@ -62,32 +62,39 @@ kill "$FLOOD"
 wait "$FLOOD" 2>/dev/null || true
 report "during a DHCP flood ($((p1 - p0)) frames punted meanwhile)" "$T/flood.lat"
 
-# 2. 100 port adds, then 100 port removals, by another client
-(
-	for i in $(seq 100); do
-		curl -sf -o /dev/null --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' \
-			--data-binary "{\"name\":\"s$i\",\"network\":\"default\"}" http://vnetd/v1/ports ||
-			{ echo "add s$i failed" >"$T/adder.err"; exit 1; }
-	done
-) &
-ADDER=$!
-PIDS+=($ADDER)
-sample "$T/add.lat" "$ADDER"
-wait "$ADDER" || fail "$(cat "$T/adder.err" 2>/dev/null)"
-assert_eq "ports" 101 "$(api_ok GET /v1/ports | jq '.ports | length')"
-report "during 100 port adds" "$T/add.lat"
-(
-	for i in $(seq 100); do
-		curl -sf -o /dev/null --unix-socket "$SOCK" -X DELETE http://vnetd/v1/ports/s$i ||
-			{ echo "delete s$i failed" >"$T/adder.err"; exit 1; }
-	done
-) &
-ADDER=$!
-PIDS+=($ADDER)
-sample "$T/del.lat" "$ADDER"
-wait "$ADDER" || fail "$(cat "$T/adder.err" 2>/dev/null)"
-assert_eq "ports" 1 "$(api_ok GET /v1/ports | jq '.ports | length')"
-report "during 100 port removals" "$T/del.lat"
+# 2. 100 port adds, then 100 port removals, by another client; three
+# rounds, so that p99 is not the second worst of a hundred samples
+: >"$T/add.lat"
+: >"$T/del.lat"
+for round in 1 2 3; do
+	(
+		for i in $(seq 100); do
+			curl -sf -o /dev/null --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' \
+				--data-binary "{\"name\":\"s$i\",\"network\":\"default\"}" http://vnetd/v1/ports ||
+				{ echo "add s$i failed" >"$T/adder.err"; exit 1; }
+		done
+	) &
+	ADDER=$!
+	PIDS+=($ADDER)
+	sample "$T/round.lat" "$ADDER"
+	cat "$T/round.lat" >>"$T/add.lat"
+	wait "$ADDER" || fail "$(cat "$T/adder.err" 2>/dev/null)"
+	assert_eq "ports" 101 "$(api_ok GET /v1/ports | jq '.ports | length')"
+	(
+		for i in $(seq 100); do
+			curl -sf -o /dev/null --unix-socket "$SOCK" -X DELETE http://vnetd/v1/ports/s$i ||
+				{ echo "delete s$i failed" >"$T/adder.err"; exit 1; }
+		done
+	) &
+	ADDER=$!
+	PIDS+=($ADDER)
+	sample "$T/round.lat" "$ADDER"
+	cat "$T/round.lat" >>"$T/del.lat"
+	wait "$ADDER" || fail "$(cat "$T/adder.err" 2>/dev/null)"
+	assert_eq "ports" 1 "$(api_ok GET /v1/ports | jq '.ports | length')"
+done
+report "during 3 x 100 port adds" "$T/add.lat"
+report "during 3 x 100 port removals" "$T/del.lat"
 # the removed ports' sockets are gone and a re-added one works at once
 for _ in $(seq 100); do
 	[ -z "$(ls "$T/run/default/" | grep '^s[0-9]*\.sock$')" ] && break
