@@ -388,56 +388,57 @@ int dp_net_destroy(struct dp *dp, uint16_t id)
 	return dp_commit(dp);
 }
 
+/* A free port id.  Destroyed ports' ids come back after their cleanup (a
+ * grace period): with none free but some pending, wait for those. */
+static int free_port_id(struct dp *dp)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		bool busy = false;
+		for (uint16_t i = 0; i < DP_MAX_PORTS; i++) {
+			if (!dp->staging.port[i].used && !dp->port_busy[i])
+				return i;
+			busy |= dp->port_busy[i];
+		}
+		if (!busy)
+			break;
+		dp_sync(dp);
+	}
+	return -ENOSPC;
+}
+
 int dp_port_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
 {
 	if (p->net >= DP_MAX_NETS || !dp->staging.net[p->net].used)
 		return -ENOENT;
 	if (p->has_mac && (pkt_mac_is_multicast(p->mac) || pkt_mac_is_zero(p->mac)))
 		return -EINVAL;
-	int r = reserve(dp);
-	if (r < 0)
+	int i = free_port_id(dp), r;
+	if (i < 0)
+		return i;
+	if ((r = reserve(dp)) < 0)
 		return r;
-	/* Destroyed ports' ids come back after their cleanup (a grace period):
-	 * with none free but some pending, wait for them. */
-	for (int pass = 0; pass < 2; pass++) {
-	for (uint16_t i = 0; i < DP_MAX_PORTS; i++) {
-		struct dp_port_snap *ps = &dp->staging.port[i];
-		if (ps->used || dp->port_busy[i])
-			continue;
-		struct fdb *f = dp->staging.net[p->net].fdb;
-		if (p->has_mac) {
-			int owner = fdb_lookup(f, p->mac, NULL);
-			if (owner >= 0 && owner != i && dp->staging.port[owner].used &&
-			    dp->staging.port[owner].has_mac &&
-			    !memcmp(dp->staging.port[owner].mac, p->mac, 6))
-				return -EADDRINUSE;
-			r = fdb_add_static(f, p->mac, i);
-			if (r < 0)
-				return r;
-		}
-		memset(ps, 0, sizeof(*ps));
-		ps->used = true;
-		ps->learning = p->learning;
-		ps->has_mac = p->has_mac;
-		memcpy(ps->mac, p->mac, 6);
-		ps->net = p->net;
-		ps->shape = PKT_SHAPE_L2;
-		ps->epoch = (uint32_t)dp->gen + 1;
-		*id = i;
-		return dp_commit(dp);
-	}
-	if (pass == 0) {
-		bool busy = false;
-		for (unsigned i = 0; i < DP_MAX_PORTS && !busy; i++)
-			busy = dp->port_busy[i];
-		if (!busy)
-			break;
-		dp_sync(dp);
-		if ((r = reserve(dp)) < 0)
+	struct dp_port_snap *ps = &dp->staging.port[i];
+	struct fdb *f = dp->staging.net[p->net].fdb;
+	if (p->has_mac) {
+		int owner = fdb_lookup(f, p->mac, NULL);
+		if (owner >= 0 && owner != i && dp->staging.port[owner].used &&
+		    dp->staging.port[owner].has_mac &&
+		    !memcmp(dp->staging.port[owner].mac, p->mac, 6))
+			return -EADDRINUSE;
+		r = fdb_add_static(f, p->mac, (uint16_t)i);
+		if (r < 0)
 			return r;
 	}
-	}
-	return -ENOSPC;
+	memset(ps, 0, sizeof(*ps));
+	ps->used = true;
+	ps->learning = p->learning;
+	ps->has_mac = p->has_mac;
+	memcpy(ps->mac, p->mac, 6);
+	ps->net = p->net;
+	ps->shape = PKT_SHAPE_L2;
+	ps->epoch = (uint32_t)dp->gen + 1;
+	*id = (uint16_t)i;
+	return dp_commit(dp);
 }
 
 int dp_port_destroy(struct dp *dp, uint16_t id)
