@@ -1,9 +1,11 @@
 /* dp — the dataplane: ports, networks, worker lcores, snapshots, counters.
  *
  * Design: the control thread owns a mutable staging configuration (networks
- * and ports).  Every change builds a new immutable struct dp_snapshot that is
- * published by one pointer store and reclaimed with rte_rcu_qsbr once every
- * worker has passed a quiescent state (end of its loop iteration, or asleep).
+ * and ports).  Changes edit staging; dp_flush() (once per event-loop
+ * iteration) builds one new immutable struct dp_snapshot from it, published
+ * by one pointer store.  The old one is reclaimed by a later dp_flush() once
+ * rte_rcu_qsbr_check() says every worker has passed a quiescent state (end
+ * of its loop iteration, or asleep): the control thread never waits.
  * A port's config change bumps that port's policy epoch, which makes the flow
  * entries computed for its traffic reclassify on their next packet.
  *
@@ -15,8 +17,11 @@
  * Workers: one per worker lcore, run to completion; see worker.c.  Counters
  * live per worker and are summed on read, without stopping traffic.
  *
- * Threads: dp_net_* / dp_port_create / dp_port_destroy / dp_housekeeping:
- * control thread only.  dp_port_attach_* / dp_port_detach /
+ * Several workers may transmit on one guest queue (fewer queue pairs than
+ * workers): each vhost enqueue then holds that queue's spinlock.
+ *
+ * Threads: dp_net_* / dp_port_create / dp_port_destroy / dp_flush / dp_sync /
+ * dp_punt_* / dp_housekeeping: control thread only.  dp_port_attach_* / dp_port_detach /
  * dp_port_vring_state: any thread (the vhost thread).  Readers (stats, fdb
  * dump): any thread.
  * Errors: 0 or a negative errno; dp_create returns NULL.
