@@ -200,7 +200,10 @@ int main(int argc, char **argv)
 
 	for (bool run = true; run;) {
 		struct epoll_event evs[8];
-		int n = epoll_wait(ep, evs, 8, api_timeout_ms(api));
+		int timeout = api_timeout_ms(api), pt = dp_punt_timeout_ms(c.dp);
+		if (pt >= 0 && (timeout < 0 || pt < timeout))
+			timeout = pt;
+		int n = epoll_wait(ep, evs, 8, timeout);
 		if (n < 0 && errno != EINTR)
 			break;
 		for (int i = 0; i < n; i++) {
@@ -218,7 +221,11 @@ int main(int argc, char **argv)
 				netsvc_process_punted(&c);
 			}
 		}
+		if (dp_punt_timeout_ms(c.dp) == 0) /* punt work left from a flood */
+			netsvc_process_punted(&c);
 		api_run(api);
+		/* the configuration changes of this iteration: one publication */
+		dp_flush(c.dp);
 	}
 	LOG(NOTICE, "vnetd stopping\n");
 	rc = 0;
@@ -232,6 +239,7 @@ out:
 		close(tfd);
 	/* Ports first (closes sockets, detaches devices), then networks. */
 	portreg_free(c.ports);
+	vh_wait_removals(); /* the sockets' reaper threads */
 	netreg_free(c.nets);
 	if (c.dp)
 		dp_stop(c.dp);

@@ -50,6 +50,8 @@ struct rte_mempool *dp_mempool(struct dp *dp)
 	return dp->pool;
 }
 
+static void defer_run(struct dp *dp, const struct dp_defer *d);
+
 struct dp *dp_create(const struct dp_params *p)
 {
 	if (p->n_workers == 0 || p->n_workers > DP_MAX_WORKERS)
@@ -58,8 +60,11 @@ struct dp *dp_create(const struct dp_params *p)
 	if (!dp)
 		return NULL;
 	dp->p = *p;
-	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++) {
 		dp->rt[i].vid = -1;
+		for (unsigned q = 0; q < DP_MAX_QPAIRS; q++)
+			rte_spinlock_init(&dp->rt[i].txq_lock[q]);
+	}
 	dp->punt_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	dp->punt = rte_ring_create("vnetd_punt", 1024, (int)rte_socket_id(), RING_F_SC_DEQ);
 	if (dp->punt_fd < 0 || !dp->punt)
@@ -83,12 +88,13 @@ struct dp *dp_create(const struct dp_params *p)
 		w->id = i;
 		w->lcore = p->worker_lcores[i];
 		w->wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		w->sleep_fds = calloc(DP_SLEEP_FDS + 1, sizeof(*w->sleep_fds));
 		snprintf(name, sizeof(name), "vnetd_flows%u", i);
 		w->flows = flow_create(name, p->flow_entries, rte_socket_id());
 		snprintf(name, sizeof(name), "vnetd_inject%u", i);
 		w->inject = rte_ring_create(name, 256, (int)rte_socket_id(),
 					    RING_F_SP_ENQ | RING_F_SC_DEQ);
-		if (w->wakefd < 0 || !w->flows || !w->inject)
+		if (w->wakefd < 0 || !w->flows || !w->inject || !w->sleep_fds)
 			goto fail;
 	}
 	return dp;
@@ -125,6 +131,13 @@ void dp_free(struct dp *dp)
 	if (!dp)
 		return;
 	dp_stop(dp);
+	/* No worker runs: every deferred item can go (the workers' port
+	 * counters it resets are still there). */
+	for (; dp->defer_n > 0; dp->defer_n--) {
+		defer_run(dp, &dp->defer[dp->defer_head]);
+		dp->defer_head = (dp->defer_head + 1) % DP_DEFER_MAX;
+	}
+	free(dp->spare);
 	for (unsigned i = 0; i < DP_MAX_WORKERS; i++) {
 		struct dp_worker *w = dp->w[i];
 		if (!w)
@@ -138,6 +151,7 @@ void dp_free(struct dp *dp)
 				rte_pktmbuf_free(m);
 			rte_ring_free(w->inject);
 		}
+		free(w->sleep_fds);
 		rte_free(w);
 	}
 	if (dp->punt) {
@@ -166,10 +180,81 @@ static void dp_synchronize(struct dp *dp)
 		rte_rcu_qsbr_synchronize(dp->qsbr, RTE_QSBR_THRID_INVALID);
 }
 
-/* Build the derived parts of staging (poll list, flood lists) and publish. */
+/* Deferred work, run once every worker has passed a quiescent state after
+ * it was queued (control thread). */
+static void defer_run(struct dp *dp, const struct dp_defer *d)
+{
+	switch (d->kind) {
+	case DP_DEFER_SNAP:
+		if (!dp->snap_free_hook || !dp->snap_free_hook(d->ptr))
+			free(d->ptr);
+		break;
+	case DP_DEFER_FDB:
+		fdb_free(d->ptr);
+		break;
+	case DP_DEFER_PORT:
+		/* No worker uses the port now: drop its MACs, reset its
+		 * counters, and let dp_port_create hand the id out again. */
+		fdb_flush_port(d->ptr, d->id);
+		for (unsigned i = 0; i < dp->p.n_workers; i++) {
+			memset(&dp->w[i]->port[d->id], 0, sizeof(dp->w[i]->port[d->id]));
+			dp->w[i]->punt_budget[d->id].sec = 0;
+		}
+		dp->port_busy[d->id] = false;
+		break;
+	}
+}
+
+/* Runs the deferred work whose grace period is over; with wait, all of it
+ * that is published (blocking).  Returns what is left. */
+static unsigned defer_reclaim(struct dp *dp, bool wait)
+{
+	while (dp->defer_n > 0) {
+		struct dp_defer *d = &dp->defer[dp->defer_head];
+		if (d->token == 0) /* its change is not published yet */
+			break;
+		if (dp->running && rte_rcu_qsbr_check(dp->qsbr, d->token, wait) != 1)
+			break;
+		defer_run(dp, d);
+		dp->defer_head = (dp->defer_head + 1) % DP_DEFER_MAX;
+		dp->defer_n--;
+	}
+	return dp->defer_n;
+}
+
+/* Queues work for after the next publication (token 0: assigned then). */
+static void defer(struct dp *dp, enum dp_defer_kind kind, uint16_t id, void *ptr)
+{
+	struct dp_defer *d = &dp->defer[(dp->defer_head + dp->defer_n++) % DP_DEFER_MAX];
+	*d = (struct dp_defer){ .kind = (uint8_t)kind, .id = id, .ptr = ptr };
+}
+
+/* Every change of staging first makes sure the snapshot that will publish
+ * it exists, so no change is left half made (in staging, not reported). */
+static int reserve(struct dp *dp)
+{
+	if (dp->spare)
+		return 0;
+	if (dp->fail_alloc) {
+		dp->fail_alloc--;
+		return -ENOMEM;
+	}
+	dp->spare = malloc(sizeof(*dp->spare));
+	return dp->spare ? 0 : -ENOMEM;
+}
+
+/* Marks staging changed; dp_flush() publishes it. */
 static int dp_commit(struct dp *dp)
 {
-	struct dp_snapshot *s = &dp->staging, *old;
+	dp->dirty = true;
+	return 0;
+}
+
+/* Build the derived parts of staging (poll list, flood lists) and publish
+ * it in the spare snapshot; the old one is freed after a grace period. */
+static void publish(struct dp *dp)
+{
+	struct dp_snapshot *s = &dp->staging, *ns = dp->spare, *old;
 
 	s->n_active = 0;
 	for (unsigned n = 0; n < DP_MAX_NETS; n++)
@@ -182,16 +267,50 @@ static int dp_commit(struct dp *dp)
 		n->ports[n->n_ports++] = i;
 	}
 	s->gen = ++dp->gen;
-	struct dp_snapshot *ns = malloc(sizeof(*ns));
-	if (!ns)
-		return -ENOMEM;
 	memcpy(ns, s, sizeof(*ns));
+	dp->spare = NULL;
+	dp->dirty = false;
 	old = __atomic_exchange_n(&dp->snap, ns, __ATOMIC_ACQ_REL);
 	for (unsigned i = 0; i < dp->p.n_workers; i++)
 		dp_worker_wake(dp->w[i]);
-	dp_synchronize(dp);
-	free(old);
-	return 0;
+	/* What this publication retired waits for readers from now on. */
+	uint64_t t = rte_rcu_qsbr_start(dp->qsbr);
+	for (unsigned i = 0; i < dp->defer_n; i++) {
+		struct dp_defer *d = &dp->defer[(dp->defer_head + i) % DP_DEFER_MAX];
+		if (d->token == 0)
+			d->token = t;
+	}
+	if (dp->defer_n == DP_DEFER_MAX)
+		defer_reclaim(dp, true);
+	defer(dp, DP_DEFER_SNAP, 0, old);
+	dp->defer[(dp->defer_head + dp->defer_n - 1) % DP_DEFER_MAX].token = t;
+}
+
+/* Mutators that queue deferred work call this after reserve(): one entry
+ * for their work and one for the snapshot that publishes it.  When full
+ * (thousands of changes in one loop iteration), publish and wait. */
+static int make_room(struct dp *dp)
+{
+	if (dp->defer_n + 2 <= DP_DEFER_MAX)
+		return 0;
+	if (dp->dirty)
+		publish(dp);
+	defer_reclaim(dp, true);
+	return reserve(dp);
+}
+
+void dp_flush(struct dp *dp)
+{
+	if (dp->dirty)
+		publish(dp);
+	defer_reclaim(dp, false);
+}
+
+void dp_sync(struct dp *dp)
+{
+	if (dp->dirty)
+		publish(dp);
+	defer_reclaim(dp, true);
 }
 
 int dp_net_create(struct dp *dp, uint16_t *id)
@@ -200,6 +319,9 @@ int dp_net_create(struct dp *dp, uint16_t *id)
 		struct dp_net_snap *n = &dp->staging.net[i];
 		if (n->used)
 			continue;
+		int r = reserve(dp);
+		if (r < 0)
+			return r;
 		char name[32];
 		snprintf(name, sizeof(name), "vnetd_fdb%u", dp->fdb_seq++);
 		struct fdb_params fp = {
@@ -232,6 +354,9 @@ int dp_net_set_active(struct dp *dp, uint16_t id, bool active)
 {
 	if (id >= DP_MAX_NETS || !dp->staging.net[id].used)
 		return -ENOENT;
+	int r = reserve(dp);
+	if (r < 0)
+		return r;
 	dp->staging.net[id].active = active;
 	bump_net_epochs(dp, id);
 	return dp_commit(dp);
@@ -241,6 +366,9 @@ int dp_net_set_gateway(struct dp *dp, uint16_t id, const struct dp_gw *gw)
 {
 	if (id >= DP_MAX_NETS || !dp->staging.net[id].used)
 		return -ENOENT;
+	int r = reserve(dp);
+	if (r < 0)
+		return r;
 	struct gw_conf *g = &dp->staging.net[id].gw;
 	g->ip = gw ? gw->ip : 0;
 	memcpy(g->mac, gw ? gw->mac : (const uint8_t[6]){ 0 }, 6);
@@ -256,11 +384,32 @@ int dp_net_destroy(struct dp *dp, uint16_t id)
 	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
 		if (dp->staging.port[i].used && dp->staging.port[i].net == id)
 			return -EBUSY;
+	int r = reserve(dp);
+	if (r < 0 || (r = make_room(dp)) < 0)
+		return r;
 	struct fdb *f = dp->staging.net[id].fdb;
 	memset(&dp->staging.net[id], 0, sizeof(dp->staging.net[id]));
-	int r = dp_commit(dp); /* after this no worker holds f */
-	fdb_free(f);
-	return r;
+	/* freed once no worker can hold it (after the publication) */
+	defer(dp, DP_DEFER_FDB, 0, f);
+	return dp_commit(dp);
+}
+
+/* A free port id.  Destroyed ports' ids come back after their cleanup (a
+ * grace period): with none free but some pending, wait for those. */
+static int free_port_id(struct dp *dp)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		bool busy = false;
+		for (uint16_t i = 0; i < DP_MAX_PORTS; i++) {
+			if (!dp->staging.port[i].used && !dp->port_busy[i])
+				return i;
+			busy |= dp->port_busy[i];
+		}
+		if (!busy)
+			break;
+		dp_sync(dp);
+	}
+	return -ENOSPC;
 }
 
 int dp_port_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
@@ -269,49 +418,47 @@ int dp_port_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
 		return -ENOENT;
 	if (p->has_mac && (pkt_mac_is_multicast(p->mac) || pkt_mac_is_zero(p->mac)))
 		return -EINVAL;
-	for (uint16_t i = 0; i < DP_MAX_PORTS; i++) {
-		struct dp_port_snap *ps = &dp->staging.port[i];
-		if (ps->used)
-			continue;
-		struct fdb *f = dp->staging.net[p->net].fdb;
-		if (p->has_mac) {
-			int owner = fdb_lookup(f, p->mac, NULL);
-			if (owner >= 0 && owner != i && dp->staging.port[owner].used &&
-			    dp->staging.port[owner].has_mac &&
-			    !memcmp(dp->staging.port[owner].mac, p->mac, 6))
-				return -EADDRINUSE;
-			int r = fdb_add_static(f, p->mac, i);
-			if (r < 0)
-				return r;
-		}
-		memset(ps, 0, sizeof(*ps));
-		ps->used = true;
-		ps->learning = p->learning;
-		ps->has_mac = p->has_mac;
-		memcpy(ps->mac, p->mac, 6);
-		ps->net = p->net;
-		ps->shape = PKT_SHAPE_L2;
-		ps->epoch = (uint32_t)dp->gen + 1;
-		*id = i;
-		return dp_commit(dp);
+	int i = free_port_id(dp), r;
+	if (i < 0)
+		return i;
+	if ((r = reserve(dp)) < 0)
+		return r;
+	struct dp_port_snap *ps = &dp->staging.port[i];
+	struct fdb *f = dp->staging.net[p->net].fdb;
+	if (p->has_mac) {
+		int owner = fdb_lookup(f, p->mac, NULL);
+		if (owner >= 0 && owner != i && dp->staging.port[owner].used &&
+		    dp->staging.port[owner].has_mac &&
+		    !memcmp(dp->staging.port[owner].mac, p->mac, 6))
+			return -EADDRINUSE;
+		r = fdb_add_static(f, p->mac, (uint16_t)i);
+		if (r < 0)
+			return r;
 	}
-	return -ENOSPC;
+	memset(ps, 0, sizeof(*ps));
+	ps->used = true;
+	ps->learning = p->learning;
+	ps->has_mac = p->has_mac;
+	memcpy(ps->mac, p->mac, 6);
+	ps->net = p->net;
+	ps->shape = PKT_SHAPE_L2;
+	ps->epoch = (uint32_t)dp->gen + 1;
+	*id = (uint16_t)i;
+	return dp_commit(dp);
 }
 
 int dp_port_destroy(struct dp *dp, uint16_t id)
 {
 	if (id >= DP_MAX_PORTS || !dp->staging.port[id].used)
 		return -ENOENT;
+	int r = reserve(dp);
+	if (r < 0 || (r = make_room(dp)) < 0)
+		return r;
 	struct fdb *f = dp->staging.net[dp->staging.port[id].net].fdb;
 	memset(&dp->staging.port[id], 0, sizeof(dp->staging.port[id]));
-	int r = dp_commit(dp);
-	/* No worker uses the port now: drop its MACs and reset its counters. */
-	fdb_flush_port(f, id);
-	for (unsigned i = 0; i < dp->p.n_workers; i++) {
-		memset(&dp->w[i]->port[id], 0, sizeof(dp->w[i]->port[id]));
-		dp->w[i]->punt_budget[id].sec = 0;
-	}
-	return r;
+	dp->port_busy[id] = true;
+	defer(dp, DP_DEFER_PORT, id, f);
+	return dp_commit(dp);
 }
 
 int dp_port_attach_vhost(struct dp *dp, uint16_t id, int vid, unsigned nr_vrings)
@@ -348,7 +495,10 @@ void dp_port_detach(struct dp *dp, uint16_t id)
 	int old = __atomic_exchange_n(&dp->rt[id].vid, -1, __ATOMIC_ACQ_REL);
 	/* Workers that read the old vid finish their iteration first. */
 	dp_synchronize(dp);
-	__atomic_store_n(&dp->rt[id].vring_enabled, 0, __ATOMIC_RELEASE);
+	/* vring states of the next connection may arrive before its
+	 * new_device: they are recorded from here on, not cleared by attach. */
+	for (unsigned i = 0; i < RTE_DIM(dp->rt[id].vring_enabled); i++)
+		__atomic_store_n(&dp->rt[id].vring_enabled[i], 0, __ATOMIC_RELEASE);
 	if (dp->rt[id].kind == DP_PORT_KERNEL && old >= 0)
 		kport_close(old);
 }
@@ -360,16 +510,49 @@ int dp_punt_fd(const struct dp *dp)
 
 unsigned dp_punt_dequeue(struct dp *dp, struct rte_mbuf **pkts, unsigned n)
 {
-	uint64_t v;
-	if (read(dp->punt_fd, &v, sizeof(v)) < 0) {
-		/* nothing signalled: the ring may still hold frames */
+	uint64_t v, now = rte_get_tsc_cycles();
+	if (!dp->punt_round) {
+		if (read(dp->punt_fd, &v, sizeof(v)) < 0) {
+			/* nothing signalled: the ring may still hold frames */
+		}
+		if (now < dp->punt_resume)
+			return 0; /* resting: dp_punt_timeout_ms() says until when */
+		/* a wakeup: up to DP_PUNT_BUDGET frames or DP_PUNT_BUDGET_MS */
+		dp->punt_round = true;
+		dp->punt_left = DP_PUNT_BUDGET;
+		dp->punt_start = now;
+		dp->punt_until = now + rte_get_tsc_hz() / 1000 * DP_PUNT_BUDGET_MS;
+	} else if (now > dp->punt_until) {
+		dp->punt_left = 0; /* slow frames: the time budget is spent */
 	}
-	return rte_ring_dequeue_burst(dp->punt, (void **)pkts, n, NULL);
+	unsigned got = rte_ring_dequeue_burst(dp->punt, (void **)pkts,
+					      RTE_MIN(n, dp->punt_left), NULL);
+	dp->punt_left -= got;
+	if (got == 0) {
+		/* End of this wakeup's work.  Budget spent (a flood): rest three
+		 * times as long as we worked, so a flood takes at most a quarter
+		 * of the control thread, which stays responsive (a thread that
+		 * never sleeps waits for its turn on a busy CPU).  The frames
+		 * left wait in the ring (or are dropped as punt_full). */
+		dp->punt_round = false;
+		dp->punt_resume = dp->punt_left == 0 ? now + 3 * (now - dp->punt_start) : 0;
+	}
+	return got;
+}
+
+int dp_punt_timeout_ms(const struct dp *dp)
+{
+	if (dp->punt_round || rte_ring_empty(dp->punt))
+		return -1;
+	uint64_t now = rte_get_tsc_cycles(), ms = rte_get_tsc_hz() / 1000;
+	if (now >= dp->punt_resume)
+		return 0;
+	return (int)((dp->punt_resume - now + ms - 1) / ms);
 }
 
 int dp_inject(struct dp *dp, uint16_t port, struct rte_mbuf *m)
 {
-	const struct dp_snapshot *s = dp->snap; /* control thread: staging is current */
+	const struct dp_snapshot *s = &dp->staging; /* control thread */
 	if (port >= DP_MAX_PORTS || !s->port[port].used) {
 		rte_pktmbuf_free(m);
 		return -ENOENT;
@@ -387,12 +570,26 @@ int dp_inject(struct dp *dp, uint16_t port, struct rte_mbuf *m)
 
 void dp_port_vring_state(struct dp *dp, uint16_t id, unsigned vring, bool enabled)
 {
-	if (id >= DP_MAX_PORTS || vring >= 32)
+	if (id >= DP_MAX_PORTS || vring >= DP_MAX_QPAIRS * 2)
 		return;
+	uint64_t *w = &dp->rt[id].vring_enabled[vring / 64], bit = 1ull << (vring % 64);
 	if (enabled)
-		__atomic_fetch_or(&dp->rt[id].vring_enabled, 1u << vring, __ATOMIC_RELEASE);
+		__atomic_fetch_or(w, bit, __ATOMIC_RELEASE);
 	else
-		__atomic_fetch_and(&dp->rt[id].vring_enabled, ~(1u << vring), __ATOMIC_RELEASE);
+		__atomic_fetch_and(w, ~bit, __ATOMIC_RELEASE);
+}
+
+unsigned dp_port_queues(const struct dp *dp, uint16_t id)
+{
+	if (id >= DP_MAX_PORTS || __atomic_load_n(&dp->rt[id].vid, __ATOMIC_ACQUIRE) < 0)
+		return 0;
+	const struct dp_port_rt *rt = &dp->rt[id];
+	if (rt->kind != DP_PORT_VHOST)
+		return 1;
+	unsigned n = 0;
+	for (unsigned q = 0; q < rt->nr_qpairs; q++)
+		n += dp_vring_enabled(rt, q * 2) && dp_vring_enabled(rt, q * 2 + 1);
+	return n;
 }
 
 bool dp_port_attached(const struct dp *dp, uint16_t id)

@@ -1,9 +1,11 @@
 /* dp — the dataplane: ports, networks, worker lcores, snapshots, counters.
  *
  * Design: the control thread owns a mutable staging configuration (networks
- * and ports).  Every change builds a new immutable struct dp_snapshot that is
- * published by one pointer store and reclaimed with rte_rcu_qsbr once every
- * worker has passed a quiescent state (end of its loop iteration, or asleep).
+ * and ports).  Changes edit staging; dp_flush() (once per event-loop
+ * iteration) builds one new immutable struct dp_snapshot from it, published
+ * by one pointer store.  The old one is reclaimed by a later dp_flush() once
+ * rte_rcu_qsbr_check() says every worker has passed a quiescent state (end
+ * of its loop iteration, or asleep): the control thread never waits.
  * A port's config change bumps that port's policy epoch, which makes the flow
  * entries computed for its traffic reclassify on their next packet.
  *
@@ -15,8 +17,11 @@
  * Workers: one per worker lcore, run to completion; see worker.c.  Counters
  * live per worker and are summed on read, without stopping traffic.
  *
- * Threads: dp_net_* / dp_port_create / dp_port_destroy / dp_housekeeping:
- * control thread only.  dp_port_attach_* / dp_port_detach /
+ * Several workers may transmit on one guest queue (fewer queue pairs than
+ * workers): each vhost enqueue then holds that queue's spinlock.
+ *
+ * Threads: dp_net_* / dp_port_create / dp_port_destroy / dp_flush / dp_sync /
+ * dp_punt_* / dp_housekeeping: control thread only.  dp_port_attach_* / dp_port_detach /
  * dp_port_vring_state: any thread (the vhost thread).  Readers (stats, fdb
  * dump): any thread.
  * Errors: 0 or a negative errno; dp_create returns NULL.
@@ -30,7 +35,7 @@
 #define DP_MAX_PORTS 256
 #define DP_MAX_NETS 64
 #define DP_MAX_WORKERS 8
-#define DP_MAX_QPAIRS 8
+#define DP_MAX_QPAIRS 128 /* rte_vhost 22.11's VHOST_MAX_QUEUE_PAIRS: all are served */
 
 struct dp;
 
@@ -134,6 +139,8 @@ int dp_port_attach_kernel(struct dp *dp, uint16_t id, int fd);
 void dp_port_detach(struct dp *dp, uint16_t id);
 void dp_port_vring_state(struct dp *dp, uint16_t id, unsigned vring, bool enabled);
 bool dp_port_attached(const struct dp *dp, uint16_t id);
+/* Queue pairs served: both vrings enabled by the guest (0: not attached). */
+unsigned dp_port_queues(const struct dp *dp, uint16_t id);
 /* The network of a port (control thread), or -ENOENT. */
 int dp_port_net(const struct dp *dp, uint16_t id);
 
@@ -144,11 +151,30 @@ int dp_fdb_dump(struct dp *dp, uint16_t net, struct dp_fdb_row *rows, unsigned m
 
 /* Punted frames (DHCP to the gateway), control thread: dp_punt_fd() is an
  * eventfd that becomes readable when frames wait; each frame's m->port is
- * the dataplane port it came from.  dp_inject() sends a frame out of a port
+ * the dataplane port it came from.  Call dp_punt_dequeue() until it returns
+ * 0: it hands out at most 256 frames (or 2 ms worth) per wakeup, then
+ * returns 0, so a flood cannot starve the rest of the event loop (the API).
+ * After a spent budget the punt work rests 3 times as long as it took (a
+ * flood gets at most a quarter of the control thread): dp_punt_timeout_ms()
+ * is -1 when no punt work waits, else the milliseconds until
+ * dp_punt_dequeue() hands out frames again (0: now; the eventfd is not
+ * signalled for that, the event loop's timeout is).  dp_inject() sends a frame out of a port
  * through the worker that polls the port (takes ownership of m). */
 int dp_punt_fd(const struct dp *dp);
 unsigned dp_punt_dequeue(struct dp *dp, struct rte_mbuf **pkts, unsigned n);
+int dp_punt_timeout_ms(const struct dp *dp);
 int dp_inject(struct dp *dp, uint16_t port, struct rte_mbuf *m);
+
+/* Configuration changes (dp_net_*, dp_port_create/destroy) are staged and
+ * take effect at the next dp_flush(), which the control thread calls once
+ * per loop iteration: several changes, one publication.  Nothing waits
+ * there: what a publication retires (old snapshot, a destroyed network's
+ * FDB, a destroyed port's MACs and counters) is reclaimed by a later
+ * dp_flush() once the workers passed a quiescent state (rte_rcu_qsbr_check);
+ * a destroyed port's id is reused only after that.  dp_sync() publishes and
+ * waits for all of it (tests, shutdown). */
+void dp_flush(struct dp *dp);
+void dp_sync(struct dp *dp);
 
 /* Periodic work of the control thread (FDB ageing). */
 void dp_housekeeping(struct dp *dp);

@@ -3,6 +3,7 @@
 #ifndef VNETD_DP_INTERNAL_H
 #define VNETD_DP_INTERNAL_H
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <rte_common.h>
 #include <rte_mbuf.h>
 #include <rte_ring.h>
+#include <rte_spinlock.h>
 
 #include "dataplane/dp.h"
 #include "dataplane/fdb.h"
@@ -18,6 +20,19 @@
 #include "dataplane/pkt.h"
 
 #define DP_BURST 32
+#define DP_SLEEP_FDS 1024 /* kick eventfds a worker sleeps on; more: no sleep */
+#define DP_PUNT_BUDGET 256 /* punted frames per control-thread wakeup ... */
+#define DP_PUNT_BUDGET_MS 2 /* ... or milliseconds, whichever runs out first */
+#define DP_DEFER_MAX 1024 /* control-side work waiting for a grace period */
+
+/* Control-side work that waits for a grace period (deferred, FIFO). */
+enum dp_defer_kind { DP_DEFER_SNAP, DP_DEFER_FDB, DP_DEFER_PORT };
+struct dp_defer {
+	uint64_t token;   /* rte_rcu_qsbr_start() when queued */
+	uint8_t kind;
+	uint16_t id;      /* DP_DEFER_PORT: the port */
+	void *ptr;        /* snapshot, fdb, or the port's fdb */
+};
 
 /* Immutable once published. */
 struct dp_port_snap {
@@ -56,8 +71,20 @@ struct dp_port_rt {
 	int vid;            /* -1 when no device; release/acquire */
 	uint16_t nr_qpairs;
 	uint8_t kind;
-	uint32_t vring_enabled; /* bit per vring */
+	uint64_t vring_enabled[DP_MAX_QPAIRS * 2 / 64]; /* bit per vring */
+	/* A guest rx vring (our tx queue) may be shared by several workers
+	 * (fewer queue pairs than workers, or a disabled queue that falls
+	 * back to queue 0): with more than one worker every enqueue holds
+	 * the queue's lock, as OVS-DPDK does for vhost ports.  Uncontended
+	 * when each worker has its own queue. */
+	rte_spinlock_t txq_lock[DP_MAX_QPAIRS];
 } __rte_cache_aligned;
+
+static inline bool dp_vring_enabled(const struct dp_port_rt *rt, unsigned vring)
+{
+	return (__atomic_load_n(&rt->vring_enabled[vring / 64], __ATOMIC_ACQUIRE) >>
+		(vring % 64)) & 1;
+}
 
 struct dp_txbuf {
 	uint16_t n;
@@ -81,6 +108,8 @@ struct dp_worker {
 	uint64_t gw_replies, punted, injected;
 	struct rte_ring *inject; /* frames from the control thread to send */
 	struct { uint32_t sec, left; } punt_budget[DP_MAX_PORTS]; /* per-port punt rate */
+	/* sleep: kick eventfds (our dups) polled with the wake eventfd */
+	struct pollfd *sleep_fds;  /* DP_SLEEP_FDS */
 	/* transmit buffers, flushed every iteration */
 	uint16_t n_dirty;
 	uint16_t dirty[DP_MAX_PORTS];
@@ -93,11 +122,24 @@ struct dp {
 	struct rte_rcu_qsbr *qsbr;
 	struct dp_snapshot *snap;       /* published; atomic pointer */
 	struct dp_snapshot staging;     /* control thread's mutable copy */
+	struct dp_snapshot *spare;      /* allocated before staging changes */
+	bool dirty;                     /* staging differs from snap */
+	bool port_busy[DP_MAX_PORTS];   /* destroyed, cleanup pending */
+	struct dp_defer defer[DP_DEFER_MAX]; /* ring */
+	unsigned defer_head, defer_n;
+	unsigned fail_alloc;            /* tests: fail the next N snapshot allocations */
+	/* tests: sees a snapshot before free(); true: it keeps the block */
+	bool (*snap_free_hook)(struct dp_snapshot *);
 	uint64_t gen;
 	struct dp_port_rt rt[DP_MAX_PORTS];
 	struct dp_worker *w[DP_MAX_WORKERS];
 	struct rte_ring *punt;  /* workers -> control thread */
 	int punt_fd;            /* eventfd: punted frames wait */
+	bool punt_round;        /* dp_punt_dequeue: inside one wakeup's work */
+	unsigned punt_left;     /* frames left of this wakeup's budget */
+	uint64_t punt_start;    /* TSC: this wakeup's start */
+	uint64_t punt_until;    /* TSC: end of this wakeup's time budget */
+	uint64_t punt_resume;   /* TSC: after a spent budget, rest until then */
 	bool stop;
 	bool running;
 	uint32_t fdb_seq;

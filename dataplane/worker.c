@@ -63,11 +63,19 @@ static void tx_flush_port(struct dp_worker *w, uint16_t port)
 	if (vid >= 0 && rt->kind == DP_PORT_KERNEL) {
 		sent = kport_tx(vid, b->m, b->n, &over);
 	} else if (vid >= 0) {
+		/* Our own queue when the guest has one per worker and enabled
+		 * it, else a shared one: with several workers the queue's lock
+		 * serialises the enqueue (rte_vhost's own locking is not
+		 * relied on). */
 		unsigned q = rt->nr_qpairs > 1 ? w->id % rt->nr_qpairs : 0;
-		uint32_t en = __atomic_load_n(&rt->vring_enabled, __ATOMIC_ACQUIRE);
-		if (!(en & (1u << (q * 2 + VIRTIO_RXQ))))
+		if (q && !dp_vring_enabled(rt, q * 2 + VIRTIO_RXQ))
 			q = 0;
-		sent = rte_vhost_enqueue_burst(vid, q * 2 + VIRTIO_RXQ, b->m, b->n);
+		bool shared = w->dp->p.n_workers > 1;
+		if (shared)
+			rte_spinlock_lock(&rt->txq_lock[q]);
+		sent = rte_vhost_enqueue_burst(vid, (uint16_t)(q * 2 + VIRTIO_RXQ), b->m, b->n);
+		if (shared)
+			rte_spinlock_unlock(&rt->txq_lock[q]);
 	}
 	if (sent) {
 		struct dp_port_stats *ps = &w->port[port];
@@ -397,43 +405,64 @@ static unsigned drain_inject(struct dp_worker *w, const struct dp_snapshot *s)
 }
 
 /* Ask every polled guest queue to kick us, make sure nothing arrived in
- * between, and sleep on the kick eventfds (and our wake eventfd). */
-/* Returns false when the sleep timed out with nothing to do. */
+ * between, and sleep on the kick eventfds (and our wake eventfd).
+ *
+ * The kick eventfds belong to rte_vhost, which closes one when the guest
+ * sets a new one or the device goes; the number may then be reused by any
+ * file.  So we poll and drain our own dup() of each, taken while online
+ * (a device is not destroyed before we pass a quiescent state) and checked
+ * against the vring's current kickfd after the dup (a replaced kickfd has a
+ * new number: rte_vhost received the new one before closing the old).
+ * Returns false when the sleep timed out with nothing to do. */
 static bool worker_sleep(struct dp_worker *w, const struct dp_snapshot *s)
 {
 	bool woken = true;
-	struct pollfd fds[1 + DP_MAX_PORTS];
-	bool evfd[1 + DP_MAX_PORTS]; /* an eventfd to drain (not a socket) */
-	struct { int vid; uint16_t q; } armed[DP_MAX_PORTS];
-	unsigned nfd = 0, narmed = 0;
+	struct pollfd *fds = w->sleep_fds;
+	struct { int vid; uint16_t q; } armed[DP_SLEEP_FDS];
+	unsigned nfd = 0, narmed = 0, nsock;
 	bool pending = false;
 
-	evfd[nfd] = true;
 	fds[nfd++] = (struct pollfd){ .fd = w->wakefd, .events = POLLIN };
-	for (unsigned i = 0; i < s->n_active && nfd < RTE_DIM(fds); i++) {
+	/* kernel ports' sockets first: read by the next poll, not drained */
+	for (unsigned i = 0; i < s->n_active && nfd <= DP_SLEEP_FDS; i++) {
 		uint16_t port = s->active[i];
 		struct dp_port_rt *rt = &w->dp->rt[port];
 		int vid = __atomic_load_n(&rt->vid, __ATOMIC_ACQUIRE);
-		if (vid < 0)
+		if (vid >= 0 && rt->kind == DP_PORT_KERNEL && polls(w, port, 0))
+			fds[nfd++] = (struct pollfd){ .fd = vid, .events = POLLIN };
+	}
+	nsock = nfd;
+	for (unsigned i = 0; i < s->n_active && !pending; i++) {
+		uint16_t port = s->active[i];
+		struct dp_port_rt *rt = &w->dp->rt[port];
+		int vid = __atomic_load_n(&rt->vid, __ATOMIC_ACQUIRE);
+		if (vid < 0 || rt->kind != DP_PORT_VHOST)
 			continue;
-		if (rt->kind == DP_PORT_KERNEL) {
-			if (polls(w, port, 0)) {
-				evfd[nfd] = false;
-				fds[nfd++] = (struct pollfd){ .fd = vid, .events = POLLIN };
-			}
-			continue;
-		}
-		for (unsigned q = 0; q < rt->nr_qpairs && nfd < RTE_DIM(fds); q++) {
+		for (unsigned q = 0; q < rt->nr_qpairs && !pending; q++) {
 			struct rte_vhost_vring vr;
 			uint16_t qid = (uint16_t)(q * 2 + VIRTIO_TXQ);
 			if (!polls(w, port, q) || rte_vhost_get_vhost_vring(vid, qid, &vr) != 0 ||
 			    vr.kickfd < 0)
 				continue;
+			if (nfd > DP_SLEEP_FDS) { /* too many queues to sleep on: poll */
+				pending = true;
+				break;
+			}
+			int fd = dup(vr.kickfd);
+			struct rte_vhost_vring again;
+			if (fd >= 0 && (rte_vhost_get_vhost_vring(vid, qid, &again) != 0 ||
+					again.kickfd != vr.kickfd)) {
+				close(fd); /* replaced meanwhile: poll instead */
+				fd = -1;
+			}
+			if (fd < 0) {
+				pending = true;
+				break;
+			}
 			rte_vhost_enable_guest_notification(vid, qid, 1);
 			armed[narmed].vid = vid;
 			armed[narmed++].q = qid;
-			evfd[nfd] = true;
-			fds[nfd++] = (struct pollfd){ .fd = vr.kickfd, .events = POLLIN };
+			fds[nfd++] = (struct pollfd){ .fd = fd, .events = POLLIN };
 			if (rte_vhost_rx_queue_count(vid, qid) > 0)
 				pending = true;
 		}
@@ -446,18 +475,19 @@ static bool worker_sleep(struct dp_worker *w, const struct dp_snapshot *s)
 		int r = poll(fds, nfd, SLEEP_TIMEOUT_MS);
 		rte_rcu_qsbr_thread_online(w->dp->qsbr, w->id);
 		woken = r != 0;
-		if (r > 0) {
+		if (r > 0)
 			w->wakeups++;
-			/* Drain the eventfds (ours and the kicks); sockets are
-			 * read by the next poll. */
-			for (unsigned i = 0; i < nfd; i++) {
-				uint64_t v;
-				if ((fds[i].revents & POLLIN) && evfd[i] &&
-				    read(fds[i].fd, &v, sizeof(v)) < 0) {
-					/* already drained */
-				}
-			}
+	}
+	/* Drain our eventfd and the kicks (our dups); close the dups. */
+	for (unsigned i = 0; i < nfd; i++) {
+		uint64_t v;
+		if (i > 0 && i < nsock)
+			continue;
+		if (!pending && (fds[i].revents & POLLIN) && read(fds[i].fd, &v, sizeof(v)) < 0) {
+			/* already drained */
 		}
+		if (i >= nsock)
+			close(fds[i].fd);
 	}
 	/* Back to polling: devices destroyed meanwhile are gone from rt (the
 	 * vid check), and we were offline so none was freed under us. */

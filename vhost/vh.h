@@ -8,7 +8,8 @@
  * port and forwards new_device / destroy_device / vring_state_changed to
  * dp_port_attach_vhost / dp_port_detach / dp_port_vring_state.
  * dp_port_detach returns only after a grace period, so rte_vhost may free
- * the rings as soon as our destroy_device returns.
+ * the rings as soon as our destroy_device returns.  vring states may arrive
+ * before new_device; they are looked up by socket path and recorded.
  *
  * TSO and checksum offloads are masked off: frames leave through ports that
  * cannot segment (and NAT rewrites headers); everything else (mergeable rx
@@ -28,14 +29,19 @@ struct dp;
 struct vh_port_info {
 	bool connected;
 	int vid;
-	unsigned queues; /* queue pairs */
+	unsigned queues; /* queue pairs served (both vrings enabled by the guest) */
 	char ifname[64]; /* the guest-visible name rte_vhost reports */
 };
 
 int vh_init(struct dp *dp, int socket_gid /* -1: keep */);
 void vh_fini(void);
 int vh_port_add(uint16_t port, const char *path, bool client);
+/* Detaches the device from the dataplane (a grace period), then closes the
+ * socket on a reaper thread: the control thread does not wait for rte_vhost
+ * (callbacks in flight).  vh_port_add of the same port or socket waits for
+ * that (up to 5 s, then -EBUSY); vh_wait_removals() waits for all. */
 int vh_port_remove(uint16_t port);
+void vh_wait_removals(void);
 int vh_port_info(uint16_t port, struct vh_port_info *info);
 
 #endif

@@ -2,10 +2,21 @@
 # A VMM disconnects and reconnects 50 times, in server mode and in client
 # mode, while another pair of ports keeps a testpmd io loop running through
 # vnetd: no crash, RSS stable, traffic resumes after every reconnection.
+#
+# WORKERS=2 QUEUES=2 (meson test reconnect_2w): two workers sharing CPU 1
+# (--cpus 0,1,1 -> lcores 1@1,2@1) and reconnecting guests with two queue
+# pairs; nothing depends on timing, only on counts.
 . "$(dirname "$0")/lib.sh"
 ROUNDS=${ROUNDS:-50}
+WORKERS=${WORKERS:-1} QUEUES=${QUEUES:-1}
+case $WORKERS in
+1) ;;
+2) VNETD_CPUS=0,1,1 ;;
+*) fail "WORKERS=$WORKERS: 1 or 2" ;;
+esac
 
 vnetd_start
+assert_eq "workers" "$WORKERS" "$(api_ok GET /v1/stats | jq .workers)"
 P1=52:54:00:00:01:01 P2=52:54:00:00:01:02
 port_add p1 default "\"mac\":\"$P1\""
 port_add p2 default "\"mac\":\"$P2\""
@@ -14,7 +25,7 @@ port_add p2 default "\"mac\":\"$P2\""
 # once on a loaded machine: one of its two ports never connected), it is
 # restarted once, and said so; the reconnections below are the test.
 start_pair() {
-	dpdk-testpmd --lcores '0@0,1@0' --no-huge -m 256 --no-shconf --file-prefix rcpair$1 \
+	dpdk-testpmd --lcores '0@0,1@0' --no-huge -m 256 --no-shconf --file-prefix rcpair$1$$ \
 		--no-pci --log-level 4 \
 		--vdev "net_virtio_user0,path=$(port_sock p1),mac=$P1" \
 		--vdev "net_virtio_user1,path=$(port_sock p2),mac=$P2" \
@@ -36,7 +47,7 @@ fi
 round() { # MODE N
 	local mode=$1 n=$2 extra=""
 	[ "$mode" = client ] && extra=",server"
-	peer_start "$T/r.out" "rc$mode" \
+	peer_start "$T/r.out" "rc$mode$$" --queues "$QUEUES" \
 		--port "q1,$S1,$Q1$extra" --port "q2,$S2,$Q2$extra" \
 		--send "q1,$Q2,20" --send "q2,$Q1,20" --go-file "$T/go" --settle-ms 200
 	wait_connected q1 q2

@@ -9,6 +9,16 @@
  *   tx PORT COUNT
  *   rx PORT SRC DST COUNT
  *
+ * With --queues N every port has N queue pairs (virtio-user queues=N): the
+ * frames of a --send go out round-robin over the tx queues, all rx queues
+ * are polled, and what each rx queue received is printed too:
+ *
+ *   rxq PORT QUEUE COUNT
+ *
+ * --dhcp-flood PORT,SECONDS sends DHCPDISCOVERs (broadcast, a new client
+ * MAC and xid each) from PORT as fast as it can for SECONDS, after the
+ * --sends, and prints "dhcp-flood PORT COUNT".
+ *
  * Frames carry ethertype 0x88b5 (IEEE local experimental).  With --echo,
  * the program instead answers every received test frame back to its sender
  * until --settle-ms of silence (used to measure round trips).
@@ -29,6 +39,7 @@
 #define MAX_SENDS 64
 #define MAX_FLOWS 256
 #define ETHERTYPE 0x88b5
+#define MAX_QUEUES 4
 
 struct peer_port {
 	char name[32];
@@ -37,6 +48,7 @@ struct peer_port {
 	bool server;
 	uint16_t id;
 	uint64_t tx;
+	uint64_t rxq[MAX_QUEUES];
 };
 
 struct peer_send {
@@ -56,6 +68,50 @@ static struct peer_port ports[MAX_PORTS];
 static struct peer_send sends[MAX_SENDS];
 static struct peer_flow flows[MAX_FLOWS];
 static unsigned n_ports, n_sends, n_flows;
+static unsigned n_queues = 1;
+
+/* A DHCPDISCOVER from client MAC 02:dd:<n>, xid n (RFC 2131). */
+static uint16_t dhcp_discover(uint8_t *d, uint32_t n)
+{
+	static const uint8_t bc[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	uint8_t mac[6] = { 0x02, 0xdd, (uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8),
+			   (uint8_t)n };
+	const uint16_t udp_len = 8 + 240 + 4, ip_len = 20 + udp_len;
+	memset(d, 0, 14 + ip_len);
+	memcpy(d, bc, 6);
+	memcpy(d + 6, mac, 6);
+	d[12] = 0x08;
+	uint8_t *ip = d + 14;
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(ip_len >> 8);
+	ip[3] = (uint8_t)ip_len;
+	ip[8] = 64;
+	ip[9] = 17;
+	memset(ip + 16, 0xff, 4); /* 0.0.0.0 -> 255.255.255.255 */
+	uint32_t sum = 0;
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (uint8_t)(~sum >> 8);
+	ip[11] = (uint8_t)~sum;
+	uint8_t *udp = ip + 20;
+	udp[1] = 68;
+	udp[3] = 67;
+	udp[4] = (uint8_t)(udp_len >> 8);
+	udp[5] = (uint8_t)udp_len; /* checksum 0: none */
+	uint8_t *b = udp + 8;
+	b[0] = 1; /* BOOTREQUEST */
+	b[1] = 1;
+	b[2] = 6;
+	memcpy(b + 4, &n, 4);
+	b[10] = 0x80; /* broadcast flag */
+	memcpy(b + 28, mac, 6);
+	b[236] = 99, b[237] = 130, b[238] = 83, b[239] = 99; /* magic cookie */
+	b[240] = 53, b[241] = 1, b[242] = 1; /* DISCOVER */
+	b[243] = 255;
+	return (uint16_t)(14 + ip_len);
+}
 
 static int parse_mac(const char *s, uint8_t m[6])
 {
@@ -78,7 +134,8 @@ static int find_port(const char *name)
 static void usage(void)
 {
 	fprintf(stderr, "usage: vnet-peer [EAL args] -- --port NAME,SOCK,MAC[,server] ...\n"
-			"       [--send PORT,DSTMAC,COUNT[,SIZE]] ... [--go-file F] [--settle-ms N]\n");
+			"       [--send PORT,DSTMAC,COUNT[,SIZE]] ... [--go-file F] [--settle-ms N]\n"
+			"       [--queues N] [--echo] [--dhcp-flood PORT,SECONDS]\n");
 	exit(2);
 }
 
@@ -104,8 +161,10 @@ static unsigned poll_all(struct rte_mempool *mp, bool echo)
 	struct rte_mbuf *b[32];
 	unsigned got = 0;
 	(void)mp;
-	for (unsigned p = 0; p < n_ports; p++) {
-		uint16_t n = rte_eth_rx_burst(ports[p].id, 0, b, 32);
+	for (unsigned p = 0; p < n_ports; p++)
+	for (uint16_t q = 0; q < n_queues; q++) {
+		uint16_t n = rte_eth_rx_burst(ports[p].id, q, b, 32);
+		ports[p].rxq[q] += n;
 		for (uint16_t i = 0; i < n; i++) {
 			uint8_t *d = rte_pktmbuf_mtod(b[i], uint8_t *);
 			if (rte_pktmbuf_data_len(b[i]) >= 14)
@@ -116,7 +175,7 @@ static unsigned poll_all(struct rte_mempool *mp, bool echo)
 				memcpy(t, d, 6);
 				memcpy(d, d + 6, 6);
 				memcpy(d + 6, t, 6);
-				if (rte_eth_tx_burst(ports[p].id, 0, &b[i], 1) == 1) {
+				if (rte_eth_tx_burst(ports[p].id, q, &b[i], 1) == 1) {
 					ports[p].tx++;
 					continue;
 				}
@@ -144,15 +203,20 @@ int main(int argc, char **argv)
 		{ "go-file", required_argument, NULL, 'g' },
 		{ "settle-ms", required_argument, NULL, 't' },
 		{ "echo", no_argument, NULL, 'e' },
+		{ "queues", required_argument, NULL, 'q' },
+		{ "dhcp-flood", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *go = NULL;
 	unsigned settle = 300;
 	bool echo = false;
+	int flood_port = -1;
+	unsigned flood_secs = 0;
+	uint64_t flooded = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		char buf[512], *a = NULL, *b2 = NULL, *c2 = NULL, *d2 = NULL;
-		if (c == 'p' || c == 's') { /* A,B,C[,D] */
+		if (c == 'p' || c == 's' || c == 'd') { /* A,B,C[,D] */
 			char *save = NULL;
 			snprintf(buf, sizeof(buf), "%s", optarg);
 			a = strtok_r(buf, ",", &save);
@@ -187,6 +251,16 @@ int main(int argc, char **argv)
 		case 'g': go = optarg; break;
 		case 't': settle = (unsigned)atoi(optarg); break;
 		case 'e': echo = true; break;
+		case 'd':
+			if (!a || !b2 || (flood_port = find_port(a)) < 0)
+				usage();
+			flood_secs = (unsigned)atoi(b2);
+			break;
+		case 'q':
+			n_queues = (unsigned)atoi(optarg);
+			if (n_queues < 1 || n_queues > MAX_QUEUES)
+				usage();
+			break;
 		default: usage();
 		}
 	}
@@ -200,9 +274,10 @@ int main(int argc, char **argv)
 	for (unsigned i = 0; i < n_ports; i++) {
 		char name[32], args[512];
 		snprintf(name, sizeof(name), "net_virtio_user%u", i);
-		snprintf(args, sizeof(args), "path=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x,queues=1%s",
+		snprintf(args, sizeof(args), "path=%s,mac=%02x:%02x:%02x:%02x:%02x:%02x,queues=%u%s%s",
 			 ports[i].path, ports[i].mac[0], ports[i].mac[1], ports[i].mac[2],
-			 ports[i].mac[3], ports[i].mac[4], ports[i].mac[5],
+			 ports[i].mac[3], ports[i].mac[4], ports[i].mac[5], n_queues,
+			 n_queues > 1 ? ",cq=1" : "", /* multiqueue needs the control queue */
 			 ports[i].server ? ",server=1" : "");
 		if (rte_eal_hotplug_add("vdev", name, args) < 0 ||
 		    rte_eth_dev_get_port_by_name(name, &ports[i].id) != 0) {
@@ -210,10 +285,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		struct rte_eth_conf conf = { 0 };
-		if (rte_eth_dev_configure(ports[i].id, 1, 1, &conf) < 0 ||
-		    rte_eth_rx_queue_setup(ports[i].id, 0, 256, rte_socket_id(), NULL, mp) < 0 ||
-		    rte_eth_tx_queue_setup(ports[i].id, 0, 256, rte_socket_id(), NULL) < 0 ||
-		    rte_eth_dev_start(ports[i].id) < 0) {
+		bool qok = rte_eth_dev_configure(ports[i].id, (uint16_t)n_queues,
+						 (uint16_t)n_queues, &conf) == 0;
+		for (uint16_t q = 0; qok && q < n_queues; q++)
+			qok = rte_eth_rx_queue_setup(ports[i].id, q, 256, rte_socket_id(), NULL,
+						     mp) == 0 &&
+			      rte_eth_tx_queue_setup(ports[i].id, q, 256, rte_socket_id(), NULL) == 0;
+		if (!qok || rte_eth_dev_start(ports[i].id) < 0) {
 			fprintf(stderr, "vnet-peer: cannot start port %s\n", ports[i].name);
 			return 1;
 		}
@@ -231,6 +309,8 @@ int main(int argc, char **argv)
 			usleep(1000);
 		}
 		n_flows = 0; /* count only what arrives after the start signal */
+		for (unsigned i = 0; i < n_ports; i++)
+			memset(ports[i].rxq, 0, sizeof(ports[i].rxq));
 	}
 	for (unsigned s = 0; s < n_sends; s++) {
 		struct peer_port *p = &ports[sends[s].port];
@@ -249,7 +329,7 @@ int main(int argc, char **argv)
 			d[12] = ETHERTYPE >> 8;
 			d[13] = ETHERTYPE & 0xff;
 			memcpy(d + 14, &left, sizeof(left));
-			while (rte_eth_tx_burst(p->id, 0, &m, 1) == 0) {
+			while (rte_eth_tx_burst(p->id, (uint16_t)(left % n_queues), &m, 1) == 0) {
 				poll_all(mp, false);
 				if (rte_get_timer_cycles() > deadline) {
 					fprintf(stderr, "vnet-peer: tx stuck on %s\n", p->name);
@@ -263,6 +343,29 @@ int main(int argc, char **argv)
 		}
 	}
 	uint64_t hz = rte_get_timer_hz();
+	if (flood_port >= 0) {
+		struct peer_port *p = &ports[flood_port];
+		uint64_t end = rte_get_timer_cycles() + flood_secs * hz;
+		struct rte_mbuf *b[32];
+		while (rte_get_timer_cycles() < end) {
+			unsigned k = 0;
+			for (; k < 32; k++) {
+				b[k] = rte_pktmbuf_alloc(mp);
+				if (!b[k])
+					break;
+				uint8_t *d = (uint8_t *)rte_pktmbuf_append(b[k], 300);
+				uint16_t len = dhcp_discover(d, (uint32_t)(flooded + k));
+				rte_pktmbuf_trim(b[k], (uint16_t)(300 - len));
+			}
+			uint16_t sent = rte_eth_tx_burst(p->id, (uint16_t)(flooded % n_queues), b, (uint16_t)k);
+			if (sent < k)
+				rte_pktmbuf_free_bulk(b + sent, k - sent);
+			flooded += sent;
+			p->tx += sent;
+			poll_all(mp, false);
+		}
+		printf("dhcp-flood %s %llu\n", p->name, (unsigned long long)flooded);
+	}
 	uint64_t quiet_until = rte_get_timer_cycles() + settle * hz / 1000;
 	while (rte_get_timer_cycles() < quiet_until) {
 		if (poll_all(mp, echo) && echo)
@@ -271,6 +374,10 @@ int main(int argc, char **argv)
 	}
 	for (unsigned i = 0; i < n_ports; i++)
 		printf("tx %s %llu\n", ports[i].name, (unsigned long long)ports[i].tx);
+	for (unsigned i = 0; i < n_ports; i++)
+		for (unsigned q = 0; q < n_queues; q++)
+			printf("rxq %s %u %llu\n", ports[i].name, q,
+			       (unsigned long long)ports[i].rxq[q]);
 	for (unsigned i = 0; i < n_flows; i++) {
 		const uint8_t *s = flows[i].src, *d = flows[i].dst;
 		printf("rx %s %02x:%02x:%02x:%02x:%02x:%02x %02x:%02x:%02x:%02x:%02x:%02x %llu\n",
