@@ -199,8 +199,13 @@ static inline void act(struct dp_worker *w, const struct dp_snapshot *s,
 			drop(w, in_port, DP_DROP_NO_DEST, m);
 			return;
 		}
+		/* One reference per destination on every segment: freeing a
+		 * chain drops one reference of each segment, so raising only
+		 * the head's would free a multi-segment frame's tail at the
+		 * first transmit while other ports still hold it. */
 		if (n > 1)
-			rte_pktmbuf_refcnt_update(m, (int16_t)(n - 1));
+			for (struct rte_mbuf *seg = m; seg; seg = seg->next)
+				rte_mbuf_refcnt_update(seg, (int16_t)(n - 1));
 		for (unsigned i = 0; i < n; i++)
 			tx_push(w, to[i], m);
 		return;
