@@ -182,6 +182,94 @@ static bool cmd_net_autostart(struct cli_ctx *ctx, const struct cli_inv *inv)
 }
 
 /* ---------------------------------------------------------------------
+ * net-update
+ * --------------------------------------------------------------------- */
+
+static bool cmd_net_update(struct cli_ctx *ctx, const struct cli_inv *inv)
+{
+    const char *net = cli_opt_str(inv, "network");
+    const char *xml = cli_opt_str(inv, "xml");
+    const char *pi = cli_opt_str(inv, "parent-index");
+    bool config = cli_opt_bool(inv, "config"), live = cli_opt_bool(inv, "live");
+    struct cli_api_res res;
+    long parent = -1;
+    char *buf = NULL, *path;
+    json_t *body, *flags, *xs;
+    bool ok = false;
+
+    /* virsh's order: option conflicts, then the arguments */
+    if (cli_opt_bool(inv, "current") && (live || config)) {
+        cli_error("Options --current and --%s are mutually exclusive",
+                  live ? "live" : "config");
+        return false;
+    }
+    if (pi) {
+        char *end;
+        errno = 0;
+        parent = strtol(pi, &end, 10);
+        if (!*pi || *end || errno || parent < -2147483647L - 1 || parent > 2147483647L) {
+            cli_error("Numeric value '%s' for <%s> option is malformed or out of range",
+                      pi, "parent-index");
+            return false;
+        }
+    }
+    /* an argument starting with '<' is the element itself, else a file */
+    if (*xml != '<') {
+        size_t len = 0;
+        if (!(buf = cli_read_file(xml, CLI_MAX_XML_FILE, &len)))
+            return false;
+        xs = json_stringn(buf, len);
+    } else {
+        xs = json_string(xml);
+    }
+    free(buf);
+    if (!xs) {
+        cli_error("Failed to update network %s", net);
+        cli_error("XML error: the update XML is not valid UTF-8 text");
+        return false;
+    }
+    flags = json_array();
+    if (live)
+        json_array_append_new(flags, json_string("live"));
+    if (config)
+        json_array_append_new(flags, json_string("config"));
+    body = json_pack("{s:s,s:s,s:o,s:I,s:o}", "command", cli_opt_str(inv, "command"),
+                     "section", cli_opt_str(inv, "section"), "xml", xs,
+                     "parent_index", (json_int_t)(parent < -1 ? -1 : parent), "flags", flags);
+    path = net_path(net, "/update");
+    if (cli_api(ctx, "POST", path, body, &res) < 0) {
+        /* vnetd checks the command and section names as virsh does, with
+         * virsh's one-line messages */
+        if (cli_api_code_is(&res, "invalid-arg") &&
+            !strncmp(res.message, "unrecognized ", 13)) {
+            cli_api_report(ctx, &res, NULL);
+        } else {
+            char *first = cli_sprintf("Failed to update network %s", net);
+            report_net(ctx, &res, net, first);
+            free(first);
+        }
+    } else {
+        const char *name = cli_json_str(net_info(&res), "name");
+        bool active = cli_json_bool(net_info(&res), "active", false);
+        if (!name)
+            name = net;
+        /* virsh prints these without a newline (the blank line follows) */
+        if (config)
+            cli_print_extra(ctx, live ? "Updated network %s persistent config and live state"
+                                      : "Updated network %s persistent config", name);
+        else if (live || active)
+            cli_print_extra(ctx, "Updated network %s live state", name);
+        else
+            cli_print_extra(ctx, "Updated network %s persistent config", name);
+        ok = true;
+    }
+    cli_api_res_free(&res);
+    json_decref(body);
+    free(path);
+    return ok;
+}
+
+/* ---------------------------------------------------------------------
  * net-info, net-uuid, net-name, net-dumpxml
  * --------------------------------------------------------------------- */
 
@@ -897,6 +985,22 @@ static const struct cli_opt opts_net_dumpxml[] = {
     OPT_END,
 };
 
+static const struct cli_opt opts_net_update[] = {
+    NET_OPT_FULL,
+    { "command", CLI_OT_DATA, CLI_OFLAG_REQ,
+      "type of update (add-first, add-last (add), delete, or modify)" },
+    { "section", CLI_OT_DATA, CLI_OFLAG_REQ,
+      "which section of network configuration to update" },
+    { "xml", CLI_OT_DATA, CLI_OFLAG_REQ,
+      "name of file containing xml (or, if it starts with '<', the complete "
+      "xml element itself) to add/modify, or to be matched for search" },
+    { "parent-index", CLI_OT_STRING, 0, "which parent object to search through" },
+    { "config", CLI_OT_BOOL, 0, "affect next network startup" },
+    { "live", CLI_OT_BOOL, 0, "affect running network" },
+    { "current", CLI_OT_BOOL, 0, "affect current state of network" },
+    OPT_END,
+};
+
 static const struct cli_opt opts_net_list[] = {
     { "inactive", CLI_OT_BOOL, 0, "list inactive networks" },
     { "all", CLI_OT_BOOL, 0, "list inactive & active networks" },
@@ -964,6 +1068,13 @@ const struct cli_cmd cli_net_cmds[] = {
     { "net-undefine", cmd_net_undefine, opts_net_only,
       "undefine a persistent network",
       "Undefine the configuration for a persistent network." },
+    { "net-update", cmd_net_update, opts_net_update,
+      "update parts of an existing network's configuration",
+      "Adds, deletes or modifies one entry of a section (ip-dhcp-host,\n"
+      "    ip-dhcp-range, dns-host, dns-txt, dns-srv, forward-interface,\n"
+      "    portgroup) of the live network, its persistent config, or both.\n"
+      "    DHCP hosts and ranges take effect on the running network at once,\n"
+      "    without a restart." },
     { "net-uuid", cmd_net_uuid, opts_net_uuid,
       "convert a network name to network UUID", "" },
     { NULL, NULL, NULL, NULL, NULL },

@@ -11,6 +11,7 @@
 #include "control/dhcp_lease.h"
 #include "control/net.h"
 #include "control/netsvc.h"
+#include "control/netxml.h"
 #include "control/port.h"
 #include "dataplane/dp.h"
 #include "dataplane/pkt.h"
@@ -191,6 +192,33 @@ static int do_networks(struct ctl *c, const struct api_req *r, json_t **out, str
 	case API_NET_AUTOSTART:
 		rc = net_set_autostart(c->nets, n, r->autostart, e);
 		break;
+	case API_NET_UPDATE: {
+		/* virsh's checks of the names, before anything changes */
+		int cmd = nx_update_command_from(r->upd_command);
+		int sec = nx_update_section_from(r->upd_section);
+		unsigned applied = 0;
+		if (cmd < 0 || sec < 0) {
+			json_decref(info);
+			return cmd < 0 ? ctl_fail(e, EINVAL, 400, "invalid-arg",
+						  "unrecognized command name '%s'", r->upd_command)
+				       : ctl_fail(e, EINVAL, 400, "invalid-arg",
+						  "unrecognized section name '%s'", r->upd_section);
+		}
+		rc = net_update(c->nets, n, cmd, sec, r->parent_index, r->xml, strlen(r->xml),
+				(r->upd_flags & API_UPD_LIVE ? NET_UPD_LIVE : 0) |
+				(r->upd_flags & API_UPD_CONFIG ? NET_UPD_CONFIG : 0), &applied, e);
+		if (rc < 0)
+			break;
+		json_decref(info);
+		info = net_json(n);
+		json_t *fa = json_array();
+		if (applied & NET_UPD_LIVE)
+			json_array_append_new(fa, json_string("live"));
+		if (applied & NET_UPD_CONFIG)
+			json_array_append_new(fa, json_string("config"));
+		*out = json_pack("{s:o,s:o}", "network", info, "applied", fa);
+		return 200;
+	}
 	case API_NET_FDB: {
 		/* The whole table: grow the copy until it holds every row. */
 		struct dp_fdb_row *rows = NULL;
@@ -373,7 +401,7 @@ int api_execute(struct ctl *c, const struct api_req *r, json_t **out, struct ctl
 	switch (r->route) {
 	case API_NET_LIST: case API_NET_DEFINE: case API_NET_GET: case API_NET_XML:
 	case API_NET_START: case API_NET_DESTROY: case API_NET_UNDEFINE:
-	case API_NET_AUTOSTART: case API_NET_FDB:
+	case API_NET_AUTOSTART: case API_NET_FDB: case API_NET_UPDATE:
 		return do_networks(c, r, out, e);
 	case API_NET_LEASES:
 		return do_leases(c, r, out, e);

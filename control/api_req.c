@@ -307,6 +307,57 @@ static int parse_port(json_t *o, struct api_req *r, struct ctl_err *e)
 	return 0;
 }
 
+/* {"command":"add","section":"ip-dhcp-host","xml":"<host .../>",
+ *  "parent_index":-1,"flags":["live","config"]} */
+static int parse_update(json_t *o, struct api_req *r, struct ctl_err *e)
+{
+	static const char *const allowed[] = { "command", "section", "xml", "parent_index",
+					       "flags", NULL };
+	int rc;
+	if ((rc = only_members(o, allowed, e)) < 0 ||
+	    (rc = get_str(o, "command", true, r->upd_command, sizeof(r->upd_command), e)) < 0 ||
+	    (rc = get_str(o, "section", true, r->upd_section, sizeof(r->upd_section), e)) < 0)
+		return rc;
+	json_t *x = json_object_get(o, "xml");
+	if (!x || !json_is_string(x))
+		return bad(e, "invalid argument: member 'xml' (a string) is required%s", "");
+	if (strlen(json_string_value(x)) != json_string_length(x))
+		return bad(e, "invalid argument: member '%s' contains a NUL byte", "xml");
+	r->parent_index = -1;
+	json_t *pi = json_object_get(o, "parent_index");
+	if (pi) {
+		if (!json_is_integer(pi) || json_integer_value(pi) < -1 ||
+		    json_integer_value(pi) > 65535)
+			return bad(e, "invalid argument: member '%s' must be an integer from -1 to 65535",
+				   "parent_index");
+		r->parent_index = (int)json_integer_value(pi);
+	}
+	json_t *fl = json_object_get(o, "flags");
+	bool current = false;
+	if (fl) {
+		size_t i;
+		json_t *v;
+		if (!json_is_array(fl))
+			return bad(e, "invalid argument: member '%s' must be an array of strings", "flags");
+		json_array_foreach(fl, i, v) {
+			const char *f = json_is_string(v) ? json_string_value(v) : NULL;
+			if (f && !strcmp(f, "live"))
+				r->upd_flags |= API_UPD_LIVE;
+			else if (f && !strcmp(f, "config"))
+				r->upd_flags |= API_UPD_CONFIG;
+			else if (f && !strcmp(f, "current"))
+				current = true;
+			else
+				return bad(e, "invalid argument: flags are 'live', 'config' or 'current'%s", "");
+		}
+	}
+	if (current && r->upd_flags)
+		return bad(e, "invalid argument: flag 'current' is exclusive with %s",
+			   r->upd_flags & API_UPD_LIVE ? "'live'" : "'config'");
+	r->xml = strdup(json_string_value(x));
+	return r->xml ? 0 : ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+}
+
 struct route {
 	const char *method;
 	const char *pattern; /* '*' matches one path segment */
@@ -333,6 +384,7 @@ static const struct route routes[] = {
 	{ "GET", "/v1/ports/*/stats", API_PORT_STATS, q_none, NULL },
 	{ "GET", "/v1/stats", API_STATS, q_none, NULL },
 	{ "GET", "/v1/version", API_VERSION, q_none, NULL },
+	{ "POST", "/v1/networks/*/update", API_NET_UPDATE, q_none, parse_update },
 };
 
 /* Match path against pattern; the '*' segment is copied to id. */

@@ -25,6 +25,7 @@ enum api_route {
 	API_NET_DESTROY, API_NET_UNDEFINE, API_NET_AUTOSTART, API_NET_LEASES, API_NET_FDB,
 	API_PORT_LIST, API_PORT_ADD, API_PORT_GET, API_PORT_STATS, API_PORT_DEL,
 	API_STATS, API_VERSION,
+	API_NET_UPDATE,
 };
 
 /* net-list filters (virsh's groups: active/inactive, persistent/transient,
@@ -52,7 +53,14 @@ struct api_req {
 	char ifname[16];
 	char path[256];
 	bool learning;
+	/* net update: names as virsh takes them, checked against libvirt's
+	 * lists by the handler (before anything changes); xml in r->xml */
+	char upd_command[16];
+	char upd_section[24];
+	int parent_index;    /* -1 = not given */
+	unsigned upd_flags;  /* API_UPD_* ; 0 = current */
 };
+enum { API_UPD_LIVE = 1, API_UPD_CONFIG = 2 };
 
 int api_req_parse(const char *method, const char *path, const char *query,
 		  const char *body, size_t len, struct api_req *r, struct ctl_err *e);

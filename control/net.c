@@ -307,19 +307,24 @@ static int save_def(struct netreg *r, const struct nx_network *d, struct ctl_err
 	return 0;
 }
 
-static int save_live(struct netreg *r, const struct net *n, struct ctl_err *e)
+static int save_live_def(struct netreg *r, const struct nx_network *d, struct ctl_err *e)
 {
 	char rel[320];
-	char *x = nx_format(n->def, 0);
+	char *x = nx_format(d, 0);
 	if (!x)
 		return ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
-	path_of(rel, sizeof(rel), "networks", nx_name(n->def));
+	path_of(rel, sizeof(rel), "networks", nx_name(d));
 	int rc = store_write(r->ctl->run, rel, x, strlen(x));
 	free(x);
 	if (rc < 0)
 		return ctl_fail(e, -rc, 500, "internal-error",
 				"internal error: cannot write network status: %s", strerror(-rc));
 	return 0;
+}
+
+static int save_live(struct netreg *r, const struct net *n, struct ctl_err *e)
+{
+	return save_live_def(r, n->def, e);
 }
 
 int netreg_define(struct netreg *r, const char *xml, size_t len, struct net **out,
@@ -511,6 +516,125 @@ int net_set_autostart(struct netreg *r, struct net *n, bool on, struct ctl_err *
 				nx_name(n->def), strerror(-rc));
 	n->autostart = on;
 	return 0;
+}
+
+/* ---- net-update ---- */
+
+/* One side (live or persistent) of an update: a copy of base with the
+ * change applied, then libvirt's format/parse cycle, so that what is
+ * stored is exactly what loads again. */
+static int update_copy(struct netreg *r, const struct nx_network *base, bool inactive,
+		       int command, int section, int parent, const char *xml, size_t len,
+		       struct nx_network **out, struct ctl_err *e)
+{
+	char err[1024] = "";
+	struct nx_network *d = nx_copy(base), *chk = NULL;
+	if (!d)
+		return ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+	int rc = nx_update(d, command, section, parent, xml, len, err, sizeof(err));
+	if (rc < 0) {
+		nx_free(d);
+		if (rc == -ENOMEM)
+			return ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+		/* libvirt's codes: an operation refused is a conflict with the
+		 * definition, bad XML a bad request */
+		if (!strncmp(err, "Requested operation is not valid:", 33))
+			return ctl_fail(e, EINVAL, 409, "operation-invalid", "%s", err);
+		if (!strncmp(err, "Operation not supported:", 24))
+			return ctl_fail(e, ENOTSUP, 400, "operation-unsupported", "%s", err);
+		return errcode(err, e, rc);
+	}
+	char *x = nx_format(d, inactive ? NX_FMT_INACTIVE : 0);
+	nx_free(d);
+	if (!x)
+		return ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+	rc = nx_parse(x, strlen(x), &chk, err, sizeof(err));
+	free(x);
+	if (rc == 0) {
+		struct bridge_ctx bc = { r, nx_name(chk) };
+		rc = nx_apply_driver_defaults(chk, bridge_in_use, &bc, err, sizeof(err));
+	}
+	if (rc < 0) {
+		nx_free(chk);
+		return errcode(err, e, rc);
+	}
+	*out = chk;
+	return 0;
+}
+
+int net_update(struct netreg *r, struct net *n, int command, int section, int parent,
+	       const char *xml, size_t len, unsigned flags, unsigned *applied,
+	       struct ctl_err *e)
+{
+	struct nx_network *live = NULL, *cfg = NULL;
+	int rc;
+
+	/* VIR_NETWORK_UPDATE_AFFECT_CURRENT: live if running, else config */
+	if (!(flags & (NET_UPD_LIVE | NET_UPD_CONFIG)))
+		flags = n->active ? NET_UPD_LIVE : NET_UPD_CONFIG;
+	if ((flags & NET_UPD_LIVE) && !n->active)
+		return ctl_fail(e, EINVAL, 409, "operation-invalid",
+				"Requested operation is not valid: network is not running");
+	if ((flags & NET_UPD_CONFIG) && !n->persistent)
+		return ctl_fail(e, EINVAL, 409, "operation-invalid",
+				"Requested operation is not valid: cannot change persistent config of a transient network");
+	if ((flags & NET_UPD_LIVE) &&
+	    (rc = update_copy(r, n->def, false, command, section, parent, xml, len, &live, e)) < 0)
+		return rc;
+	if (flags & NET_UPD_CONFIG) {
+		const struct nx_network *base = n->newdef ? n->newdef : n->def;
+		rc = update_copy(r, base, true, command, section, parent, xml, len, &cfg, e);
+		if (rc < 0) {
+			nx_free(live);
+			return rc;
+		}
+	}
+	/* The running services first (they refuse what they cannot serve),
+	 * then the store, then memory; undone in reverse on failure. */
+	if (live && (rc = netsvc_reconfigure(r->ctl, n->svc, live, n->dp_id, e)) < 0)
+		goto fail;
+	if (cfg && (rc = save_def(r, cfg, e)) < 0)
+		goto undo_svc;
+	if (live && (rc = save_live_def(r, live, e)) < 0) {
+		if (cfg) {
+			struct ctl_err e2;
+			save_def(r, n->newdef ? n->newdef : n->def, &e2);
+		}
+		goto undo_svc;
+	}
+	if (cfg) {
+		if (n->active) {
+			/* the pending definition, applied at the next start */
+			nx_free(n->newdef);
+			n->newdef = cfg;
+		} else {
+			nx_free(n->def);
+			n->def = cfg;
+		}
+	}
+	if (live) {
+		if (n->persistent && !n->newdef)
+			n->newdef = n->def; /* the persistent one stays as it was */
+		else
+			nx_free(n->def);
+		n->def = live;
+	}
+	if (applied)
+		*applied = flags;
+	NET_LOG(INFO, "network '%s': %s %s (%s%s%s)\n", nx_name(n->def),
+		nx_update_command_str(command), nx_update_section_str(section),
+		flags & NET_UPD_LIVE ? "live" : "", flags == (NET_UPD_LIVE | NET_UPD_CONFIG) ? ", " : "",
+		flags & NET_UPD_CONFIG ? "config" : "");
+	return 0;
+undo_svc:
+	if (live) {
+		struct ctl_err e2;
+		netsvc_reconfigure(r->ctl, n->svc, n->def, n->dp_id, &e2);
+	}
+fail:
+	nx_free(live);
+	nx_free(cfg);
+	return rc;
 }
 
 /* ---- loading ---- */

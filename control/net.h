@@ -49,6 +49,15 @@ int net_start(struct netreg *r, struct net *n, struct ctl_err *e);
 int net_destroy(struct netreg *r, struct net *n, bool *gone, struct ctl_err *e);
 int net_undefine(struct netreg *r, struct net *n, bool *gone, struct ctl_err *e);
 int net_set_autostart(struct netreg *r, struct net *n, bool on, struct ctl_err *e);
+/* virsh net-update: command/section are nx_update()'s (control/netxml.h);
+ * flags NET_UPD_LIVE and/or NET_UPD_CONFIG, 0 = current (live if active,
+ * else config); *applied (may be NULL) gets the flags used.  A live update
+ * reconfigures the running DHCP server in place (no restart, ports stay).
+ * Both sides are checked before either is stored. */
+enum { NET_UPD_LIVE = 1, NET_UPD_CONFIG = 2 };
+int net_update(struct netreg *r, struct net *n, int command, int section, int parent,
+	       const char *xml, size_t len, unsigned flags, unsigned *applied,
+	       struct ctl_err *e);
 
 const char *net_name(const struct net *n);
 void net_uuid_str(const struct net *n, char out[37]);

@@ -107,6 +107,40 @@ static int dhcp_config(const struct nx_network *def, uint32_t gw, int prefix,
 	return 0;
 }
 
+/* The network's DHCP server, created from its definition; its leases are
+ * reloaded from the lease file. */
+static struct dhcp_server *dhcp_create(struct ctl *c, const struct nx_network *def, uint32_t gw,
+				       int prefix, const uint8_t mac[6], struct ctl_err *e)
+{
+	struct dhcp_config cfg;
+	struct dhcp_host *hosts = NULL;
+	char path[512];
+	if (dhcp_config(def, gw, prefix, mac, &cfg, &hosts, e) < 0) {
+		free(hosts);
+		return NULL;
+	}
+	store_mkdir(c->state, "dhcp");
+	snprintf(path, sizeof(path), "%s/dhcp/%s.status", store_dir(c->state), nx_name(def));
+	struct dhcp_server *d = dhcp_server_create(&cfg, path);
+	free(hosts);
+	if (!d) {
+		ctl_fail(e, EINVAL, 400, "config-unsupported",
+			 "unsupported configuration: the DHCP settings of network '%s' cannot be served",
+			 nx_name(def));
+		return NULL;
+	}
+	int lr = dhcp_server_load_status(d);
+	if (lr < 0 && lr != -ENOENT)
+		SVC_LOG(WARNING, "network '%s': lease file %s unreadable (%s); starting empty\n",
+			nx_name(def), path, strerror(-lr));
+	return d;
+}
+
+static bool serves_dhcp(const struct nx_network *def)
+{
+	return nx_dhcp_range_count(def) || nx_dhcp_host_count(def);
+}
+
 struct netsvc *netsvc_start(struct ctl *c, const struct nx_network *def, uint16_t dp_net,
 			    struct ctl_err *e)
 {
@@ -122,30 +156,9 @@ struct netsvc *netsvc_start(struct ctl *c, const struct nx_network *def, uint16_
 	if (nx_ipv4(def, &gw, &prefix) < 0 || nx_mac(def, mac) < 0)
 		return s; /* no IPv4 subnet here: nothing to serve */
 	s->prefix = prefix;
-	if (nx_dhcp_range_count(def) || nx_dhcp_host_count(def)) {
-		struct dhcp_config cfg;
-		struct dhcp_host *hosts = NULL;
-		char path[512];
-		if (dhcp_config(def, gw, prefix, mac, &cfg, &hosts, e) < 0) {
-			free(hosts);
-			free(s);
-			return NULL;
-		}
-		store_mkdir(c->state, "dhcp");
-		snprintf(path, sizeof(path), "%s/dhcp/%s.status", store_dir(c->state), nx_name(def));
-		s->dhcp = dhcp_server_create(&cfg, path);
-		free(hosts);
-		if (!s->dhcp) {
-			ctl_fail(e, EINVAL, 400, "config-unsupported",
-				 "unsupported configuration: the DHCP settings of network '%s' cannot be served",
-				 nx_name(def));
-			free(s);
-			return NULL;
-		}
-		int lr = dhcp_server_load_status(s->dhcp);
-		if (lr < 0 && lr != -ENOENT)
-			SVC_LOG(WARNING, "network '%s': lease file %s unreadable (%s); starting empty\n",
-				nx_name(def), path, strerror(-lr));
+	if (serves_dhcp(def) && !(s->dhcp = dhcp_create(c, def, gw, prefix, mac, e))) {
+		free(s);
+		return NULL;
 	}
 	struct dp_gw g = { .ip = htonl(gw), .dhcp = s->dhcp != NULL };
 	memcpy(g.mac, mac, 6);
@@ -158,6 +171,51 @@ struct netsvc *netsvc_start(struct ctl *c, const struct nx_network *def, uint16_
 		return NULL;
 	}
 	return s;
+}
+
+int netsvc_reconfigure(struct ctl *c, struct netsvc *s, const struct nx_network *def,
+		       uint16_t dp_net, struct ctl_err *e)
+{
+	uint32_t gw;
+	int prefix;
+	uint8_t mac[6];
+
+	if (!s || nx_ipv4(def, &gw, &prefix) < 0 || nx_mac(def, mac) < 0)
+		return 0; /* no IPv4 subnet (net-update cannot add one) */
+	bool want = serves_dhcp(def);
+	if (want && s->dhcp) {
+		/* Same server, new ranges and hosts: the leases that are still
+		 * valid stay, the clients keep their addresses. */
+		struct dhcp_config cfg;
+		struct dhcp_host *hosts = NULL;
+		int rc = dhcp_config(def, gw, prefix, mac, &cfg, &hosts, e);
+		if (rc == 0 && (rc = dhcp_server_reconfigure(s->dhcp, &cfg)) < 0)
+			ctl_fail(e, -rc, 400, "config-unsupported",
+				 "unsupported configuration: the DHCP settings of network '%s' cannot be served",
+				 nx_name(def));
+		free(hosts);
+		return rc < 0 ? -EINVAL : 0;
+	}
+	if (want == (s->dhcp != NULL))
+		return 0;
+	/* DHCP starts or stops: the workers punt DHCP only while it is served. */
+	struct dhcp_server *d = NULL;
+	if (want && !(d = dhcp_create(c, def, gw, prefix, mac, e)))
+		return -EINVAL;
+	struct dp_gw g = { .ip = htonl(gw), .dhcp = want };
+	memcpy(g.mac, mac, 6);
+	int r = dp_net_set_gateway(c->dp, dp_net, &g);
+	if (r < 0) {
+		dhcp_server_free(d);
+		return ctl_fail(e, -r, 500, "internal-error",
+				"internal error: cannot set the gateway: %s", strerror(-r));
+	}
+	if (s->dhcp) {
+		dhcp_server_flush(s->dhcp);
+		dhcp_server_free(s->dhcp);
+	}
+	s->dhcp = d;
+	return 0;
 }
 
 void netsvc_stop(struct ctl *c, struct netsvc *s, uint16_t dp_net)

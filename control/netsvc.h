@@ -28,6 +28,14 @@ struct dhcp_lease_info;
 struct netsvc *netsvc_start(struct ctl *c, const struct nx_network *def, uint16_t dp_net,
 			    struct ctl_err *e);
 void netsvc_stop(struct ctl *c, struct netsvc *s, uint16_t dp_net);
+/* net-update --live: applies a changed definition (DHCP ranges and static
+ * hosts) to the running services without a restart: the DHCP server keeps
+ * the leases that are still valid (a removed range's dynamic leases go; a
+ * client whose MAC gained a static host is NAKed at its next renewal and
+ * then gets the static address), and is created or withdrawn when the
+ * network starts or stops serving DHCP.  On error nothing changed. */
+int netsvc_reconfigure(struct ctl *c, struct netsvc *s, const struct nx_network *def,
+		       uint16_t dp_net, struct ctl_err *e);
 /* Handles one punted frame; returns the reply length or 0. */
 int netsvc_frame(struct netsvc *s, const uint8_t *frame, size_t len, uint8_t *reply,
 		 size_t cap);

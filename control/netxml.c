@@ -59,9 +59,9 @@ lease_parse(xmlNodePtr node, struct nx_lease *lease, struct nx_err *e)
     return 0;
 }
 
-static int
-dhcp_range_parse(const char *netname, struct nx_ip_def *ip, xmlNodePtr node,
-                 struct nx_range *r, struct nx_err *e)
+int
+nx__dhcp_range_parse(const char *netname, struct nx_ip_def *ip, xmlNodePtr node,
+                     struct nx_range *r, struct nx_err *e)
 {
     char *start = NULL, *end = NULL;
     xmlNodePtr lease;
@@ -95,9 +95,9 @@ dhcp_range_parse(const char *netname, struct nx_ip_def *ip, xmlNodePtr node,
     return ret;
 }
 
-static int
-dhcp_host_parse(const char *netname, struct nx_ip_def *ip, xmlNodePtr node,
-                struct nx_dhcp_host_def *h, struct nx_err *e)
+int
+nx__dhcp_host_parse(const char *netname, struct nx_ip_def *ip, xmlNodePtr node,
+                    struct nx_dhcp_host_def *h, bool partial, struct nx_err *e)
 {
     char *mac = NULL, *id = NULL, *name = NULL, *ipstr = NULL;
     unsigned char addr[6];
@@ -134,7 +134,7 @@ dhcp_host_parse(const char *netname, struct nx_ip_def *ip, xmlNodePtr node,
         }
     }
     name = nx__prop(node, "name");
-    if (name && !isalpha((unsigned char)name[0])) {
+    if (name && !isalnum((unsigned char)name[0])) {
         nx__err(e, NX_ERR_XML, "Cannot use host name '%s' in network '%s'",
                 name, netname);
         goto out;
@@ -146,7 +146,15 @@ dhcp_host_parse(const char *netname, struct nx_ip_def *ip, xmlNodePtr node,
                 netname);
         goto out;
     }
-    if (ip->address.family == AF_INET6) {
+    if (partial) {
+        /* a search key: any one of the three will do */
+        if (!(mac || name || ipstr)) {
+            nx__err(e, NX_ERR_XML,
+                    "At least one of name, mac, or ip attribute must be specified for static host definition in network '%s' ",
+                    netname);
+            goto out;
+        }
+    } else if (ip->address.family == AF_INET6) {
         if (!(id || name)) {
             nx__err(e, NX_ERR_XML,
                     "Static host definition in IPv6 network '%s' must have id or name attribute",
@@ -159,7 +167,7 @@ dhcp_host_parse(const char *netname, struct nx_ip_def *ip, xmlNodePtr node,
                 netname);
         goto out;
     }
-    if (!ipstr) {
+    if (!ipstr && !partial) {
         nx__err(e, NX_ERR_XML,
                 "Missing IP address in static host definition for network '%s'",
                 netname);
@@ -191,7 +199,7 @@ dhcp_parse(const char *netname, xmlNodePtr node, struct nx_ip_def *ip,
     if (n && !(ip->ranges = calloc(n, sizeof(*ip->ranges))))
         goto oom;
     FOREACH_CHILD(c, node, "range") {
-        if (dhcp_range_parse(netname, ip, c, &ip->ranges[ip->nranges], e) < 0)
+        if (nx__dhcp_range_parse(netname, ip, c, &ip->ranges[ip->nranges], e) < 0)
             return -1;
         ip->nranges++;
     }
@@ -199,7 +207,7 @@ dhcp_parse(const char *netname, xmlNodePtr node, struct nx_ip_def *ip,
     if (n && !(ip->hosts = calloc(n, sizeof(*ip->hosts))))
         goto oom;
     FOREACH_CHILD(c, node, "host") {
-        if (dhcp_host_parse(netname, ip, c, &ip->hosts[ip->nhosts], e) < 0)
+        if (nx__dhcp_host_parse(netname, ip, c, &ip->hosts[ip->nhosts], false, e) < 0)
             return -1;
         ip->nhosts++;
     }
@@ -1032,28 +1040,21 @@ xml_error_cb(void *ctx, const char *msg, ...)
     free(ptrstr);
 }
 
-int
-nx_parse(const char *xml, size_t len, struct nx_network **out,
-         char *err, size_t errlen)
+struct _xmlDoc *
+nx__read_doc(const char *xml, size_t len, const char *url, struct nx_err *e,
+             int *rc)
 {
-    struct nx_err e = { err, errlen };
-    struct parse_priv pp = { &e, false };
+    struct parse_priv pp = { e, false };
     xmlParserCtxtPtr pctxt;
     xmlDocPtr doc;
-    xmlNodePtr root;
     char *copy;
     size_t clen;
 
-    if (err && errlen)
-        err[0] = 0;
-    if (!out || (!xml && len))
-        return -EINVAL;
-    *out = NULL;
-
     clen = xml ? strnlen(xml, len) : 0;
     if (!(copy = malloc(clen + 1))) {
-        OOM(&e);
-        return -ENOMEM;
+        OOM(e);
+        *rc = -ENOMEM;
+        return NULL;
     }
     if (clen)
         memcpy(copy, xml, clen);
@@ -1062,27 +1063,51 @@ nx_parse(const char *xml, size_t len, struct nx_network **out,
     if (!(pctxt = xmlNewParserCtxt()) || !pctxt->sax) {
         xmlFreeParserCtxt(pctxt);
         free(copy);
-        OOM(&e);
-        return -ENOMEM;
+        OOM(e);
+        *rc = -ENOMEM;
+        return NULL;
     }
     pctxt->_private = &pp;
     pctxt->sax->error = xml_error_cb;
-    doc = xmlCtxtReadDoc(pctxt, BAD_CAST copy, "(network_definition)", NULL,
+    doc = xmlCtxtReadDoc(pctxt, BAD_CAST copy, url, NULL,
                          XML_PARSE_NONET | XML_PARSE_NOWARNING |
                          XML_PARSE_NOBLANKS);
     xmlFreeParserCtxt(pctxt);
     free(copy);
     if (!doc) {
         if (!pp.reported)
-            nx__err(&e, NX_ERR_XML, "failed to parse xml document '%s'",
-                    "(network_definition)");
-        return -EINVAL;
+            nx__err(e, NX_ERR_XML, "failed to parse xml document '%s'", url);
+        *rc = -EINVAL;
+        return NULL;
     }
-    if (!(root = xmlDocGetRootElement(doc))) {
-        nx__err(&e, NX_ERR_INTERNAL, "%s", "missing root element");
+    if (!xmlDocGetRootElement(doc)) {
+        nx__err(e, NX_ERR_INTERNAL, "%s", "missing root element");
         xmlFreeDoc(doc);
-        return -EINVAL;
+        *rc = -EINVAL;
+        return NULL;
     }
+    *rc = 0;
+    return doc;
+}
+
+int
+nx_parse(const char *xml, size_t len, struct nx_network **out,
+         char *err, size_t errlen)
+{
+    struct nx_err e = { err, errlen };
+    xmlDocPtr doc;
+    xmlNodePtr root;
+    int rc;
+
+    if (err && errlen)
+        err[0] = 0;
+    if (!out || (!xml && len))
+        return -EINVAL;
+    *out = NULL;
+
+    if (!(doc = nx__read_doc(xml, len, "(network_definition)", &e, &rc)))
+        return rc;
+    root = xmlDocGetRootElement(doc);
     if (!xmlStrEqual(root->name, BAD_CAST "network")) {
         nx__err(&e, NX_ERR_XML, "expecting root element of '%s', not '%s'",
                 "network", (const char *)root->name);

@@ -23,6 +23,9 @@
  * returned by accessors point into the object and live until it is freed
  * or modified.  Objects are not internally locked: one writer at a time.
  *
+ * Updates: nx_update() is virsh net-update on a definition (one entry of
+ * one section), with libvirt's matching rules and messages.
+ *
  * Errors: functions returning int return 0 on success or a negative errno
  * (-EINVAL for invalid XML/config, -ENOMEM, -ENOENT for "absent",
  * -ERANGE for out-of-range index).  When a caller buffer (err, errlen) is
@@ -169,6 +172,31 @@ int nx_nat_range(const struct nx_network *n, uint32_t *addr_start,
                  uint32_t *addr_end, unsigned *port_start,
                  unsigned *port_end);
 int nx_nat_ipv6(const struct nx_network *n);
+
+/* ---- net-update (virNetworkUpdate; control/netxml_update.c) ---- */
+/* libvirt's virNetworkUpdateCommand and virNetworkUpdateSection values */
+enum nx_update_command {
+    NX_UPD_MODIFY = 1, NX_UPD_DELETE, NX_UPD_ADD_LAST, NX_UPD_ADD_FIRST,
+};
+enum nx_update_section {
+    NX_SEC_BRIDGE = 1, NX_SEC_DOMAIN, NX_SEC_IP, NX_SEC_IP_DHCP_HOST,
+    NX_SEC_IP_DHCP_RANGE, NX_SEC_FORWARD, NX_SEC_FORWARD_INTERFACE,
+    NX_SEC_FORWARD_PF, NX_SEC_PORTGROUP, NX_SEC_DNS_HOST, NX_SEC_DNS_TXT,
+    NX_SEC_DNS_SRV,
+};
+/* virsh's names ("add" = "add-last", "add-first", "ip-dhcp-host", ...);
+ * -1 when unknown. */
+int nx_update_command_from(const char *s);
+const char *nx_update_command_str(int command);
+int nx_update_section_from(const char *s);
+const char *nx_update_section_str(int section);
+/* virNetworkDefUpdateSection: applies one add/delete/modify of the element
+ * in xml (len bytes) to n.  parent_index: the <ip> for ip-dhcp-* (-1: the
+ * one with <dhcp>).  On error (-EINVAL, -ENOMEM) n is unchanged and err
+ * holds libvirt's message.  The caller re-validates the result (libvirt's
+ * format/parse cycle) before using it. */
+int nx_update(struct nx_network *n, int command, int section, int parent_index,
+              const char *xml, size_t len, char *err, size_t errlen);
 
 #ifdef __cplusplus
 }

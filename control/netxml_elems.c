@@ -22,15 +22,21 @@
 
 #include "netxml_priv.h"
 
-static int
-dns_host_parse(const char *netname, xmlNodePtr node,
-               struct nx_dns_host_def *h, struct nx_err *e)
+static int dns_host_partial(const char *netname, xmlNodePtr node,
+                            struct nx_dns_host_def *h, struct nx_err *e);
+
+int
+nx__dns_host_parse(const char *netname, xmlNodePtr node,
+                   struct nx_dns_host_def *h, bool partial, struct nx_err *e)
 {
     size_t n = nx__count_children(node, "hostname");
-    char *ip = nx__prop(node, "ip");
+    char *ip;
     xmlNodePtr c;
     int ret = -1;
 
+    if (partial)
+        return dns_host_partial(netname, node, h, e);
+    ip = nx__prop(node, "ip");
     if (n > 0) {
         if (!(h->names = calloc(n, sizeof(char *)))) {
             OOM(e);
@@ -75,6 +81,58 @@ dns_host_parse(const char *netname, xmlNodePtr node,
     return ret;
 }
 
+/* A DNS host as a search key (net-update delete): libvirt's order, the ip
+ * first, then the non-empty <hostname>s; one of them is enough. */
+static int
+dns_host_partial(const char *netname, xmlNodePtr node,
+                 struct nx_dns_host_def *h, struct nx_err *e)
+{
+    char *ip = nx__prop(node, "ip");
+    size_t n = nx__count_children(node, "hostname");
+    xmlNodePtr c;
+    int ret = -1;
+
+    if (ip && nx__addr_parse(&h->ip, ip, AF_UNSPEC) < 0) {
+        nx__err(e, NX_ERR_PLAIN,
+                "Invalid IP address in network '%s' DNS HOST record", netname);
+        goto out;
+    }
+    if (n > 0 && !(h->names = calloc(n, sizeof(char *)))) {
+        OOM(e);
+        goto out;
+    }
+    FOREACH_CHILD(c, node, "hostname") {
+        xmlChar *v;
+        char *s;
+        if (!c->children)
+            continue;
+        v = xmlNodeGetContent(c);
+        s = v ? strdup((const char *)v) : NULL;
+        xmlFree(v);
+        if (!s) {
+            OOM(e);
+            goto out;
+        }
+        if (!*s) {
+            free(s);
+            nx__err(e, NX_ERR_PLAIN,
+                    "Missing hostname in network '%s' DNS HOST record", netname);
+            goto out;
+        }
+        h->names[h->nnames++] = s;
+    }
+    if (!h->ip.family && h->nnames == 0) {
+        nx__err(e, NX_ERR_PLAIN,
+                "Missing ip and hostname in network '%s' DNS HOST record",
+                netname);
+        goto out;
+    }
+    ret = 0;
+ out:
+    free(ip);
+    return ret;
+}
+
 #define PROTOCOL_CHARS \
     "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-+/"
 #define SERVICE_CHARS \
@@ -94,39 +152,39 @@ nx__xpath_uint_attr(xmlNodePtr n, const char *name, unsigned *out)
     return rc;
 }
 
-static int
-dns_srv_parse(const char *netname, xmlNodePtr node, struct nx_dns_srv *s,
-              struct nx_err *e)
+int
+nx__dns_srv_parse(const char *netname, xmlNodePtr node, struct nx_dns_srv *s,
+                  bool partial, struct nx_err *e)
 {
     const char *svc;
     int rc;
 
-    if (!(s->service = nx__prop(node, "service"))) {
+    if (!(s->service = nx__prop(node, "service")) && !partial) {
         nx__err(e, NX_ERR_PLAIN,
                 "missing required service attribute in DNS SRV record of network '%s'",
                 netname);
         return -1;
     }
-    if (strlen(s->service) > DNS_RECORD_LENGTH_SRV) {
+    if (s->service && strlen(s->service) > DNS_RECORD_LENGTH_SRV) {
         nx__err(e, NX_ERR_PLAIN,
                 "service attribute '%s' in network '%s' is too long, limit is %d bytes",
                 s->service, netname, DNS_RECORD_LENGTH_SRV);
         return -1;
     }
-    if (strspn(s->service, SERVICE_CHARS) < strlen(s->service)) {
+    if (s->service && strspn(s->service, SERVICE_CHARS) < strlen(s->service)) {
         nx__err(e, NX_ERR_PLAIN,
                 "invalid character in service attribute '%s' in DNS SRV record of network '%s'",
                 s->service, netname);
         return -1;
     }
-    svc = s->service;
-    if (!(s->protocol = nx__prop(node, "protocol"))) {
+    svc = s->service ? s->service : "(null)"; /* glib's printf of NULL */
+    if (!(s->protocol = nx__prop(node, "protocol")) && !partial) {
         nx__err(e, NX_ERR_PLAIN,
                 "missing required protocol attribute in DNS SRV record '%s' of network '%s'",
                 svc, netname);
         return -1;
     }
-    if (strspn(s->protocol, PROTOCOL_CHARS) < strlen(s->protocol)) {
+    if (s->protocol && strspn(s->protocol, PROTOCOL_CHARS) < strlen(s->protocol)) {
         nx__err(e, NX_ERR_PLAIN,
                 "invalid character in protocol attribute '%s' in DNS SRV record of network '%s'",
                 s->protocol, netname);
@@ -177,9 +235,9 @@ dns_srv_parse(const char *netname, xmlNodePtr node, struct nx_dns_srv *s,
     return 0;
 }
 
-static int
-dns_txt_parse(const char *netname, xmlNodePtr node, struct nx_dns_txt *t,
-              struct nx_err *e)
+int
+nx__dns_txt_parse(const char *netname, xmlNodePtr node, struct nx_dns_txt *t,
+                  bool partial, struct nx_err *e)
 {
     if (!(t->name = nx__prop(node, "name"))) {
         nx__err(e, NX_ERR_PLAIN,
@@ -193,7 +251,7 @@ dns_txt_parse(const char *netname, xmlNodePtr node, struct nx_dns_txt *t,
                 t->name, netname);
         return -1;
     }
-    if (!(t->value = nx__prop(node, "value"))) {
+    if (!(t->value = nx__prop(node, "value")) && !partial) {
         nx__err(e, NX_ERR_PLAIN,
                 "missing required value attribute in DNS TXT record named '%s' of network %s",
                 t->name, netname);
@@ -241,7 +299,7 @@ nx__dns_parse(const char *netname, xmlNodePtr node, struct nx_dns *d,
         !(d->hosts = calloc(n, sizeof(*d->hosts))))
         goto oom;
     FOREACH_CHILD(c, node, "host") {
-        int rc = dns_host_parse(netname, c, &d->hosts[d->nhosts], e);
+        int rc = nx__dns_host_parse(netname, c, &d->hosts[d->nhosts], false, e);
         d->nhosts++;
         if (rc < 0)
             return -1;
@@ -251,7 +309,7 @@ nx__dns_parse(const char *netname, xmlNodePtr node, struct nx_dns *d,
         !(d->srvs = calloc(n, sizeof(*d->srvs))))
         goto oom;
     FOREACH_CHILD(c, node, "srv") {
-        int rc = dns_srv_parse(netname, c, &d->srvs[d->nsrvs], e);
+        int rc = nx__dns_srv_parse(netname, c, &d->srvs[d->nsrvs], false, e);
         d->nsrvs++;
         if (rc < 0)
             return -1;
@@ -261,7 +319,7 @@ nx__dns_parse(const char *netname, xmlNodePtr node, struct nx_dns *d,
         !(d->txts = calloc(n, sizeof(*d->txts))))
         goto oom;
     FOREACH_CHILD(c, node, "txt") {
-        int rc = dns_txt_parse(netname, c, &d->txts[d->ntxts], e);
+        int rc = nx__dns_txt_parse(netname, c, &d->txts[d->ntxts], false, e);
         d->ntxts++;
         if (rc < 0)
             return -1;

@@ -21,6 +21,7 @@ enum nx_errcode {
     NX_ERR_XML,             /* "XML error: %s" */
     NX_ERR_CONFIG,          /* "unsupported configuration: %s" */
     NX_ERR_OP_INVALID,      /* "Requested operation is not valid: %s" */
+    NX_ERR_UNSUPPORTED,     /* VIR_ERR_OPERATION_UNSUPPORTED: "Operation not supported: %s" */
 };
 
 struct nx_err {
@@ -267,5 +268,33 @@ int nx__portgroup_parse(struct _xmlNode *node, struct nx_portgroup *pg,
                         struct nx_err *e);
 int nx__route_parse(const char *netname, struct _xmlNode *node,
                     struct nx_route_def *r, struct nx_err *e);
+/* Single-element parsers (also used by netxml_update.c).  partial: the
+ * element only names an existing entry to match (libvirt's partialOkay for
+ * net-update delete), so required attributes may be missing. */
+int nx__dns_host_parse(const char *netname, struct _xmlNode *node,
+                       struct nx_dns_host_def *h, bool partial, struct nx_err *e);
+int nx__dns_srv_parse(const char *netname, struct _xmlNode *node,
+                      struct nx_dns_srv *s, bool partial, struct nx_err *e);
+int nx__dns_txt_parse(const char *netname, struct _xmlNode *node,
+                      struct nx_dns_txt *t, bool partial, struct nx_err *e);
+
+/* ---- netxml.c ---- */
+int nx__dhcp_range_parse(const char *netname, struct nx_ip_def *ip,
+                         struct _xmlNode *node, struct nx_range *r,
+                         struct nx_err *e);
+int nx__dhcp_host_parse(const char *netname, struct nx_ip_def *ip,
+                        struct _xmlNode *node, struct nx_dhcp_host_def *h,
+                        bool partial, struct nx_err *e);
+/* Reads a document the way libvirt's virXMLParseString does (url names it
+ * in parser errors); NULL with the message in e.  Returns an xmlDocPtr. */
+struct _xmlDoc *nx__read_doc(const char *xml, size_t len, const char *url,
+                             struct nx_err *e, int *rc);
+
+/* ---- netxml_util.c: item destructors (leave the item zeroed) ---- */
+void nx__dhcp_host_clear(struct nx_dhcp_host_def *h);
+void nx__dns_host_clear(struct nx_dns_host_def *h);
+void nx__dns_srv_clear(struct nx_dns_srv *s);
+void nx__dns_txt_clear(struct nx_dns_txt *t);
+void nx__portgroup_clear(struct nx_portgroup *pg);
 
 #endif /* VNETD_NETXML_PRIV_H */

@@ -35,6 +35,7 @@ nx__err(struct nx_err *e, enum nx_errcode code, const char *fmt, ...)
         [NX_ERR_XML] = "XML error: ",
         [NX_ERR_CONFIG] = "unsupported configuration: ",
         [NX_ERR_OP_INVALID] = "Requested operation is not valid: ",
+        [NX_ERR_UNSUPPORTED] = "Operation not supported: ",
     };
     va_list ap;
     size_t off;
@@ -731,17 +732,61 @@ nx__bandwidth_free(struct nx_bandwidth *b)
     free(b);
 }
 
+void
+nx__dhcp_host_clear(struct nx_dhcp_host_def *h)
+{
+    free(h->mac);
+    free(h->id);
+    free(h->name);
+    memset(h, 0, sizeof(*h));
+}
+
+void
+nx__dns_host_clear(struct nx_dns_host_def *h)
+{
+    size_t j;
+    for (j = 0; j < h->nnames; j++)
+        free(h->names[j]);
+    free(h->names);
+    memset(h, 0, sizeof(*h));
+}
+
+void
+nx__dns_srv_clear(struct nx_dns_srv *s)
+{
+    free(s->domain);
+    free(s->service);
+    free(s->protocol);
+    free(s->target);
+    memset(s, 0, sizeof(*s));
+}
+
+void
+nx__dns_txt_clear(struct nx_dns_txt *t)
+{
+    free(t->name);
+    free(t->value);
+    memset(t, 0, sizeof(*t));
+}
+
+void
+nx__portgroup_clear(struct nx_portgroup *pg)
+{
+    free(pg->name);
+    free(pg->vport);
+    nx__bandwidth_free(pg->bandwidth);
+    nx__vlan_clear(&pg->vlan);
+    memset(pg, 0, sizeof(*pg));
+}
+
 static void
 ip_clear(struct nx_ip_def *ip)
 {
     size_t i;
     free(ip->family);
     free(ip->ranges);
-    for (i = 0; i < ip->nhosts; i++) {
-        free(ip->hosts[i].mac);
-        free(ip->hosts[i].id);
-        free(ip->hosts[i].name);
-    }
+    for (i = 0; i < ip->nhosts; i++)
+        nx__dhcp_host_clear(&ip->hosts[i]);
     free(ip->hosts);
     free(ip->tftproot);
     free(ip->bootfile);
@@ -751,27 +796,18 @@ ip_clear(struct nx_ip_def *ip)
 static void
 dns_clear(struct nx_dns *d)
 {
-    size_t i, j;
+    size_t i;
     for (i = 0; i < d->nfwds; i++)
         free(d->fwds[i].domain);
     free(d->fwds);
-    for (i = 0; i < d->ntxts; i++) {
-        free(d->txts[i].name);
-        free(d->txts[i].value);
-    }
+    for (i = 0; i < d->ntxts; i++)
+        nx__dns_txt_clear(&d->txts[i]);
     free(d->txts);
-    for (i = 0; i < d->nhosts; i++) {
-        for (j = 0; j < d->hosts[i].nnames; j++)
-            free(d->hosts[i].names[j]);
-        free(d->hosts[i].names);
-    }
+    for (i = 0; i < d->nhosts; i++)
+        nx__dns_host_clear(&d->hosts[i]);
     free(d->hosts);
-    for (i = 0; i < d->nsrvs; i++) {
-        free(d->srvs[i].domain);
-        free(d->srvs[i].service);
-        free(d->srvs[i].protocol);
-        free(d->srvs[i].target);
-    }
+    for (i = 0; i < d->nsrvs; i++)
+        nx__dns_srv_clear(&d->srvs[i]);
     free(d->srvs);
     memset(d, 0, sizeof(*d));
 }
@@ -805,12 +841,8 @@ nx_free(struct nx_network *n)
         free(n->routes[i].family);
     free(n->routes);
     free(n->vport);
-    for (i = 0; i < n->nportgroups; i++) {
-        free(n->portgroups[i].name);
-        free(n->portgroups[i].vport);
-        nx__bandwidth_free(n->portgroups[i].bandwidth);
-        nx__vlan_clear(&n->portgroups[i].vlan);
-    }
+    for (i = 0; i < n->nportgroups; i++)
+        nx__portgroup_clear(&n->portgroups[i]);
     free(n->portgroups);
     free(n);
 }

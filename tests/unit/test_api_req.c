@@ -63,6 +63,17 @@ static const struct bad_case bad[] = {
 	{ "POST", "/v1/ports", NULL, "{\"name\":\"vm1\",\"network\":\"default\",\"learning\":\"no\"}", 400, "invalid-arg", "true or false" },
 	{ "POST", "/v1/ports", NULL, "{\"name\":\"vm1\",\"network\":7}", 400, "invalid-arg", "must be a string" },
 	{ "POST", "/v1/ports", NULL, "{\"name\":\"vm1\",\"network\":\"default\",\"queues\":4}", 400, "invalid-arg", "unknown member 'queues'" },
+	/* net-update */
+	{ "POST", "/v1/networks/default/update", NULL, "{\"section\":\"dns-txt\",\"xml\":\"<txt/>\"}", 400, "invalid-arg", "missing member 'command'" },
+	{ "POST", "/v1/networks/default/update", NULL, "{\"command\":\"add\",\"xml\":\"<txt/>\"}", 400, "invalid-arg", "missing member 'section'" },
+	{ "POST", "/v1/networks/default/update", NULL, "{\"command\":\"add\",\"section\":\"dns-txt\"}", 400, "invalid-arg", "'xml'" },
+	{ "POST", "/v1/networks/default/update", NULL, "{\"command\":\"add\",\"section\":\"dns-txt\",\"xml\":\"<txt/>\",\"parent_index\":-2}", 400, "invalid-arg", "parent_index" },
+	{ "POST", "/v1/networks/default/update", NULL, "{\"command\":\"add\",\"section\":\"dns-txt\",\"xml\":\"<txt/>\",\"parent_index\":1.5}", 400, "invalid-arg", "parent_index" },
+	{ "POST", "/v1/networks/default/update", NULL, "{\"command\":\"add\",\"section\":\"dns-txt\",\"xml\":\"<txt/>\",\"flags\":\"live\"}", 400, "invalid-arg", "array" },
+	{ "POST", "/v1/networks/default/update", NULL, "{\"command\":\"add\",\"section\":\"dns-txt\",\"xml\":\"<txt/>\",\"flags\":[\"persistent\"]}", 400, "invalid-arg", "'live', 'config' or 'current'" },
+	{ "POST", "/v1/networks/default/update", NULL, "{\"command\":\"add\",\"section\":\"dns-txt\",\"xml\":\"<txt/>\",\"flags\":[\"current\",\"config\"]}", 400, "invalid-arg", "exclusive with 'config'" },
+	{ "POST", "/v1/networks/default/update", NULL, "{\"command\":\"add\",\"section\":\"dns-txt\",\"xml\":\"<txt/>\",\"live\":true}", 400, "invalid-arg", "unknown member 'live'" },
+	{ "GET", "/v1/networks/default/update", NULL, NULL, 405, "method-not-allowed", NULL },
 };
 
 static void bad_requests(void **s)
@@ -145,6 +156,26 @@ static void good_requests(void **s)
 
 	assert_int_equal(api_req_parse("POST", "/v1/networks/default/start", NULL, "{}", 2, &r, &e), 0);
 	assert_int_equal(r.route, API_NET_START);
+	api_req_clear(&r);
+
+	body = "{\"command\":\"add-first\",\"section\":\"ip-dhcp-host\","
+	       "\"xml\":\"<host mac='52:54:00:00:00:01' ip='10.0.0.5'/>\",\"parent_index\":0,"
+	       "\"flags\":[\"live\",\"config\"]}";
+	assert_int_equal(api_req_parse("POST", "/v1/networks/default/update", NULL, body, strlen(body),
+				       &r, &e), 0);
+	assert_int_equal(r.route, API_NET_UPDATE);
+	assert_string_equal(r.id, "default");
+	assert_string_equal(r.upd_command, "add-first");
+	assert_string_equal(r.upd_section, "ip-dhcp-host");
+	assert_string_equal(r.xml, "<host mac='52:54:00:00:00:01' ip='10.0.0.5'/>");
+	assert_int_equal(r.parent_index, 0);
+	assert_int_equal(r.upd_flags, API_UPD_LIVE | API_UPD_CONFIG);
+	api_req_clear(&r);
+	body = "{\"command\":\"delete\",\"section\":\"dns-txt\",\"xml\":\"<txt name='a'/>\",\"flags\":[\"current\"]}";
+	assert_int_equal(api_req_parse("POST", "/v1/networks/default/update", NULL, body, strlen(body),
+				       &r, &e), 0);
+	assert_int_equal(r.parent_index, -1);
+	assert_int_equal(r.upd_flags, 0);
 	api_req_clear(&r);
 }
 
