@@ -11,6 +11,7 @@ T=$(mktemp -d /tmp/vnetd-test.XXXXXX)
 SOCK=$T/run/vnetd.sock
 PIDS=()
 NETNS=()
+VETHS=() # host ends of veth pairs the test made (deleted on exit)
 VNETD_PID=
 
 cleanup() {
@@ -18,6 +19,11 @@ cleanup() {
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
 	if [ -n "$VNETD_PID" ]; then kill "$VNETD_PID" 2>/dev/null || true; fi
 	for p in "${PIDS[@]}" $VNETD_PID; do wait "$p" 2>/dev/null || true; done
+	# every process left in our namespaces is one the test started
+	for n in "${NETNS[@]}"; do
+		for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+	done
+	for v in "${VETHS[@]}"; do ip link del "$v" 2>/dev/null || true; done
 	for n in "${NETNS[@]}"; do ip netns del "$n" 2>/dev/null || true; done
 	if [ $rc -ne 0 ] && [ -f "$T/vnetd.log" ]; then
 		echo "--- vnetd log (last 40 lines)"; tail -40 "$T/vnetd.log"
@@ -150,3 +156,21 @@ rx_from() {
 }
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+# kport_ns NS NSIF HOSTIF MAC NETWORK PORT [MTU]: namespace NS holding veth
+# end NSIF (MAC set, up, no IPv6), the other end HOSTIF attached to vnetd as
+# kernel port PORT of NETWORK; both are removed on exit.
+kport_ns() {
+	local ns=$1 n=$2 h=$3 mtu=${7:-1500}
+	ip netns add "$ns"
+	NETNS+=("$ns")
+	ip link add "$h" mtu "$mtu" type veth peer name "$n" mtu "$mtu"
+	VETHS+=("$h")
+	sysctl -qw "net.ipv6.conf.$h.disable_ipv6=1"
+	ip link set "$n" netns "$ns"
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$n.disable_ipv6=1"
+	ip -n "$ns" link set "$n" address "$4" up
+	ip link set "$h" up
+	port_add "$6" "$5" "\"type\":\"kernel\",\"interface\":\"$h\""
+}

@@ -24,17 +24,11 @@ GW=10.77.0.1
 FIXMAC=52:54:00:77:00:64
 FIXIP=10.77.0.100  # first address of the range: reserved for the static host
 DEFGW=192.168.122.1
-VETHS=()
 MADE_DHCPCD_RUN=
 
 dhcp_cleanup() {
 	local rc=$?
 	set +e
-	# every process left in our namespaces is a client we started
-	for n in "${NETNS[@]}"; do
-		for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	done
-	for v in "${VETHS[@]}"; do ip link del "$v" 2>/dev/null; done
 	[ -n "$MADE_DHCPCD_RUN" ] && rmdir /run/dhcpcd 2>/dev/null
 	if [ $rc -ne 0 ]; then
 		for f in "$T"/ev.* "$T"/*.log; do
@@ -60,18 +54,7 @@ if_of() { echo "${P}$1n"; }
 # mkns ID MAC NETWORK: namespace $P-ID holding veth ${P}IDn (MAC set), host
 # end ${P}IDh attached to vnetd as kernel port ${P}ID
 mkns() {
-	local ns=$P-$1 h=${P}$1h n=${P}$1n
-	ip netns add "$ns"
-	NETNS+=("$ns")
-	ip link add "$h" type veth peer name "$n"
-	VETHS+=("$h")
-	sysctl -qw "net.ipv6.conf.$h.disable_ipv6=1"
-	ip link set "$n" netns "$ns"
-	ip -n "$ns" link set lo up
-	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$n.disable_ipv6=1"
-	ip -n "$ns" link set "$n" address "$2" up
-	ip link set "$h" up
-	port_add "${P}$1" "$3" "\"type\":\"kernel\",\"interface\":\"$h\""
+	kport_ns "$P-$1" "${P}$1n" "${P}$1h" "$2" "$3" "${P}$1"
 }
 
 set_mac() { # ID MAC

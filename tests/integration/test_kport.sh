@@ -25,19 +25,6 @@ done
 
 P=vkp$(($$ % 10000)) # namespace/veth/port prefix, unique per run
 NET=kport
-VETHS=()
-
-kp_cleanup() {
-	local rc=$?
-	set +e
-	for n in "${NETNS[@]}"; do
-		for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	done
-	for v in "${VETHS[@]}"; do ip link del "$v" 2>/dev/null; done
-	(exit $rc)
-	cleanup
-}
-trap kp_cleanup EXIT
 
 ns() { echo "$P-$1"; }
 ifn() { echo "${P}$1n"; }
@@ -48,19 +35,8 @@ inns() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
 # mkns ID [MTU]: namespace with veth ${P}IDn (MAC, 10.66.0.ID/24), host end
 # ${P}IDh attached as kernel port ${P}ID
 mkns() {
-	local n=$(ns "$1") h=${P}$1h i=$(ifn "$1") mtu=${2:-1500}
-	ip netns add "$n"
-	NETNS+=("$n")
-	ip link add "$h" mtu "$mtu" type veth peer name "$i" mtu "$mtu"
-	VETHS+=("$h")
-	sysctl -qw "net.ipv6.conf.$h.disable_ipv6=1"
-	ip link set "$i" netns "$n"
-	ip -n "$n" link set lo up
-	ip netns exec "$n" sysctl -qw "net.ipv6.conf.$i.disable_ipv6=1"
-	ip -n "$n" link set "$i" address "$(mac "$1")" up
-	ip -n "$n" addr add "$(ip4 "$1")/24" dev "$i"
-	ip link set "$h" up
-	port_add "${P}$1" "$NET" "\"type\":\"kernel\",\"interface\":\"$h\""
+	kport_ns "$(ns "$1")" "$(ifn "$1")" "${P}$1h" "$(mac "$1")" "$NET" "${P}$1" "${2:-1500}"
+	ip -n "$(ns "$1")" addr add "$(ip4 "$1")/24" dev "$(ifn "$1")"
 }
 
 gstat() { api_ok GET /v1/stats | jget "$1"; }

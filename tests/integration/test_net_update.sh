@@ -22,17 +22,12 @@ done
 
 P=h7u$(($$ % 10000))
 NET=updnet
-VETHS=()
 MACA=52:54:00:78:00:0a
 MACB=52:54:00:78:00:0b
 
 upd_cleanup() {
 	local rc=$?
 	set +e
-	for n in "${NETNS[@]}"; do
-		for p in $(ip netns pids "$n" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
-	done
-	for v in "${VETHS[@]}"; do ip link del "$v" 2>/dev/null; done
 	if [ $rc -ne 0 ]; then
 		for f in "$T"/ev.* "$T"/udhcpc.*.log; do
 			[ -f "$f" ] && echo "--- ${f#"$T"/}: $(tail -8 "$f" | tr '\n' ';')"
@@ -47,18 +42,7 @@ vc() { "$VNETCTL" -s "$SOCK" "$@"; }
 
 # ID MAC: namespace $P-ID, veth ${P}IDn inside, ${P}IDh as kernel port ${P}ID
 mkns() {
-	local ns=$P-$1 h=${P}$1h n=${P}$1n
-	ip netns add "$ns"
-	NETNS+=("$ns")
-	ip link add "$h" type veth peer name "$n"
-	VETHS+=("$h")
-	sysctl -qw "net.ipv6.conf.$h.disable_ipv6=1"
-	ip link set "$n" netns "$ns"
-	ip -n "$ns" link set lo up
-	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$n.disable_ipv6=1"
-	ip -n "$ns" link set "$n" address "$2" up
-	ip link set "$h" up
-	port_add "${P}$1" "$NET" "\"type\":\"kernel\",\"interface\":\"$h\""
+	kport_ns "$P-$1" "${P}$1n" "${P}$1h" "$2" "$NET" "${P}$1"
 }
 
 cat >"$T/udhcpc.sh" <<EOF
