@@ -220,6 +220,12 @@ static bool cmd_port_stats(struct cli_ctx *ctx, const struct cli_inv *inv)
             printf("%s %s %lld\n", port, key,
                    (long long)json_integer_value(v));
     }
+    /* then the drops by reason: "PORT drop.REASON N" */
+    json_object_foreach(json_object_get(stats, "drops"), key, v) {
+        if (json_is_integer(v))
+            printf("%s drop.%s %lld\n", port, key,
+                   (long long)json_integer_value(v));
+    }
     cli_api_res_free(&res);
     return true;
 }
@@ -408,7 +414,10 @@ const struct cli_cmd cli_port_cmds[] = {
       "list ports", "Returns list of ports, optionally of one network." },
     { "port-stats", cmd_port_stats, opts_port_json,
       "port statistics",
-      "Packet, byte and drop counters of a port." },
+      "Packet, byte and drop counters of a port, one \"PORT COUNTER VALUE\" a\n"
+      "    line: rx/tx packets, bytes and dropped, where the received frames went\n"
+      "    (forwarded, flooded, gw_replies, punted), then the drops by reason\n"
+      "    (\"PORT drop.REASON N\", the reasons of GET /v1/stats)." },
     { NULL, NULL, NULL, NULL, NULL },
 };
 

@@ -617,6 +617,12 @@ int dp_port_stats(const struct dp *dp, uint16_t id, struct dp_port_stats *s)
 		s->tx_packets += __atomic_load_n(&w->tx_packets, __ATOMIC_RELAXED);
 		s->tx_bytes += __atomic_load_n(&w->tx_bytes, __ATOMIC_RELAXED);
 		s->tx_dropped += __atomic_load_n(&w->tx_dropped, __ATOMIC_RELAXED);
+		s->forwarded += __atomic_load_n(&w->forwarded, __ATOMIC_RELAXED);
+		s->flooded += __atomic_load_n(&w->flooded, __ATOMIC_RELAXED);
+		s->gw_replies += __atomic_load_n(&w->gw_replies, __ATOMIC_RELAXED);
+		s->punted += __atomic_load_n(&w->punted, __ATOMIC_RELAXED);
+		for (unsigned d = 0; d < DP_DROP_MAX; d++)
+			s->drops[d] += __atomic_load_n(&w->drops[d], __ATOMIC_RELAXED);
 	}
 	return 0;
 }
