@@ -391,6 +391,8 @@ int api_execute(struct ctl *c, const struct api_req *r, json_t **out, struct ctl
 	case API_VERSION:
 		*out = json_pack("{s:s}", "version", VNETD_VERSION);
 		return 200;
+	case API_PORT_CAPTURE: /* a stream: api_http.c's capture_respond */
+		break;
 	}
 	return ctl_fail(e, ENOSYS, 500, "internal-error", "internal error: unhandled route");
 }

@@ -25,7 +25,10 @@ enum api_route {
 	API_NET_DESTROY, API_NET_UNDEFINE, API_NET_AUTOSTART, API_NET_LEASES, API_NET_FDB,
 	API_PORT_LIST, API_PORT_ADD, API_PORT_GET, API_PORT_STATS, API_PORT_DEL,
 	API_STATS, API_VERSION,
+	API_PORT_CAPTURE,
 };
+
+#define API_CAP_SNAPLEN 2048u /* capture: bytes kept of a frame by default */
 
 /* net-list filters (virsh's groups: active/inactive, persistent/transient,
  * autostart/no-autostart; within a group OR, between groups AND). */
@@ -52,6 +55,11 @@ struct api_req {
 	char ifname[16];
 	char path[256];
 	bool learning;
+	/* port capture: ?direction= (DP_CAP_* bits; 0: both), ?count= (0: no
+	 * limit), ?snaplen=, ?filter= (tcpdump syntax; owned) */
+	unsigned cap_dir, cap_snaplen;
+	uint64_t cap_count;
+	char *cap_filter;
 };
 
 int api_req_parse(const char *method, const char *path, const char *query,

@@ -455,6 +455,7 @@ int dp_port_destroy(struct dp *dp, uint16_t id)
 	if (r < 0 || (r = make_room(dp)) < 0)
 		return r;
 	struct fdb *f = dp->staging.net[dp->staging.port[id].net].fdb;
+	dp_capture_port_gone(dp, id);
 	memset(&dp->staging.port[id], 0, sizeof(dp->staging.port[id]));
 	dp->port_busy[id] = true;
 	defer(dp, DP_DEFER_PORT, id, f);
