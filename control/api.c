@@ -50,7 +50,7 @@ static json_t *stats_json(const struct dp_port_stats *s)
 	json_t *d = json_object();
 	for (unsigned i = 0; i < DP_DROP_MAX; i++)
 		json_object_set_new(d, dp_drop_name(i), json_integer((json_int_t)s->drops[i]));
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "rx_packets",
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "rx_packets",
 			 (json_int_t)s->rx_packets, "rx_bytes", (json_int_t)s->rx_bytes,
 			 "rx_dropped", (json_int_t)s->rx_dropped, "tx_packets",
 			 (json_int_t)s->tx_packets, "tx_bytes", (json_int_t)s->tx_bytes,
@@ -58,6 +58,8 @@ static json_t *stats_json(const struct dp_port_stats *s)
 			 (json_int_t)s->forwarded, "flooded", (json_int_t)s->flooded,
 			 "gw_replies", (json_int_t)s->gw_replies, "punted", (json_int_t)s->punted,
 			 "drops", d);
+	json_object_set_new(o, "capture_dropped", json_integer((json_int_t)s->capture_dropped));
+	return o;
 }
 
 static json_t *port_json(struct ctl *c, const struct port *p)

@@ -97,10 +97,11 @@ fail:
 }
 
 /* Worker: the frames of a burst that pass the filter, copied. */
-void dp_capture_burst(struct dp_capture *c, unsigned dir, struct rte_mbuf **pkts, unsigned n)
+unsigned dp_capture_burst(struct dp_capture *c, unsigned dir, struct rte_mbuf **pkts, unsigned n)
 {
+	unsigned lost = 0;
 	if (!(c->dir & dir))
-		return;
+		return 0;
 	uint64_t d = rte_get_tsc_cycles() - c->tsc0;
 	uint64_t ns = c->ns0 + d / c->hz * 1000000000u + d % c->hz * 1000000000u / c->hz;
 	for (unsigned i = 0; i < n; i++) {
@@ -109,7 +110,7 @@ void dp_capture_burst(struct dp_capture *c, unsigned dir, struct rte_mbuf **pkts
 			continue;
 		struct dp_cap_rec *r;
 		if (rte_mempool_get(c->pool, (void **)&r) != 0) {
-			__atomic_fetch_add(&c->dropped, 1, __ATOMIC_RELAXED);
+			lost++;
 			continue;
 		}
 		uint32_t len = rte_pktmbuf_pkt_len(m);
@@ -122,9 +123,12 @@ void dp_capture_burst(struct dp_capture *c, unsigned dir, struct rte_mbuf **pkts
 			memcpy(r->data, p, r->caplen);
 		if (rte_ring_mp_enqueue(c->ring, r) != 0) {
 			rte_mempool_put(c->pool, r);
-			__atomic_fetch_add(&c->dropped, 1, __ATOMIC_RELAXED);
+			lost++;
 		}
 	}
+	if (lost)
+		__atomic_fetch_add(&c->dropped, lost, __ATOMIC_RELAXED);
+	return lost;
 }
 
 unsigned dp_capture_read(struct dp_capture *c, struct dp_cap_rec **recs, unsigned n)

@@ -622,6 +622,7 @@ int dp_port_stats(const struct dp *dp, uint16_t id, struct dp_port_stats *s)
 		s->flooded += __atomic_load_n(&w->flooded, __ATOMIC_RELAXED);
 		s->gw_replies += __atomic_load_n(&w->gw_replies, __ATOMIC_RELAXED);
 		s->punted += __atomic_load_n(&w->punted, __ATOMIC_RELAXED);
+		s->capture_dropped += __atomic_load_n(&w->capture_dropped, __ATOMIC_RELAXED);
 		for (unsigned d = 0; d < DP_DROP_MAX; d++)
 			s->drops[d] += __atomic_load_n(&w->drops[d], __ATOMIC_RELAXED);
 	}

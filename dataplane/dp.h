@@ -81,6 +81,7 @@ struct dp_port_stats {
 	uint64_t flooded;     /* to every other port of the network */
 	uint64_t gw_replies;  /* answered by the gateway (ARP, ICMP echo) */
 	uint64_t punted;      /* to the control thread (DHCP) */
+	uint64_t capture_dropped; /* frames a running capture could not copy (its ring full) */
 	/* and why it dropped what it dropped: a received frame counts against
 	 * its ingress port (rx_dropped), a frame it could not transmit against
 	 * this egress port (tx_dropped: port_down, tx_full, tx_oversize) */

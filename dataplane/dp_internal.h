@@ -152,7 +152,8 @@ struct dp {
 int dp_worker_main(void *arg);
 /* capture.c: a worker's burst of a captured port (dir: DP_CAP_IN/OUT) */
 struct dp_capture;
-void dp_capture_burst(struct dp_capture *c, unsigned dir, struct rte_mbuf **pkts, unsigned n);
+unsigned dp_capture_burst(struct dp_capture *c, unsigned dir, struct rte_mbuf **pkts, unsigned n);
+/* returns the matching frames it could not copy */
 void dp_capture_port_gone(struct dp *dp, uint16_t port);
 void dp_worker_wake(struct dp_worker *w);
 

@@ -83,7 +83,7 @@ static void tx_flush_port(struct dp_worker *w, uint16_t port)
 		struct dp_port_stats *ps = &w->port[port];
 		struct dp_capture *cap = __atomic_load_n(&rt->cap, __ATOMIC_ACQUIRE);
 		if (unlikely(cap != NULL)) /* what the VM was given */
-			dp_capture_burst(cap, DP_CAP_OUT, b->m, sent);
+			ps->capture_dropped += dp_capture_burst(cap, DP_CAP_OUT, b->m, sent);
 		ps->tx_packets += sent;
 		for (unsigned i = 0; i < sent; i++)
 			ps->tx_bytes += rte_pktmbuf_pkt_len(b->m[i]);
@@ -397,7 +397,8 @@ static unsigned poll_ports(struct dp_worker *w, const struct dp_snapshot *s, uin
 			if (n) {
 				struct dp_capture *cap = __atomic_load_n(&rt->cap, __ATOMIC_ACQUIRE);
 				if (unlikely(cap != NULL))
-					dp_capture_burst(cap, DP_CAP_IN, pkts, n);
+					w->port[port].capture_dropped +=
+						dp_capture_burst(cap, DP_CAP_IN, pkts, n);
 				total += n;
 				for (unsigned off = 0; off < n; off += DP_BURST)
 					process(w, s, port, pkts + off, RTE_MIN(n - off, (unsigned)DP_BURST), now);

@@ -180,4 +180,16 @@ O=$T/peer3.out
 assert_eq "c1 gets c3's unicast after the captures" 6 "$(rx_count $O c1 $C3 $C1)"
 assert_eq "c3 gets c1's unicast after the captures" 5 "$(rx_count $O c3 $C1 $C3)"
 ok "forwarding after the captures"
+
+# a port deleted while captured ends its stream; vnetd stops cleanly with a
+# capture running (libmicrohttpd must not be stopped with a suspended stream)
+cap_start "$T/e.pcap" c3 "direction=both"
+E_PID=$CAP_PID
+api_ok DELETE /v1/ports/c3 >/dev/null
+for _ in $(seq 100); do kill -0 "$E_PID" 2>/dev/null || break; sleep 0.05; done
+kill -0 "$E_PID" 2>/dev/null && fail "the capture of a deleted port did not end"
+wait "$E_PID" || fail "capture of the deleted port: curl exited with $?"
+cap_start "$T/f.pcap" c1 "direction=both"
+vnetd_stop
+ok "a deleted port ends its capture; vnetd stops with a capture running"
 echo "PASS test_capture"
