@@ -627,7 +627,7 @@ bench_suite() {
 dut_vnetd_capture_start() { # FILTER
 	dut_vnetd_start || return 1
 	bench_spawn capture "$BENCH_VNETCTL" -s "$BENCH_DIR/vnetd/run/vnetd.sock" \
-		port-capture p0 "$1" --write /dev/null
+		port-capture p0 ${1:+"$1"} --write /dev/null
 	sleep 0.5
 	bench_alive capture || die "vnetctl port-capture: $(cat "$BENCH_DIR/capture.log")"
 }

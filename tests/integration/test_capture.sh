@@ -83,6 +83,15 @@ if len(sys.argv) > 3:
 print(len(frames), first if first is not None else '-')
 PY
 }
+# bounded_wait PID WHAT: its exit status, or a failure after 20 s
+bounded_wait() {
+	for _ in $(seq 400); do
+		kill -0 "$1" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -0 "$1" 2>/dev/null && fail "$2 did not end"
+	wait "$1"
+}
 # cap_start OUT PORT QUERY: a capture in the background (curl: HTTP/1.1,
 # chunked), once its pcap header arrived
 cap_start() {
@@ -119,10 +128,10 @@ assert_eq "c3 gets c1's unicast while captured" 20 "$(rx_count $O c3 $C1 $C3)"
 assert_eq "c1 gets c3's unicast while captured" 6 "$(rx_count $O c1 $C3 $C1)"
 assert_eq "c2 gets c1's broadcast while captured" 4 "$(rx_count $O c2 $C1 $BC)"
 
-wait "$A_PID" || fail "count=10 capture: curl exited with $?"
+bounded_wait "$A_PID" "capture with count=10" || fail "count=10 capture: curl exited with $?"
 assert_eq "c1 in, count=10: the first 10 frames c1 sent, exact bytes" "10 20" "$(pcap_frames "$T/a.pcap" $C1 $C3)"
 ok "capture: exact bytes, ?count ends the stream"
-wait "$C_PID" || fail "vnetctl port-capture c2 --count 4 exited with $?"
+bounded_wait "$C_PID" "vnetctl port-capture --count 4" || fail "vnetctl port-capture c2 --count 4 exited with $?"
 assert_eq "c2 out: c1's 4 broadcasts" "4 4" "$(pcap_frames "$T/c.pcap" $C1 $BC)"
 assert_eq "tshark reads it" "4" "$(tshark -r "$T/c.pcap" -T fields -e eth.src 2>/dev/null | grep -c "^$C1\$")"
 ok "vnetctl port-capture --direction out --count --write; tshark reads the file"
@@ -165,7 +174,7 @@ PIDS+=("$TD_PID")
 sleep 0.5
 touch "$T/go3"
 peer_wait "$T/peer3.out"
-wait "$TD_PID" || fail "vnetctl port-capture | tcpdump -r -: $(cat "$T/td.err")"
+bounded_wait "$TD_PID" "vnetctl port-capture --count 6 | tcpdump" || fail "vnetctl port-capture | tcpdump -r -: $(cat "$T/td.err")"
 assert_eq "tcpdump -r - sees c3's 6 frames to c1" 6 "$(grep -c "$C3 > $C1" "$T/td.txt")"
 ok "vnetctl port-capture | tcpdump -r -"
 # a capture of c3 with count=1 was left waiting above (curl -m ended it)
@@ -186,9 +195,7 @@ ok "forwarding after the captures"
 cap_start "$T/e.pcap" c3 "direction=both"
 E_PID=$CAP_PID
 api_ok DELETE /v1/ports/c3 >/dev/null
-for _ in $(seq 100); do kill -0 "$E_PID" 2>/dev/null || break; sleep 0.05; done
-kill -0 "$E_PID" 2>/dev/null && fail "the capture of a deleted port did not end"
-wait "$E_PID" || fail "capture of the deleted port: curl exited with $?"
+bounded_wait "$E_PID" "the capture of a deleted port" || fail "capture of the deleted port: curl exited with $?"
 cap_start "$T/f.pcap" c1 "direction=both"
 vnetd_stop
 ok "a deleted port ends its capture; vnetd stops with a capture running"
