@@ -5,9 +5,11 @@
 #include <microhttpd.h>
 #include <pcap/pcap.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "control/log.h"
 #include "control/port.h"
 #include "dataplane/capture.h"
 #include "dataplane/dp.h"
@@ -21,6 +23,7 @@ struct stream {
 	struct MHD_Connection *conn;
 	struct dp_capture *dc;
 	int fd;               /* the client's connection */
+	char port[256];       /* its name, for the log */
 	bool suspended;
 	bool hangup;          /* the client went away while suspended */
 	bool hdr_sent;
@@ -108,6 +111,9 @@ static ssize_t reader(void *cls, uint64_t pos, char *buf, size_t max)
 static void stream_free(void *cls)
 {
 	struct stream *k = cls;
+	VNETD_LOG("capture", INFO, "capture of port %s ended: %llu frames sent, %llu not copied (ring full)\n",
+		  k->port, (unsigned long long)k->sent,
+		  (unsigned long long)dp_capture_dropped(k->dc));
 	dp_capture_stop(k->dc);
 	if (k->prev)
 		k->prev->next = k->next;
@@ -173,6 +179,10 @@ int capture_respond(struct capture_srv *s, struct ctl *c, struct MHD_Connection 
 	}
 	k->srv = s;
 	k->conn = conn;
+	snprintf(k->port, sizeof(k->port), "%s", r->id);
+	VNETD_LOG("capture", INFO, "capture of port %s started (direction %s, count %llu, filter '%s')\n",
+		  k->port, r->cap_dir == DP_CAP_IN ? "in" : r->cap_dir == DP_CAP_OUT ? "out" : "both",
+		  (unsigned long long)r->cap_count, filtered ? r->cap_filter : "");
 	k->count = r->cap_count;
 	k->snaplen = snaplen;
 	const union MHD_ConnectionInfo *ci =
