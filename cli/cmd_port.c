@@ -11,9 +11,17 @@
 #include "vnetctl.h"
 #include "table.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "http.h"
 
 #define PORT_OPT { "port", CLI_OT_DATA, CLI_OFLAG_REQ, "port name" }
 
@@ -220,6 +228,12 @@ static bool cmd_port_stats(struct cli_ctx *ctx, const struct cli_inv *inv)
             printf("%s %s %lld\n", port, key,
                    (long long)json_integer_value(v));
     }
+    /* then the drops by reason: "PORT drop.REASON N" */
+    json_object_foreach(json_object_get(stats, "drops"), key, v) {
+        if (json_is_integer(v))
+            printf("%s drop.%s %lld\n", port, key,
+                   (long long)json_integer_value(v));
+    }
     cli_api_res_free(&res);
     return true;
 }
@@ -379,6 +393,158 @@ static const struct cli_opt opts_port_only[] = {
     OPT_END,
 };
 
+/* ---------------------------------------------------------------------
+ * port-capture: GET /v1/ports/NAME/capture streamed to a file or stdout.
+ * The request is HTTP/1.0, so vnetd sends the pcap stream unframed until
+ * it ends (count reached, port gone); it is copied as it arrives (no
+ * buffering: `vnetctl port-capture vm1 | tcpdump -r -` is live).
+ * --------------------------------------------------------------------- */
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+    while (n) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+static void query_add(char **q, const char *key, const char *val)
+{
+    if (!val)
+        return;
+    char *esc = cli_url_escape(val, true);
+    char *n = cli_sprintf("%s%s%s=%s", *q, **q ? "&" : "?", key, esc);
+    free(esc);
+    free(*q);
+    *q = n;
+}
+
+static bool cmd_port_capture(struct cli_ctx *ctx, const struct cli_inv *inv)
+{
+    const char *port = cli_opt_str(inv, "port");
+    const char *file = cli_opt_str(inv, "write");
+    ctx->no_blank_line = true; /* stdout may be the pcap stream */
+    char *q = cli_sprintf("%s", "");
+    query_add(&q, "direction", cli_opt_str(inv, "direction"));
+    query_add(&q, "count", cli_opt_str(inv, "count"));
+    query_add(&q, "snaplen", cli_opt_str(inv, "snaplen"));
+    query_add(&q, "filter", cli_opt_str(inv, "filter"));
+    char *path = port_path(port, "/capture");
+    char *req = cli_sprintf("GET %s%s HTTP/1.0\r\nHost: vnetd\r\n\r\n", path, q);
+    free(path);
+    free(q);
+
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", ctx->socket_path);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+        cli_error("failed to connect to vnetd at '%s': %s", ctx->socket_path,
+                  strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        free(req);
+        return false;
+    }
+    signal(SIGPIPE, SIG_IGN); /* a reader that goes away ends the capture */
+    bool ok = write_all(fd, req, strlen(req));
+    free(req);
+
+    /* the answer's head; an error's JSON body follows it to the end */
+    char *buf = NULL;
+    size_t len = 0, cap = 0, head = 0;
+    while (ok && !head) {
+        if (len + 4096 > cap) {
+            cap = (len + 4096) * 2;
+            buf = realloc(buf, cap + 1);
+            if (!buf)
+                abort();
+        }
+        ssize_t r = read(fd, buf + len, cap - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+        buf[len] = 0;
+        char *e = strstr(buf, "\r\n\r\n");
+        if (e)
+            head = (size_t)(e - buf) + 4;
+        else if (len > CLI_HTTP_MAX_HEADER)
+            break;
+    }
+    int status = 0;
+    if (head && sscanf(buf, "HTTP/1.%*d %d", &status) != 1)
+        status = 0;
+    if (status != 200) {
+        /* the whole answer: an API error */
+        for (ssize_t r = 1; head && r > 0 && len < CLI_HTTP_MAX_BODY;) {
+            if (len + 4096 > cap) {
+                cap = (len + 4096) * 2;
+                buf = realloc(buf, cap + 1);
+                if (!buf)
+                    abort();
+            }
+            r = read(fd, buf + len, cap - len);
+            if (r > 0)
+                len += (size_t)r;
+        }
+        close(fd);
+        cli_error("Failed to capture port %s", port);
+        json_t *j = head ? json_loadb(buf + head, len - head, 0, NULL) : NULL;
+        const char *msg = j ? cli_json_str(json_object_get(j, "error"), "message") : NULL;
+        if (!msg)
+            msg = j ? cli_json_str(j, "message") : NULL;
+        if (msg)
+            cli_error("%s", msg);
+        else
+            cli_error("no valid answer from vnetd (HTTP status %d)", status);
+        json_decref(j);
+        free(buf);
+        return false;
+    }
+    int out = file ? open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644) : 1;
+    if (out < 0) {
+        cli_error("Failed to open file '%s': %s", file, strerror(errno));
+        close(fd);
+        free(buf);
+        return false;
+    }
+    ok = write_all(out, buf + head, len - head);
+    free(buf);
+    char chunk[65536];
+    while (ok) {
+        ssize_t r = read(fd, chunk, sizeof(chunk));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        ok = write_all(out, chunk, (size_t)r);
+    }
+    close(fd);
+    if (file && close(out) != 0) {
+        cli_error("Failed to write file '%s': %s", file, strerror(errno));
+        return false;
+    }
+    /* a closed pipe (tcpdump -c) is the reader's choice, not a failure */
+    return ok || errno == EPIPE;
+}
+
+static const struct cli_opt opts_port_capture[] = {
+    PORT_OPT,
+    { "filter", CLI_OT_DATA, 0, "tcpdump filter expression (one argument: quote it)" },
+    { "write", CLI_OT_STRING, 0, "write the pcap to this file (default: stdout)" },
+    { "count", CLI_OT_STRING, 0, "stop after this many frames" },
+    { "direction", CLI_OT_STRING, 0, "in (from the VM), out (to the VM) or both (default)" },
+    { "snaplen", CLI_OT_STRING, 0, "bytes kept of each frame (1-9216, default 2048)" },
+    OPT_END,
+};
+
 static const struct cli_opt opts_port_json[] = {
     PORT_OPT,
     JSON_OPT,
@@ -408,7 +574,15 @@ const struct cli_cmd cli_port_cmds[] = {
       "list ports", "Returns list of ports, optionally of one network." },
     { "port-stats", cmd_port_stats, opts_port_json,
       "port statistics",
-      "Packet, byte and drop counters of a port." },
+      "Packet, byte and drop counters of a port, one \"PORT COUNTER VALUE\" a\n"
+      "    line: rx/tx packets, bytes and dropped, where the received frames went\n"
+      "    (forwarded, flooded, gw_replies, punted), then the drops by reason\n"
+      "    (\"PORT drop.REASON N\", the reasons of GET /v1/stats)." },
+    { "port-capture", cmd_port_capture, opts_port_capture,
+      "capture a port's frames as pcap",
+      "Streams the port's frames (those matching the tcpdump filter) in pcap\n"
+      "    format to stdout or the --write file, until --count frames, the\n"
+      "    port's removal, or an interrupt: `vnetctl port-capture vm1 | tcpdump -r -`." },
     { NULL, NULL, NULL, NULL, NULL },
 };
 

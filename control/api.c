@@ -48,11 +48,19 @@ static json_t *net_json(const struct net *n)
 
 static json_t *stats_json(const struct dp_port_stats *s)
 {
-	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "rx_packets", (json_int_t)s->rx_packets,
-			 "rx_bytes", (json_int_t)s->rx_bytes, "rx_dropped",
-			 (json_int_t)s->rx_dropped, "tx_packets", (json_int_t)s->tx_packets,
-			 "tx_bytes", (json_int_t)s->tx_bytes, "tx_dropped",
-			 (json_int_t)s->tx_dropped);
+	json_t *d = json_object();
+	for (unsigned i = 0; i < DP_DROP_MAX; i++)
+		json_object_set_new(d, dp_drop_name(i), json_integer((json_int_t)s->drops[i]));
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "rx_packets",
+			 (json_int_t)s->rx_packets, "rx_bytes", (json_int_t)s->rx_bytes,
+			 "rx_dropped", (json_int_t)s->rx_dropped, "tx_packets",
+			 (json_int_t)s->tx_packets, "tx_bytes", (json_int_t)s->tx_bytes,
+			 "tx_dropped", (json_int_t)s->tx_dropped, "forwarded",
+			 (json_int_t)s->forwarded, "flooded", (json_int_t)s->flooded,
+			 "gw_replies", (json_int_t)s->gw_replies, "punted", (json_int_t)s->punted,
+			 "drops", d);
+	json_object_set_new(o, "capture_dropped", json_integer((json_int_t)s->capture_dropped));
+	return o;
 }
 
 static json_t *port_json(struct ctl *c, const struct port *p)
@@ -413,6 +421,8 @@ int api_execute(struct ctl *c, const struct api_req *r, json_t **out, struct ctl
 	case API_VERSION:
 		*out = json_pack("{s:s}", "version", VNETD_VERSION);
 		return 200;
+	case API_PORT_CAPTURE: /* a stream: api_http.c's capture_respond */
+		break;
 	}
 	return ctl_fail(e, ENOSYS, 500, "internal-error", "internal error: unhandled route");
 }

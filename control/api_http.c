@@ -15,6 +15,7 @@
 
 #include <rte_log.h>
 
+#include "control/capture.h"
 #include "control/ctl.h"
 #include "control/log.h"
 
@@ -46,6 +47,7 @@ struct api {
 	int lfd;
 	char path[108];
 	struct sock *socks;
+	struct capture_srv *cap; /* running port captures */
 };
 
 struct conn {
@@ -196,7 +198,15 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		*query++ = 0;
 	int rc = api_req_parse(method, raw ? raw : url, query, cn->body, cn->len, &r, &e);
 	free(raw);
-	if (rc == 0) {
+	if (rc == 0 && r.route == API_PORT_CAPTURE) {
+		rc = capture_respond(a->cap, a->ctl, c, &r, &e);
+		api_req_clear(&r);
+		if (rc == 0) {
+			if (k) /* a stream lasts as long as the capture */
+				k->deadline = mono_now() + 100L * 365 * 86400;
+			return MHD_YES;
+		}
+	} else if (rc == 0) {
 		status = api_execute(a->ctl, &r, &out, &e);
 		api_req_clear(&r);
 		if (status >= 0)
@@ -228,6 +238,8 @@ struct api *api_create(struct ctl *ctl, const char *sock_path, int gid)
 		return NULL;
 	a->ctl = ctl;
 	a->lfd = -1;
+	if (!(a->cap = capture_srv_create()))
+		goto fail;
 	if (strlen(sock_path) >= sizeof(sa.sun_path)) {
 		API_LOG(ERR, "socket path too long: %s\n", sock_path);
 		goto fail;
@@ -246,7 +258,7 @@ struct api *api_create(struct ctl *ctl, const char *sock_path, int gid)
 	}
 	if (chmod(sock_path, 0660) != 0 || (gid >= 0 && chown(sock_path, 0, (gid_t)gid) != 0))
 		API_LOG(WARNING, "cannot set permissions of %s: %s\n", sock_path, strerror(errno));
-	a->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, handle, a,
+	a->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME, 0, NULL, NULL, handle, a,
 				MHD_OPTION_LISTEN_SOCKET, a->lfd, MHD_OPTION_NOTIFY_COMPLETED,
 				completed, a, MHD_OPTION_NOTIFY_CONNECTION, notify_conn, a,
 				MHD_OPTION_URI_LOG_CALLBACK, log_uri, a,
@@ -266,12 +278,15 @@ void api_free(struct api *a)
 {
 	if (!a)
 		return;
-	if (a->d)
+	if (a->d) {
+		capture_srv_shutdown(a->cap); /* MHD stops with no suspended connection */
 		MHD_stop_daemon(a->d); /* closes the listening socket too */
+	}
 	else if (a->lfd >= 0)
 		close(a->lfd);
 	if (a->lfd >= 0)
 		unlink(a->path);
+	capture_srv_free(a->cap);
 	free(a);
 }
 
@@ -284,14 +299,18 @@ int api_fd(const struct api *a)
 int api_timeout_ms(const struct api *a)
 {
 	MHD_UNSIGNED_LONG_LONG t;
+	int ct = capture_timeout_ms(a->cap); /* streams look for frames this often */
 	if (MHD_get_timeout(a->d, &t) != MHD_YES)
-		return a->socks ? 1000 : -1; /* deadlines are checked each second */
+		return ct >= 0 ? ct : a->socks ? 1000 : -1; /* deadlines are checked each second */
+	if (ct >= 0 && (MHD_UNSIGNED_LONG_LONG)ct < t)
+		t = (MHD_UNSIGNED_LONG_LONG)ct;
 	return t > 1000 ? 1000 : (int)t;
 }
 
 void api_run(struct api *a)
 {
 	MHD_run(a->d);
+	capture_run(a->cap);
 	/* Connections past their deadline: shut the socket down, MHD then
 	 * sees the end of the stream and closes the connection. */
 	time_t now = mono_now();

@@ -17,6 +17,7 @@ static int bad(struct ctl_err *e, const char *fmt, const char *a)
 void api_req_clear(struct api_req *r)
 {
 	free(r->xml);
+	free(r->cap_filter);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -158,6 +159,33 @@ static int q_ports(const char *k, const char *v, struct api_req *r, struct ctl_e
 	if (strcmp(k, "network"))
 		return bad(e, "invalid argument: unknown query parameter '%s'", k);
 	snprintf(r->network, sizeof(r->network), "%s", v);
+	return 0;
+}
+
+static int q_capture(const char *k, const char *v, struct api_req *r, struct ctl_err *e)
+{
+	char *end;
+	if (!strcmp(k, "direction")) {
+		r->cap_dir = !strcmp(v, "in") ? 1 : !strcmp(v, "out") ? 2 : !strcmp(v, "both") ? 3 : 0;
+		if (!r->cap_dir)
+			return bad(e, "invalid argument: direction must be in, out or both, not '%s'", v);
+	} else if (!strcmp(k, "count") || !strcmp(k, "snaplen")) {
+		errno = 0;
+		unsigned long long n = strtoull(v, &end, 10);
+		if (!*v || *end || errno || v[0] == '-' ||
+		    (!strcmp(k, "snaplen") && (n < 1 || n > 9216)))
+			return bad(e, "invalid argument: invalid %s", !strcmp(k, "count") ? "count" : "snaplen (1-9216)");
+		if (!strcmp(k, "count"))
+			r->cap_count = n;
+		else
+			r->cap_snaplen = (unsigned)n;
+	} else if (!strcmp(k, "filter")) {
+		free(r->cap_filter);
+		if (!(r->cap_filter = strdup(v)))
+			return ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+	} else {
+		return bad(e, "invalid argument: unknown query parameter '%s'", k);
+	}
 	return 0;
 }
 
@@ -382,6 +410,7 @@ static const struct route routes[] = {
 	{ "GET", "/v1/ports/*", API_PORT_GET, q_none, NULL },
 	{ "DELETE", "/v1/ports/*", API_PORT_DEL, q_none, NULL },
 	{ "GET", "/v1/ports/*/stats", API_PORT_STATS, q_none, NULL },
+	{ "GET", "/v1/ports/*/capture", API_PORT_CAPTURE, q_capture, NULL },
 	{ "GET", "/v1/stats", API_STATS, q_none, NULL },
 	{ "GET", "/v1/version", API_VERSION, q_none, NULL },
 	{ "POST", "/v1/networks/*/update", API_NET_UPDATE, q_none, parse_update },

@@ -26,7 +26,10 @@ enum api_route {
 	API_PORT_LIST, API_PORT_ADD, API_PORT_GET, API_PORT_STATS, API_PORT_DEL,
 	API_STATS, API_VERSION,
 	API_NET_UPDATE,
+	API_PORT_CAPTURE,
 };
+
+#define API_CAP_SNAPLEN 2048u /* capture: bytes kept of a frame by default */
 
 /* net-list filters (virsh's groups: active/inactive, persistent/transient,
  * autostart/no-autostart; within a group OR, between groups AND). */
@@ -59,6 +62,11 @@ struct api_req {
 	char upd_section[24];
 	int parent_index;    /* -1 = not given */
 	unsigned upd_flags;  /* API_UPD_* ; 0 = current */
+	/* port capture: ?direction= (DP_CAP_* bits; 0: both), ?count= (0: no
+	 * limit), ?snaplen=, ?filter= (tcpdump syntax; owned) */
+	unsigned cap_dir, cap_snaplen;
+	uint64_t cap_count;
+	char *cap_filter;
 };
 enum { API_UPD_LIVE = 1, API_UPD_CONFIG = 2 };
 

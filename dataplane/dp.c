@@ -455,6 +455,7 @@ int dp_port_destroy(struct dp *dp, uint16_t id)
 	if (r < 0 || (r = make_room(dp)) < 0)
 		return r;
 	struct fdb *f = dp->staging.net[dp->staging.port[id].net].fdb;
+	dp_capture_port_gone(dp, id);
 	memset(&dp->staging.port[id], 0, sizeof(dp->staging.port[id]));
 	dp->port_busy[id] = true;
 	defer(dp, DP_DEFER_PORT, id, f);
@@ -617,6 +618,13 @@ int dp_port_stats(const struct dp *dp, uint16_t id, struct dp_port_stats *s)
 		s->tx_packets += __atomic_load_n(&w->tx_packets, __ATOMIC_RELAXED);
 		s->tx_bytes += __atomic_load_n(&w->tx_bytes, __ATOMIC_RELAXED);
 		s->tx_dropped += __atomic_load_n(&w->tx_dropped, __ATOMIC_RELAXED);
+		s->forwarded += __atomic_load_n(&w->forwarded, __ATOMIC_RELAXED);
+		s->flooded += __atomic_load_n(&w->flooded, __ATOMIC_RELAXED);
+		s->gw_replies += __atomic_load_n(&w->gw_replies, __ATOMIC_RELAXED);
+		s->punted += __atomic_load_n(&w->punted, __ATOMIC_RELAXED);
+		s->capture_dropped += __atomic_load_n(&w->capture_dropped, __ATOMIC_RELAXED);
+		for (unsigned d = 0; d < DP_DROP_MAX; d++)
+			s->drops[d] += __atomic_load_n(&w->drops[d], __ATOMIC_RELAXED);
 	}
 	return 0;
 }

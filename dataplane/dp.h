@@ -76,6 +76,16 @@ const char *dp_drop_name(enum dp_drop d);
 struct dp_port_stats {
 	uint64_t rx_packets, rx_bytes, rx_dropped;
 	uint64_t tx_packets, tx_bytes, tx_dropped;
+	/* where the port's received frames went (each counted once) */
+	uint64_t forwarded;   /* to one port (FDB hit) */
+	uint64_t flooded;     /* to every other port of the network */
+	uint64_t gw_replies;  /* answered by the gateway (ARP, ICMP echo) */
+	uint64_t punted;      /* to the control thread (DHCP) */
+	uint64_t capture_dropped; /* frames a running capture could not copy (its ring full) */
+	/* and why it dropped what it dropped: a received frame counts against
+	 * its ingress port (rx_dropped), a frame it could not transmit against
+	 * this egress port (tx_dropped: port_down, tx_full, tx_oversize) */
+	uint64_t drops[DP_DROP_MAX];
 };
 
 struct dp_stats {

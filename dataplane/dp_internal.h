@@ -71,6 +71,9 @@ struct dp_port_rt {
 	int vid;            /* -1 when no device; release/acquire */
 	uint16_t nr_qpairs;
 	uint8_t kind;
+	/* a running capture of the port (capture.h), or NULL: control thread
+	 * writes (release), workers read it once per burst, next to vid */
+	struct dp_capture *cap;
 	uint64_t vring_enabled[DP_MAX_QPAIRS * 2 / 64]; /* bit per vring */
 	/* A guest rx vring (our tx queue) may be shared by several workers
 	 * (fewer queue pairs than workers, or a disabled queue that falls
@@ -147,6 +150,11 @@ struct dp {
 };
 
 int dp_worker_main(void *arg);
+/* capture.c: a worker's burst of a captured port (dir: DP_CAP_IN/OUT) */
+struct dp_capture;
+unsigned dp_capture_burst(struct dp_capture *c, unsigned dir, struct rte_mbuf **pkts, unsigned n);
+/* returns the matching frames it could not copy */
+void dp_capture_port_gone(struct dp *dp, uint16_t port);
 void dp_worker_wake(struct dp_worker *w);
 
 #endif

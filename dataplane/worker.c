@@ -10,6 +10,7 @@
  * bottom tells the control and vhost threads it no longer holds it.
  */
 #include "dataplane/dp_internal.h"
+#include "dataplane/capture.h"
 #include "dataplane/kport.h"
 
 #include <errno.h>
@@ -47,6 +48,7 @@ static inline void drop(struct dp_worker *w, uint16_t in_port, enum dp_drop why,
 {
 	w->drops[why]++;
 	w->port[in_port].rx_dropped++;
+	w->port[in_port].drops[why]++;
 	rte_pktmbuf_free(m);
 }
 
@@ -79,15 +81,21 @@ static void tx_flush_port(struct dp_worker *w, uint16_t port)
 	}
 	if (sent) {
 		struct dp_port_stats *ps = &w->port[port];
+		struct dp_capture *cap = __atomic_load_n(&rt->cap, __ATOMIC_ACQUIRE);
+		if (unlikely(cap != NULL)) /* what the VM was given */
+			ps->capture_dropped += dp_capture_burst(cap, DP_CAP_OUT, b->m, sent);
 		ps->tx_packets += sent;
 		for (unsigned i = 0; i < sent; i++)
 			ps->tx_bytes += rte_pktmbuf_pkt_len(b->m[i]);
 	}
 	if (sent < b->n) {
 		enum dp_drop why = vid >= 0 ? DP_DROP_TX_FULL : DP_DROP_PORT_DOWN;
+		struct dp_port_stats *ps = &w->port[port];
 		w->drops[why] += b->n - sent - over;
 		w->drops[DP_DROP_TX_OVERSIZE] += over;
-		w->port[port].tx_dropped += b->n - sent;
+		ps->tx_dropped += b->n - sent;
+		ps->drops[why] += b->n - sent - over;
+		ps->drops[DP_DROP_TX_OVERSIZE] += over;
 	}
 	/* vhost and AF_PACKET copied the data: release our references. */
 	rte_pktmbuf_free_bulk(b->m, b->n);
@@ -182,6 +190,7 @@ static inline void act(struct dp_worker *w, const struct dp_snapshot *s,
 {
 	switch (e->action) {
 	case FLOW_ACT_OUTPUT:
+		w->port[in_port].forwarded++;
 		tx_push(w, e->out_port, m);
 		return;
 	case FLOW_ACT_FLOOD: {
@@ -203,6 +212,7 @@ static inline void act(struct dp_worker *w, const struct dp_snapshot *s,
 		 * chain drops one reference of each segment, so raising only
 		 * the head's would free a multi-segment frame's tail at the
 		 * first transmit while other ports still hold it. */
+		w->port[in_port].flooded++;
 		if (n > 1)
 			for (struct rte_mbuf *seg = m; seg; seg = seg->next)
 				rte_mbuf_refcnt_update(seg, (int16_t)(n - 1));
@@ -236,6 +246,7 @@ static bool gateway(struct dp_worker *w, const struct gw_conf *gw, uint16_t in_p
 		return false;
 	case GW_REPLY:
 		w->gw_replies++;
+		w->port[in_port].gw_replies++;
 		tx_push(w, in_port, m);
 		return true;
 	case GW_PUNT: {
@@ -257,6 +268,7 @@ static bool gateway(struct dp_worker *w, const struct gw_conf *gw, uint16_t in_p
 			return true;
 		}
 		w->punted++;
+		w->port[in_port].punted++;
 		if (rte_ring_count(w->dp->punt) <= w->dp->p.n_workers) {
 			uint64_t one = 1;
 			if (write(w->dp->punt_fd, &one, sizeof(one)) < 0) {
@@ -380,8 +392,13 @@ static unsigned poll_ports(struct dp_worker *w, const struct dp_snapshot *s, uin
 				w->drops[DP_DROP_RX_OVERSIZE] += over;
 				w->port[port].rx_packets += over;
 				w->port[port].rx_dropped += over;
+				w->port[port].drops[DP_DROP_RX_OVERSIZE] += over;
 			}
 			if (n) {
+				struct dp_capture *cap = __atomic_load_n(&rt->cap, __ATOMIC_ACQUIRE);
+				if (unlikely(cap != NULL))
+					w->port[port].capture_dropped +=
+						dp_capture_burst(cap, DP_CAP_IN, pkts, n);
 				total += n;
 				for (unsigned off = 0; off < n; off += DP_BURST)
 					process(w, s, port, pkts + off, RTE_MIN(n - off, (unsigned)DP_BURST), now);

@@ -16,6 +16,9 @@ test=(dpdk-dev libclang-rt-14-dev libxml2-utils qemu-system-x86 linux-image-amd6
 # data fetch (tests/conformance/fetch-libvirt.sh) needs only apt, tar, xz
 test+=(zstd)
 test+=(ethtool)
+# port-capture: the filter compiler (build) and the pcap readers its test runs
+build+=(libpcap0.8-dev)
+test+=(tcpdump tshark)
 bench=(openvswitch-switch-dpdk dnsmasq-base kea-admin linux-perf valgrind)
 want=("${build[@]}" "${run[@]}")
 for a in "$@"; do

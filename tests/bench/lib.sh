@@ -618,3 +618,28 @@ bench_suite() {
 		       v["max"] / 1e6, v["spread_pct"], v["busy_reps"] "/" v["n"] }' <<<"$t"
 	done
 }
+
+# vnetd with a port capture running on p0 (vnetctl port-capture, both
+# directions, to /dev/null): the cost of a capture (doc/benchmarks.md).
+#   vnetd-capnone: filter "arp" (the UDP traffic never matches): the
+#                  filter runs on every frame, nothing is copied
+#   vnetd-capall:  no filter: every frame of p0 is copied and streamed
+dut_vnetd_capture_start() { # FILTER
+	dut_vnetd_start || return 1
+	bench_spawn capture "$BENCH_VNETCTL" -s "$BENCH_DIR/vnetd/run/vnetd.sock" \
+		port-capture p0 ${1:+"$1"} --write /dev/null
+	sleep 0.5
+	bench_alive capture || die "vnetctl port-capture: $(cat "$BENCH_DIR/capture.log")"
+}
+dut_vnetd_capture_stop() {
+	log "p0 frames not copied (capture ring full): $("$BENCH_VNETCTL" -s \
+		"$BENCH_DIR/vnetd/run/vnetd.sock" port-stats p0 | awk '$2 == "capture_dropped" { print $3 }')"
+	bench_stop capture 5
+	dut_vnetd_stop
+}
+dut_vnetd_capnone_start() { dut_vnetd_capture_start arp; }
+dut_vnetd_capnone_stop() { dut_vnetd_capture_stop; }
+dut_vnetd_capnone_describe() { echo "$(dut_vnetd_describe), capturing p0 with filter 'arp' (matches nothing)"; }
+dut_vnetd_capall_start() { dut_vnetd_capture_start ""; }
+dut_vnetd_capall_stop() { dut_vnetd_capture_stop; }
+dut_vnetd_capall_describe() { echo "$(dut_vnetd_describe), capturing every frame of p0 (to /dev/null)"; }

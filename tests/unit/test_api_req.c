@@ -74,6 +74,13 @@ static const struct bad_case bad[] = {
 	{ "POST", "/v1/networks/default/update", NULL, "{\"command\":\"add\",\"section\":\"dns-txt\",\"xml\":\"<txt/>\",\"flags\":[\"current\",\"config\"]}", 400, "invalid-arg", "exclusive with 'config'" },
 	{ "POST", "/v1/networks/default/update", NULL, "{\"command\":\"add\",\"section\":\"dns-txt\",\"xml\":\"<txt/>\",\"live\":true}", 400, "invalid-arg", "unknown member 'live'" },
 	{ "GET", "/v1/networks/default/update", NULL, NULL, 405, "method-not-allowed", NULL },
+	{ "GET", "/v1/ports/vm1/capture", "direction=sideways", NULL, 400, "invalid-arg", "in, out or both" },
+	{ "GET", "/v1/ports/vm1/capture", "count=-1", NULL, 400, "invalid-arg", "invalid count" },
+	{ "GET", "/v1/ports/vm1/capture", "count=10x", NULL, 400, "invalid-arg", "invalid count" },
+	{ "GET", "/v1/ports/vm1/capture", "snaplen=0", NULL, 400, "invalid-arg", "snaplen" },
+	{ "GET", "/v1/ports/vm1/capture", "snaplen=9217", NULL, 400, "invalid-arg", "snaplen" },
+	{ "GET", "/v1/ports/vm1/capture", "promisc=1", NULL, 400, "invalid-arg", "unknown query parameter" },
+	{ "POST", "/v1/ports/vm1/capture", NULL, NULL, 405, "method-not-allowed", NULL },
 };
 
 static void bad_requests(void **s)
@@ -177,6 +184,17 @@ static void good_requests(void **s)
 	assert_int_equal(r.parent_index, -1);
 	assert_int_equal(r.upd_flags, 0);
 	api_req_clear(&r);
+	assert_int_equal(api_req_parse("GET", "/v1/ports/vm1/capture",
+				       "direction=in&count=5&snaplen=128&filter=udp%20port%2067", NULL, 0,
+				       &r, &e), 0);
+	assert_int_equal(r.route, API_PORT_CAPTURE);
+	assert_string_equal(r.id, "vm1");
+	assert_int_equal(r.cap_dir, 1);
+	assert_int_equal(r.cap_count, 5);
+	assert_int_equal(r.cap_snaplen, 128);
+	assert_string_equal(r.cap_filter, "udp port 67");
+	api_req_clear(&r);
+	assert_null(r.cap_filter);
 }
 
 int main(void)
