@@ -17,7 +17,9 @@
 
 struct api;
 
-struct api *api_create(struct ctl *ctl, const char *sock_path, int gid);
+/* Serves the read-write API on sock_path (mode 0660, group gid) and the
+ * read-only one on ro_path (mode 0666: GET/HEAD only, others 403). */
+struct api *api_create(struct ctl *ctl, const char *sock_path, const char *ro_path, int gid);
 void api_free(struct api *a);
 int api_fd(const struct api *a);
 /* Milliseconds until api_run() must be called again, -1 for none. */
@@ -27,6 +29,9 @@ void api_run(struct api *a);
 /* Executes a validated request; returns the HTTP status and the answer in
  * *out (a new reference), or a negative errno with e filled. */
 int api_execute(struct ctl *ctl, const struct api_req *r, json_t **out, struct ctl_err *e);
+/* GET /metrics: the counters in Prometheus' text format (version 0.0.4),
+ * malloc'd, length in *len; NULL when out of memory. */
+char *api_metrics(struct ctl *ctl, size_t *len);
 /* {"error": {"code": ..., "message": ...}} */
 json_t *api_error_json(const struct ctl_err *e);
 

@@ -32,6 +32,7 @@ struct port {
 	bool client, has_mac, learning;
 	uint8_t mac[6];
 	int dp_id; /* -1 unbound */
+	bool connected; /* as last logged by portreg_tick */
 };
 
 struct portreg {
@@ -272,6 +273,12 @@ int portreg_add(struct portreg *r, const struct port_params *pp, struct port **o
 	if (r->n == PORT_MAX)
 		return ctl_fail(e, ENOSPC, 409, "operation-failed",
 				"operation failed: too many ports (%d)", PORT_MAX);
+	/* libvirt's networkAllocatePort: a domain interface cannot be plugged
+	 * into an inactive network (VIR_ERR_OPERATION_INVALID). */
+	if (!net_active(n))
+		return ctl_fail(e, EINVAL, 409, "operation-invalid",
+				"Requested operation is not valid: network '%s' is not active",
+				pp->network);
 	if (pp->has_mac && (pkt_mac_is_multicast(pp->mac) || pkt_mac_is_zero(pp->mac)))
 		return ctl_fail(e, EINVAL, 400, "invalid-arg",
 				"invalid argument: port MAC must be a unicast address");
@@ -328,6 +335,12 @@ int portreg_add(struct portreg *r, const struct port_params *pp, struct port **o
 				"internal error: cannot save port: %s", strerror(-rc));
 	}
 	insert_sorted(r, p);
+	if (p->ifname[0])
+		PORT_LOG(NOTICE, "port '%s' added to network '%s' (kernel interface %s)\n", p->name,
+			 p->network, p->ifname);
+	else
+		PORT_LOG(NOTICE, "port '%s' added to network '%s' (%s-mode socket %s)\n", p->name,
+			 p->network, p->client ? "client" : "server", p->path);
 	*out = p;
 	return 0;
 }
@@ -340,6 +353,10 @@ int portreg_remove(struct portreg *r, struct port *p, struct ctl_err *e)
 	if (rc < 0)
 		return ctl_fail(e, -rc, 500, "internal-error",
 				"internal error: cannot delete port: %s", strerror(-rc));
+	if (p->connected)
+		PORT_LOG(NOTICE, "port '%s' on network '%s': VMM disconnected (port removed)\n",
+			 p->name, p->network);
+	PORT_LOG(NOTICE, "port '%s' removed from network '%s'\n", p->name, p->network);
 	unbind(r, p);
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->v[i] == p) {
@@ -359,6 +376,27 @@ void portreg_network_up(struct portreg *r, const char *network, uint16_t dp_net)
 		struct port *p = r->v[i];
 		if (p->dp_id < 0 && !strcmp(p->network, network) && bind_port(r, p, dp_net, &e) < 0)
 			PORT_LOG(ERR, "port '%s': %s\n", p->name, e.msg);
+	}
+}
+
+/* Connections and disconnections happen on rte_vhost's thread, which knows
+ * port ids only: the control thread's once-a-second tick compares each
+ * port's state with the last one it logged and logs the change by name. */
+void portreg_tick(struct portreg *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct port *p = r->v[i];
+		struct port_info pi;
+		port_info(r, p, &pi);
+		if (pi.connected == p->connected)
+			continue;
+		p->connected = pi.connected;
+		if (pi.connected)
+			PORT_LOG(NOTICE, "port '%s' on network '%s': %s connected, %u queue pair(s)\n",
+				 p->name, p->network, p->ifname[0] ? "interface" : "VMM", pi.queues);
+		else
+			PORT_LOG(NOTICE, "port '%s' on network '%s': %s disconnected\n", p->name,
+				 p->network, p->ifname[0] ? "interface" : "VMM");
 	}
 }
 
