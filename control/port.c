@@ -32,7 +32,8 @@ struct port {
 	bool client, has_mac, learning;
 	uint8_t mac[6];
 	int dp_id; /* -1 unbound */
-	bool connected; /* as last logged by portreg_tick */
+	bool connected;    /* as last logged by portreg_tick */
+	unsigned connects; /* vhost attaches seen by portreg_tick */
 };
 
 struct portreg {
@@ -53,6 +54,11 @@ static void unbind(struct portreg *r, struct port *p)
 {
 	if (p->dp_id < 0)
 		return;
+	if (p->connected)
+		PORT_LOG(NOTICE, "port '%s' on network '%s': %s disconnected (port unbound)\n",
+			 p->name, p->network, p->ifname[0] ? "interface" : "VMM");
+	p->connected = false;
+	p->connects = 0;
 	/* Stop forwarding first, then close the socket (which detaches the
 	 * device after a grace period). */
 	dp_port_destroy(r->ctl->dp, (uint16_t)p->dp_id);
@@ -353,9 +359,6 @@ int portreg_remove(struct portreg *r, struct port *p, struct ctl_err *e)
 	if (rc < 0)
 		return ctl_fail(e, -rc, 500, "internal-error",
 				"internal error: cannot delete port: %s", strerror(-rc));
-	if (p->connected)
-		PORT_LOG(NOTICE, "port '%s' on network '%s': VMM disconnected (port removed)\n",
-			 p->name, p->network);
 	PORT_LOG(NOTICE, "port '%s' removed from network '%s'\n", p->name, p->network);
 	unbind(r, p);
 	for (size_t i = 0; i < r->n; i++) {
@@ -379,24 +382,47 @@ void portreg_network_up(struct portreg *r, const char *network, uint16_t dp_net)
 	}
 }
 
+static void log_conn(const struct port *p, bool up, unsigned queues)
+{
+	const char *who = p->ifname[0] ? "interface" : "VMM";
+	if (up)
+		PORT_LOG(NOTICE, "port '%s' on network '%s': %s connected, %u queue pair(s)\n",
+			 p->name, p->network, who, queues);
+	else
+		PORT_LOG(NOTICE, "port '%s' on network '%s': %s disconnected\n", p->name,
+			 p->network, who);
+}
+
 /* Connections and disconnections happen on rte_vhost's thread, which knows
  * port ids only: the control thread's once-a-second tick compares each
- * port's state with the last one it logged and logs the change by name. */
+ * port's state and vhost attach count with what it logged last and logs the
+ * changes by name (a VMM that came and went within the second included). */
 void portreg_tick(struct portreg *r)
 {
 	for (size_t i = 0; i < r->n; i++) {
 		struct port *p = r->v[i];
 		struct port_info pi;
-		port_info(r, p, &pi);
-		if (pi.connected == p->connected)
+		struct vh_port_info vi;
+		if (p->dp_id < 0)
 			continue;
+		port_info(r, p, &pi);
+		unsigned c = p->connects;
+		if (!p->ifname[0] && vh_port_info((uint16_t)p->dp_id, &vi) == 0)
+			c = vi.connects;
+		unsigned fresh = c - p->connects;
+		if (p->ifname[0])
+			fresh = pi.connected && !p->connected;
+		if (p->connected && (fresh || !pi.connected))
+			log_conn(p, false, 0);
+		for (unsigned k = 0; k < fresh && k < 16; k++) {
+			log_conn(p, true, pi.queues);
+			if (k + 1 < fresh || !pi.connected)
+				log_conn(p, false, 0);
+		}
+		if (!fresh && !p->connected && pi.connected) /* connected, attach not counted */
+			log_conn(p, true, pi.queues);
 		p->connected = pi.connected;
-		if (pi.connected)
-			PORT_LOG(NOTICE, "port '%s' on network '%s': %s connected, %u queue pair(s)\n",
-				 p->name, p->network, p->ifname[0] ? "interface" : "VMM", pi.queues);
-		else
-			PORT_LOG(NOTICE, "port '%s' on network '%s': %s disconnected\n", p->name,
-				 p->network, p->ifname[0] ? "interface" : "VMM");
+		p->connects = c;
 	}
 }
 
