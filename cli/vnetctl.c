@@ -526,28 +526,32 @@ static void roff(const char *s)
     }
 }
 
+/* The command's synopsis on one line (the .TP tag). */
 static void man_synopsis(const struct cli_cmd *c)
 {
-    printf(".B %s\n", c->name);
+    printf("\\fB");
+    roff(c->name);
+    printf("\\fR");
     for (const struct cli_opt *o = c->opts; o && o->name; o++) {
         switch (o->type) {
         case CLI_OT_BOOL:
-            printf("[\\fB\\-\\-");
+            printf(" [\\fB\\-\\-");
             roff(o->name);
-            printf("\\fR]\n");
+            printf("\\fR]");
             break;
         case CLI_OT_STRING:
-            printf("[\\fB\\-\\-");
+            printf(" [\\fB\\-\\-");
             roff(o->name);
-            printf("\\fR \\fIstring\\fR]\n");
+            printf("\\fR \\fIstring\\fR]");
             break;
         case CLI_OT_DATA:
-            printf((o->flags & CLI_OFLAG_REQ) ? "\\fI" : "[\\fI");
+            printf((o->flags & CLI_OFLAG_REQ) ? " \\fI" : " [\\fI");
             roff(o->name);
-            printf((o->flags & CLI_OFLAG_REQ) ? "\\fR\n" : "\\fR]\n");
+            printf((o->flags & CLI_OFLAG_REQ) ? "\\fR" : "\\fR]");
             break;
         }
     }
+    putchar('\n');
 }
 
 static void print_man(void)

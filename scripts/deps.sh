@@ -16,6 +16,8 @@ test=(dpdk-dev libclang-rt-14-dev libxml2-utils qemu-system-x86 linux-image-amd6
 # data fetch (tests/conformance/fetch-libvirt.sh) needs only apt, tar, xz
 test+=(zstd)
 test+=(ethtool)
+# packaging test: systemd-analyze verify, man -l
+test+=(systemd man-db groff-base)
 bench=(openvswitch-switch-dpdk dnsmasq-base kea-admin linux-perf valgrind)
 want=("${build[@]}" "${run[@]}")
 for a in "$@"; do
