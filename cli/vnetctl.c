@@ -640,18 +640,25 @@ static void print_completion(void)
            "        fi\n"
            "        return\n"
            "    fi\n"
-           "    local opts=\n"
+           "    local opts= nets=\n"
            "    case $cmd in\n");
     for (const struct cli_group *g = cli_groups; g->name; g++)
         for (const struct cli_cmd *c = g->cmds; c->name; c++) {
+            const char *data = NULL;
             printf("    %s) opts='--help", c->name);
-            for (const struct cli_opt *o = c->opts; o && o->name; o++)
+            for (const struct cli_opt *o = c->opts; o && o->name; o++) {
                 printf(" --%s", o->name);
-            printf("' ;;\n");
+                if (!data && o->type == CLI_OT_DATA)
+                    data = o->name;
+            }
+            printf("'%s ;;\n", data && !strcmp(data, "network") ? " nets=1" : "");
         }
     printf("    esac\n"
            "    if [[ $cur == -* ]]; then\n"
            "        COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+           "    elif [[ -n $nets ]]; then\n"
+           "        # network names, asked on the read-only socket (no admin rights)\n"
+           "        COMPREPLY=($(compgen -W \"$(vnetctl -r -q net-list --all --name 2>/dev/null)\" -- \"$cur\"))\n"
            "    else\n"
            "        COMPREPLY=($(compgen -f -- \"$cur\"))\n"
            "    fi\n"

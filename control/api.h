@@ -4,7 +4,11 @@
  * thread's event loop (api_fd() is an epoll fd to wait on, api_run() serves
  * what is ready), so every handler runs on the control thread and needs no
  * locks.  A request is parsed and validated by api_req_parse() first and
- * executed by api_execute() only when complete and valid.
+ * executed by api_execute() only when complete and valid.  Two sockets, as
+ * libvirt's libvirt-sock and libvirt-sock-ro: the read-write one (0660) and
+ * a read-only one (0666) that answers GET/HEAD and refuses the rest with 403;
+ * api_fd() is an epoll fd over both servers' MHD epoll fds.  GET /metrics
+ * (text, not JSON) is answered by api_metrics() on either.
  * Errors: 0 / negative errno; api_create returns NULL.
  */
 #ifndef VNETD_API_H

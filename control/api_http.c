@@ -205,7 +205,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (sv->ro)
+		if (sv->ro && !is_read(method))
 			cn->too_large = true; /* refused below: keep nothing */
 		if (!cn->too_large) {
 			if (cn->len + *upload_size > API_MAX_BODY) {

@@ -157,7 +157,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	struct ctl c = { .run_dir = o.run_dir, .socket_dir = o.socket_dir, .api_socket = o.socket };
+	struct ctl c = { .run_dir = o.run_dir, .socket_dir = o.socket_dir, .api_socket = o.socket,
+			.api_socket_ro = o.socket_ro };
 	struct api *api = NULL;
 	int rc = 1, ep = -1, sfd = -1, tfd = -1;
 

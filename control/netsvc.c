@@ -225,7 +225,34 @@ static void ip_text(uint32_t ip, char out[INET_ADDRSTRLEN])
  * "DHCPREQUEST(vnet-NET) IP MAC", "DHCPACK(vnet-NET) IP MAC HOSTNAME", ...
  * Requests the server dropped without an answer (malformed, rate limited,
  * for another server) are counted, not logged, except the answerless
- * DHCPRELEASE and DHCPDECLINE. */
+ * DHCPRELEASE and DHCPDECLINE; past DHCP_LOG_PER_SEC exchanges a second
+ * the rest are only counted (dhcp_log_allowed). */
+#define DHCP_LOG_PER_SEC 100 /* a flood must not turn into a flood of log writes */
+
+/* At most DHCP_LOG_PER_SEC exchanges logged per second (all networks); the
+ * rest are counted and the count is logged when the next second starts. */
+static bool dhcp_log_allowed(void)
+{
+	static time_t sec;
+	static unsigned used;
+	static unsigned long skipped;
+	time_t now = time(NULL);
+	if (now != sec) {
+		if (skipped)
+			SVC_LOG(WARNING, "%lu DHCP exchanges not logged (more than %d a second)\n",
+				skipped, DHCP_LOG_PER_SEC);
+		sec = now;
+		used = 0;
+		skipped = 0;
+	}
+	if (used < DHCP_LOG_PER_SEC) {
+		used++;
+		return true;
+	}
+	skipped++;
+	return false;
+}
+
 static void log_dhcp(const char *net, const uint8_t *frame, size_t len, const uint8_t *reply,
 		     int rlen)
 {
@@ -234,6 +261,8 @@ static void log_dhcp(const char *net, const uint8_t *frame, size_t len, const ui
 	if (dhcp_parse_frame(frame, len, &m) != DHCP_DROP_NONE)
 		return;
 	if (rlen <= 0 && m.msg_type != DHCP_RELEASE && m.msg_type != DHCP_DECLINE)
+		return;
+	if (!dhcp_log_allowed())
 		return;
 	pkt_mac_format(m.chaddr, mac);
 	opt_text(m.hostname, m.hostname_len, host, sizeof(host));

@@ -142,7 +142,8 @@ static int server_path_ok(const struct portreg *r, const char *path, struct ctl_
 	size_t fl = file ? strlen(file) : 0;
 	ok = ok && slash && slash > rest && rest[0] != '.' && file[0] && file[0] != '.' &&
 	     !strchr(file, '/') && fl > 5 && !strcmp(file + fl - 5, ".sock") &&
-	     !(r->ctl->api_socket && !strcmp(path, r->ctl->api_socket));
+	     !(r->ctl->api_socket && !strcmp(path, r->ctl->api_socket)) &&
+	     !(r->ctl->api_socket_ro && !strcmp(path, r->ctl->api_socket_ro));
 	if (!ok)
 		return ctl_fail(e, EINVAL, 400, "invalid-arg",
 				"invalid argument: a server-mode socket path must be %s/<dir>/<file>.sock "
