@@ -262,7 +262,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			/* a change: who asked (SO_PEERCRED) and what */
 			char who[64];
 			peer_of(k, who, sizeof(who));
-			API_LOG(NOTICE, "%s: %s %s: %d\n", who, method, url, status);
+			API_LOG(NOTICE, "%s: %s %s: %d\n", who, method, k && k->uri ? k->uri : url,
+				status);
 		}
 		if (status >= 0)
 			return reply(c, status, out ? out : json_object());
@@ -270,7 +271,9 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (!is_read(method)) {
 		char who[64];
 		peer_of(k, who, sizeof(who));
-		API_LOG(INFO, "%s: %s %s refused: %d %s\n", who, method, url, e.status, e.msg);
+		/* the URI as sent (still percent-encoded: one log line) */
+		API_LOG(INFO, "%s: %s %s refused: %d\n", who, method, k && k->uri ? k->uri : url,
+			e.status);
 	}
 	if (e.status >= 500)
 		API_LOG(ERR, "%s %s: %d %s\n", method, url, e.status, e.msg);
