@@ -104,7 +104,7 @@ assert_eq "v2 tx counts the traffic" 37 "$(mval "vnetd_port_tx_packets_total{por
 assert_eq "network active gauge" 1 "$(mval "vnetd_network_active{network=\"opsnet\"}")"
 [ -n "$(mval "vnetd_drops_total{reason=\"no_dest\"}")$(grep -c '^vnetd_drops_total{reason=' "$T/metrics")" ] ||
 	fail "no drop counters"
-for _ in $(seq 30); do grep -q "port 'v2' on network 'opsnet': VMM disconnected" "$T/vnetd.log" && break; sleep 0.1; done # the 1 s tick
+for _ in $(seq 100); do grep -q "port 'v2' on network 'opsnet': VMM disconnected" "$T/vnetd.log" && break; sleep 0.1; done # the 1 s tick
 ok "metrics move with traffic"
 
 # --- DHCP through a kernel port in a namespace ---------------------------------------
