@@ -329,6 +329,9 @@ int opts_eal_args(const struct vnetd_opts *o, char **argv, size_t max, char *buf
 		ARG("lib.*:%u", level < 5 ? level : 5);
 		ARG("--log-level");
 		ARG("pmd.*:%u", level < 5 ? level : 5);
+		/* EAL's own type is a static one the pattern above misses */
+		ARG("--log-level");
+		ARG("lib.eal:%u", level < 5 ? level : 5);
 	}
 	argv[argc] = NULL;
 	return argc;
