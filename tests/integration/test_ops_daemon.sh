@@ -150,6 +150,7 @@ api_ok POST /v1/networks/opsnet/destroy >/dev/null
 want "network 'opsnet' destroyed"
 n=$(grep -c VHOST_CONFIG "$L" || true)
 assert_eq "VHOST_CONFIG lines at the default log level" 0 "$n"
+assert_eq "EAL start-up lines at the default log level" 0 "$(grep -c '^EAL: ' "$L" || true)"
 ok "log: lifecycle, API, VMM, DHCP lines; no DPDK chatter"
 
 # --- port-add to an inactive network: libvirt's answer -------------------------------
