@@ -458,24 +458,48 @@ static bool cmd_help(struct cli_ctx *ctx, const struct cli_inv *inv)
     return false;
 }
 
+/* vnetctl's own options: --help, the manual page (--man, built into
+ * vnetctl.1 by meson) and the bash completion (--bash-completion) are all
+ * made from this table and cli_groups, so they cannot drift apart. */
+static const struct gopt {
+    char shrt;         /* 0: long form only */
+    const char *name;
+    const char *arg;   /* NULL: no argument */
+    const char *help;
+} gopts[] = {
+    { 'h', "help", NULL, "this help" },
+    { 'j', "json", NULL, "print the API's JSON answer (commands that have --json)" },
+    { 'q', "quiet", NULL, "quiet mode" },
+    { 'r', "readonly", NULL,
+      "read-only: use the socket beside the API socket\n"
+      "(X.sock -> X-ro.sock); GET requests only, no admin rights" },
+    { 's', "socket", "PATH",
+      "vnetd API socket (default: $VNETCTL_SOCKET or " CLI_DEFAULT_SOCKET ")" },
+    { 't', "timeout", "SECONDS", "give up on vnetd after SECONDS (default: 60)" },
+    { 'v', "version", NULL, "print the version" },
+    { 0, "man", NULL, "print this manual page (roff)" },
+    { 0, "bash-completion", NULL, "print the bash completion script for vnetctl" },
+    { 0, NULL, NULL, NULL },
+};
+
 static void usage(void)
 {
     printf("\n"
            "vnetctl [options]... <command> [args...]\n"
            "\n"
-           "  options:\n"
-           "    -h | --help             this help\n"
-           "    -j | --json             print the API's JSON answer "
-           "(commands that have --json)\n"
-           "    -q | --quiet            quiet mode\n"
-           "    -s | --socket=PATH      vnetd API socket (default: "
-           "$VNETCTL_SOCKET or " CLI_DEFAULT_SOCKET ")\n"
-           "    -t | --timeout=SECONDS  give up on vnetd after SECONDS "
-           "(default: %d)\n"
-           "    -v | --version          print the version\n"
-           "\n"
+           "  options:\n");
+    for (const struct gopt *g = gopts; g->name; g++) {
+        char head[64];
+        char shrt[8] = "     "; /* "-h | " or its width */
+        if (g->shrt)
+            snprintf(shrt, sizeof(shrt), "-%c | ", g->shrt);
+        snprintf(head, sizeof(head), "%s--%s%s%s", shrt, g->name,
+                 g->arg ? "=" : "", g->arg ? g->arg : "");
+        printf("    %-23s %s\n", head, g->help);
+    }
+    printf("\n"
            "  commands (non interactive mode):\n"
-           "\n", CLI_DEFAULT_TIMEOUT_MS / 1000);
+           "\n");
     for (const struct cli_group *g = cli_groups; g->name; g++) {
         printf(" %s (help keyword '%s')\n", g->name, g->keyword);
         print_group_cmds(g);
@@ -484,6 +508,162 @@ static void usage(void)
     printf("\n  (specify help <group> for details about the commands in the "
            "group)\n"
            "\n  (specify help <command> for details about the command)\n\n");
+}
+
+/* roff text: backslashes, dashes and leading dots/quotes escaped; each
+ * '\n' of the table's text starts a new source line. */
+static void roff(const char *s)
+{
+    for (size_t i = 0; s[i]; i++) {
+        if (s[i] == '\\')
+            fputs("\\e", stdout);
+        else if (s[i] == '-')
+            fputs("\\-", stdout);
+        else if ((s[i] == '.' || s[i] == '\'') && (i == 0 || s[i - 1] == '\n'))
+            printf("\\&%c", s[i]);
+        else
+            putchar(s[i]);
+    }
+}
+
+/* The command's synopsis on one line (the .TP tag). */
+static void man_synopsis(const struct cli_cmd *c)
+{
+    printf("\\fB");
+    roff(c->name);
+    printf("\\fR");
+    for (const struct cli_opt *o = c->opts; o && o->name; o++) {
+        switch (o->type) {
+        case CLI_OT_BOOL:
+            printf(" [\\fB\\-\\-");
+            roff(o->name);
+            printf("\\fR]");
+            break;
+        case CLI_OT_STRING:
+            printf(" [\\fB\\-\\-");
+            roff(o->name);
+            printf("\\fR \\fIstring\\fR]");
+            break;
+        case CLI_OT_DATA:
+            printf((o->flags & CLI_OFLAG_REQ) ? " \\fI" : " [\\fI");
+            roff(o->name);
+            printf((o->flags & CLI_OFLAG_REQ) ? "\\fR" : "\\fR]");
+            break;
+        }
+    }
+    putchar('\n');
+}
+
+static void print_man(void)
+{
+    printf(".TH VNETCTL 1 \"\" \"vnetctl %s\" \"User Commands\"\n"
+           ".SH NAME\nvnetctl \\- manage vnetd's networks and ports, like virsh\n"
+           ".SH SYNOPSIS\n.B vnetctl\n[\\fIOPTIONS\\fR] \\fICOMMAND\\fR [\\fIARGS\\fR]\n"
+           ".SH DESCRIPTION\n"
+           "vnetctl talks to\n.BR vnetd (8)\n"
+           "over its JSON API on a unix socket.  Its commands, options, output and\n"
+           "error messages are those of\n.BR virsh (1)\n"
+           "for networks; ports and the dataplane have commands of their own.\n"
+           "Each command prints a blank line after its output, as non-interactive\n"
+           "virsh does, and exits 0 on success, 1 on failure.\n"
+           ".SH OPTIONS\n", CLI_VERSION);
+    for (const struct gopt *g = gopts; g->name; g++) {
+        printf(".TP\n");
+        if (g->shrt)
+            printf("\\fB\\-%c\\fR, ", g->shrt);
+        printf("\\fB\\-\\-");
+        roff(g->name);
+        printf("\\fR");
+        if (g->arg)
+            printf("=\\fI%s\\fR", g->arg);
+        putchar('\n');
+        roff(g->help);
+        putchar('\n');
+    }
+    printf(".SH COMMANDS\n");
+    for (const struct cli_group *g = cli_groups; g->name; g++) {
+        printf(".SS %s (help keyword '%s')\n", g->name, g->keyword);
+        for (const struct cli_cmd *c = g->cmds; c->name; c++) {
+            printf(".TP\n");
+            man_synopsis(c);
+            roff(c->help);
+            printf(".\n");
+            if (c->desc && *c->desc) {
+                printf(".br\n");
+                roff(c->desc);
+                putchar('\n');
+            }
+            for (const struct cli_opt *o = c->opts; o && o->name; o++) {
+                printf(".RS\n.TP\n%s", o->type == CLI_OT_DATA ? "[\\fB\\-\\-" : "\\fB\\-\\-");
+                roff(o->name);
+                printf("%s\n", o->type == CLI_OT_DATA ? "\\fR] \\fIstring\\fR" :
+                               o->type == CLI_OT_STRING ? "\\fR \\fIstring\\fR" : "\\fR");
+                roff(o->help);
+                printf("\n.RE\n");
+            }
+        }
+    }
+    printf(".SH ENVIRONMENT\n"
+           ".TP\n.B VNETCTL_SOCKET\nthe API socket, when \\fB\\-\\-socket\\fR is not given\n"
+           ".TP\n.B VNETCTL_TIMEOUT\nthe default of \\fB\\-\\-timeout\\fR, in seconds\n"
+           ".SH EXIT STATUS\n0 on success, 1 on failure.\n"
+           ".SH SEE ALSO\n.BR vnetd (8),\n.BR virsh (1)\n");
+}
+
+/* A bash completion script with the tables' commands and options. */
+static void print_completion(void)
+{
+    printf("# bash completion for vnetctl, generated by vnetctl --bash-completion\n"
+           "_vnetctl()\n{\n"
+           "    local cur=${COMP_WORDS[COMP_CWORD]} cmd= i w\n"
+           "    for ((i = 1; i < COMP_CWORD; i++)); do\n"
+           "        w=${COMP_WORDS[i]}\n"
+           "        case $w in\n"
+           "        -s|-t|--socket|--timeout) ((i++)) ;;\n"
+           "        -*) ;;\n"
+           "        *) cmd=$w; break ;;\n"
+           "        esac\n"
+           "    done\n"
+           "    if [[ -z $cmd ]]; then\n"
+           "        if [[ $cur == -* ]]; then\n"
+           "            COMPREPLY=($(compgen -W '");
+    for (const struct gopt *g = gopts; g->name; g++)
+        printf("%s--%s", g == gopts ? "" : " ", g->name);
+    printf("' -- \"$cur\"))\n"
+           "        else\n"
+           "            COMPREPLY=($(compgen -W '");
+    bool first = true;
+    for (const struct cli_group *g = cli_groups; g->name; g++)
+        for (const struct cli_cmd *c = g->cmds; c->name; c++, first = false)
+            printf("%s%s", first ? "" : " ", c->name);
+    printf("' -- \"$cur\"))\n"
+           "        fi\n"
+           "        return\n"
+           "    fi\n"
+           "    local opts= nets=\n"
+           "    case $cmd in\n");
+    for (const struct cli_group *g = cli_groups; g->name; g++)
+        for (const struct cli_cmd *c = g->cmds; c->name; c++) {
+            const char *data = NULL;
+            printf("    %s) opts='--help", c->name);
+            for (const struct cli_opt *o = c->opts; o && o->name; o++) {
+                printf(" --%s", o->name);
+                if (!data && o->type == CLI_OT_DATA)
+                    data = o->name;
+            }
+            printf("'%s ;;\n", data && !strcmp(data, "network") ? " nets=1" : "");
+        }
+    printf("    esac\n"
+           "    if [[ $cur == -* ]]; then\n"
+           "        COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+           "    elif [[ -n $nets ]]; then\n"
+           "        # network names, asked on the read-only socket (no admin rights)\n"
+           "        COMPREPLY=($(compgen -W \"$(vnetctl -r -q net-list --all --name 2>/dev/null)\" -- \"$cur\"))\n"
+           "    else\n"
+           "        COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+           "    fi\n"
+           "}\n"
+           "complete -F _vnetctl vnetctl\n");
 }
 
 static bool cmd_version(struct cli_ctx *ctx, const struct cli_inv *inv)
@@ -659,6 +839,20 @@ static int parse_global(int argc, char **argv, struct cli_ctx *ctx,
             *status = EXIT_SUCCESS;
             return -1;
         }
+        if (strcmp(a, "--man") == 0) {
+            print_man();
+            *status = EXIT_SUCCESS;
+            return -1;
+        }
+        if (strcmp(a, "--bash-completion") == 0) {
+            print_completion();
+            *status = EXIT_SUCCESS;
+            return -1;
+        }
+        if (strcmp(a, "-r") == 0 || strcmp(a, "--readonly") == 0) {
+            ctx->readonly = true;
+            continue;
+        }
         if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
             ctx->quiet = true;
             continue;
@@ -737,6 +931,16 @@ int main(int argc, char **argv)
     ci = parse_global(argc, argv, &ctx, &status);
     if (ci < 0)
         return status;
+    char *ro_path = NULL;
+    if (ctx.readonly) {
+        /* libvirt's libvirt-sock-ro beside libvirt-sock: X.sock -> X-ro.sock */
+        size_t l = strlen(ctx.socket_path);
+        if (l > 5 && strcmp(ctx.socket_path + l - 5, ".sock") == 0)
+            ro_path = cli_sprintf("%.*s-ro.sock", (int)(l - 5), ctx.socket_path);
+        else
+            ro_path = cli_sprintf("%s-ro", ctx.socket_path);
+        ctx.socket_path = ro_path;
+    }
     if (ci >= argc) {
         usage();
         return EXIT_FAILURE;
@@ -776,6 +980,7 @@ int main(int argc, char **argv)
     /* Non-interactive virsh prints a blank line after every command. */
     if (!ctx.quiet && !ctx.json_mode && !ctx.no_blank_line)
         putchar('\n');
+    free(ro_path);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "error: failed to write output: %s\n",
                 strerror(errno));

@@ -71,6 +71,7 @@ struct cli_ctx {
     const char *socket_path;
     int timeout_ms;
     bool quiet;
+    bool readonly;        /* -r: the read-only socket */
     bool json;            /* global --json */
     bool json_mode;       /* JSON output: no trailing blank line */
     bool no_blank_line;   /* connection failure: as virsh, no blank line */

@@ -2,6 +2,7 @@
 #include "control/api.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include <arpa/inet.h>
 
 #include "control/dhcp_lease.h"
+#include "control/log.h"
 #include "control/net.h"
 #include "control/netsvc.h"
 #include "control/netxml.h"
@@ -118,6 +120,8 @@ static json_t *dhcp_json(const struct net *n)
 	return o;
 }
 
+#define API_LOG(lvl, ...) VNETD_LOG("api", lvl, __VA_ARGS__)
+
 static int no_network(const char *id, struct ctl_err *e)
 {
 	return ctl_fail(e, ENOENT, 404, "no-network",
@@ -162,6 +166,8 @@ static int do_networks(struct ctl *c, const struct api_req *r, json_t **out, str
 			       : netreg_define(c->nets, r->xml, len, &n, e);
 		if (rc < 0)
 			return rc;
+		API_LOG(NOTICE, "network '%s' %s\n", net_name(n),
+			r->create ? "created (transient) and started" : "defined");
 		*out = json_pack("{s:o}", "network", net_json(n));
 		return 201;
 	}
@@ -267,6 +273,17 @@ static int do_networks(struct ctl *c, const struct api_req *r, json_t **out, str
 	if (rc < 0) {
 		json_decref(info);
 		return rc;
+	}
+	{
+		const char *nm = json_string_value(json_object_get(info, "name"));
+		if (r->route == API_NET_START)
+			API_LOG(NOTICE, "network '%s' started\n", nm);
+		else if (r->route == API_NET_DESTROY)
+			API_LOG(NOTICE, "network '%s' destroyed%s\n", nm, gone ? " (transient: gone)" : "");
+		else if (r->route == API_NET_UNDEFINE)
+			API_LOG(NOTICE, "network '%s' undefined%s\n", nm, gone ? "" : " (stays active until destroyed)");
+		else if (r->route == API_NET_AUTOSTART)
+			API_LOG(NOTICE, "network '%s' autostart %s\n", nm, r->autostart ? "on" : "off");
 	}
 	if (!gone) {
 		json_decref(info);
@@ -425,4 +442,216 @@ int api_execute(struct ctl *c, const struct api_req *r, json_t **out, struct ctl
 		break;
 	}
 	return ctl_fail(e, ENOSYS, 500, "internal-error", "internal error: unhandled route");
+}
+
+/* ---- GET /metrics: Prometheus text exposition format 0.0.4 ---- */
+
+/* A label value: backslash, double quote and newline escaped. */
+static void label(FILE *f, const char *v)
+{
+	for (; *v; v++) {
+		if (*v == '\\' || *v == '"')
+			fprintf(f, "\\%c", *v);
+		else if (*v == '\n')
+			fputs("\\n", f);
+		else
+			fputc(*v, f);
+	}
+}
+
+static void head(FILE *f, const char *name, const char *type, const char *help)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+static void sample(FILE *f, const char *name, const char *k1, const char *v1, const char *k2,
+		   const char *v2, uint64_t val)
+{
+	fputs(name, f);
+	if (k1) {
+		fprintf(f, "{%s=\"", k1);
+		label(f, v1);
+		fputc('"', f);
+		if (k2) {
+			fprintf(f, ",%s=\"", k2);
+			label(f, v2);
+			fputc('"', f);
+		}
+		fputc('}', f);
+	}
+	fprintf(f, " %llu\n", (unsigned long long)val);
+}
+
+static void port_metrics(struct ctl *c, FILE *f)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} pm[] = {
+		{ "vnetd_port_rx_packets_total", "Frames received from the port (sent by the VM).",
+		  offsetof(struct dp_port_stats, rx_packets) },
+		{ "vnetd_port_rx_bytes_total", "Bytes received from the port.",
+		  offsetof(struct dp_port_stats, rx_bytes) },
+		{ "vnetd_port_rx_dropped_total", "Frames from the port that were dropped.",
+		  offsetof(struct dp_port_stats, rx_dropped) },
+		{ "vnetd_port_tx_packets_total", "Frames sent to the port (to the VM).",
+		  offsetof(struct dp_port_stats, tx_packets) },
+		{ "vnetd_port_tx_bytes_total", "Bytes sent to the port.",
+		  offsetof(struct dp_port_stats, tx_bytes) },
+		{ "vnetd_port_tx_dropped_total", "Frames for the port that could not be sent.",
+		  offsetof(struct dp_port_stats, tx_dropped) },
+	};
+	size_t n = portreg_count(c->ports);
+	struct dp_port_stats *st = calloc(n ? n : 1, sizeof(*st));
+	if (!st)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct port_info pi;
+		port_info(c->ports, portreg_at(c->ports, i), &pi);
+		if (pi.dp_id >= 0)
+			dp_port_stats(c->dp, (uint16_t)pi.dp_id, &st[i]);
+	}
+	for (size_t m = 0; m < sizeof(pm) / sizeof(pm[0]); m++) {
+		head(f, pm[m].name, "counter", pm[m].help);
+		for (size_t i = 0; i < n; i++) {
+			struct port_info pi;
+			port_info(c->ports, portreg_at(c->ports, i), &pi);
+			sample(f, pm[m].name, "port", pi.name, "network", pi.network,
+			       *(const uint64_t *)((const char *)&st[i] + pm[m].off));
+		}
+	}
+	head(f, "vnetd_port_connected", "gauge",
+	     "1 when the port's VMM (or kernel interface) is connected, else 0.");
+	for (size_t i = 0; i < n; i++) {
+		struct port_info pi;
+		port_info(c->ports, portreg_at(c->ports, i), &pi);
+		sample(f, "vnetd_port_connected", "port", pi.name, "network", pi.network, pi.connected);
+	}
+	free(st);
+}
+
+static void net_metrics(struct ctl *c, FILE *f)
+{
+	size_t n = netreg_count(c->nets), np = portreg_count(c->ports);
+	head(f, "vnetd_network_active", "gauge", "1 when the network is active, else 0.");
+	for (size_t i = 0; i < n; i++) {
+		const struct net *x = netreg_at(c->nets, i);
+		sample(f, "vnetd_network_active", "network", net_name(x), NULL, NULL, net_active(x));
+	}
+	head(f, "vnetd_network_ports", "gauge", "Ports defined on the network.");
+	for (size_t i = 0; i < n; i++) {
+		const struct net *x = netreg_at(c->nets, i);
+		uint64_t cnt = 0;
+		for (size_t k = 0; k < np; k++) {
+			struct port_info pi;
+			port_info(c->ports, portreg_at(c->ports, k), &pi);
+			cnt += !strcmp(pi.network, net_name(x));
+		}
+		sample(f, "vnetd_network_ports", "network", net_name(x), NULL, NULL, cnt);
+	}
+	/* DHCP: one set per network that serves it */
+	struct netsvc_dhcp_stats *ds = calloc(n ? n : 1, sizeof(*ds));
+	bool *has = calloc(n ? n : 1, sizeof(*has));
+	if (!ds || !has) {
+		free(ds);
+		free(has);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct netsvc *s = net_svc(netreg_at(c->nets, i));
+		has[i] = s && netsvc_dhcp_stats(s, &ds[i]) == 0;
+	}
+#define EACH_DHCP(stmt)                                                    \
+	for (size_t i = 0; i < n; i++) {                                   \
+		if (!has[i])                                               \
+			continue;                                          \
+		const char *nn = net_name(netreg_at(c->nets, i));          \
+		const struct dhcp_stats *d = &ds[i].server;                \
+		(void)d;                                                   \
+		stmt;                                                      \
+	}
+	head(f, "vnetd_dhcp_received_total", "counter", "DHCP frames given to the network's DHCP server.");
+	EACH_DHCP(sample(f, "vnetd_dhcp_received_total", "network", nn, NULL, NULL, d->rx));
+	head(f, "vnetd_dhcp_replies_total", "counter", "DHCP replies sent, by message type.");
+	EACH_DHCP(sample(f, "vnetd_dhcp_replies_total", "network", nn, "type", "offer", d->tx_offer);
+		  sample(f, "vnetd_dhcp_replies_total", "network", nn, "type", "ack", d->tx_ack);
+		  sample(f, "vnetd_dhcp_replies_total", "network", nn, "type", "nak", d->tx_nak));
+	head(f, "vnetd_dhcp_no_address_total", "counter",
+	     "DHCP requests not served: no free address in the ranges.");
+	EACH_DHCP(sample(f, "vnetd_dhcp_no_address_total", "network", nn, NULL, NULL, d->no_address));
+	head(f, "vnetd_dhcp_drops_total", "counter", "DHCP frames dropped by the server, by reason.");
+	EACH_DHCP(for (unsigned r = 1; r < DHCP_DROP_MAX; r++)
+			  sample(f, "vnetd_dhcp_drops_total", "network", nn, "reason", dhcp_drop_name(r),
+				 d->drops[r]));
+	head(f, "vnetd_dhcp_replies_lost_total", "counter", "DHCP replies produced but not sent, by reason.");
+	EACH_DHCP(sample(f, "vnetd_dhcp_replies_lost_total", "network", nn, "reason", "no_mbuf",
+			 ds[i].reply_no_mbuf);
+		  sample(f, "vnetd_dhcp_replies_lost_total", "network", nn, "reason", "queue_full",
+			 ds[i].reply_queue_full);
+		  sample(f, "vnetd_dhcp_replies_lost_total", "network", nn, "reason", "no_room",
+			 d->reply_no_room));
+	head(f, "vnetd_dhcp_leases", "gauge", "Active DHCP leases.");
+	EACH_DHCP(sample(f, "vnetd_dhcp_leases", "network", nn, NULL, NULL,
+			 netsvc_leases(net_svc(netreg_at(c->nets, i)), NULL, NULL, 0)));
+#undef EACH_DHCP
+	free(ds);
+	free(has);
+}
+
+char *api_metrics(struct ctl *c, size_t *len)
+{
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, len);
+	if (!f)
+		return NULL;
+	port_metrics(c, f);
+	net_metrics(c, f);
+	struct dp_stats s;
+	dp_stats(c->dp, &s);
+	head(f, "vnetd_drops_total", "counter", "Frames the dataplane dropped, by reason.");
+	for (unsigned i = 0; i < DP_DROP_MAX; i++)
+		sample(f, "vnetd_drops_total", "reason", dp_drop_name(i), NULL, NULL, s.drops[i]);
+	static const struct {
+		const char *name, *type, *help;
+		size_t off;
+	} dm[] = {
+		{ "vnetd_flow_hits_total", "counter", "Frames forwarded by a flow (session) cache hit.",
+		  offsetof(struct dp_stats, flow_hits) },
+		{ "vnetd_flow_misses_total", "counter", "Frames that missed the flow cache.",
+		  offsetof(struct dp_stats, flow_misses) },
+		{ "vnetd_flow_installs_total", "counter", "Flows (sessions) installed.",
+		  offsetof(struct dp_stats, flow_installs) },
+		{ "vnetd_flow_table_full_total", "counter", "Flows not installed: the table was full.",
+		  offsetof(struct dp_stats, flow_table_full) },
+		{ "vnetd_gateway_replies_total", "counter", "ARP/ICMP replies sent by the gateway.",
+		  offsetof(struct dp_stats, gw_replies) },
+		{ "vnetd_punted_total", "counter", "Frames handed to the control thread (DHCP).",
+		  offsetof(struct dp_stats, punted) },
+		{ "vnetd_injected_total", "counter", "Frames injected by the control thread.",
+		  offsetof(struct dp_stats, injected) },
+		{ "vnetd_fdb_mac_moves_total", "counter", "Learned MACs that moved to another port.",
+		  offsetof(struct dp_stats, mac_moves) },
+		{ "vnetd_fdb_full_total", "counter", "New MACs not learned: the network's MAC table was full.",
+		  offsetof(struct dp_stats, fdb_full) },
+		{ "vnetd_worker_loops_total", "counter", "Worker polling iterations.",
+		  offsetof(struct dp_stats, loops) },
+		{ "vnetd_worker_busy_loops_total", "counter", "Worker iterations that moved packets.",
+		  offsetof(struct dp_stats, busy_loops) },
+		{ "vnetd_worker_sleeps_total", "counter", "Times a worker went to sleep when idle.",
+		  offsetof(struct dp_stats, sleeps) },
+	};
+	for (size_t m = 0; m < sizeof(dm) / sizeof(dm[0]); m++) {
+		head(f, dm[m].name, dm[m].type, dm[m].help);
+		sample(f, dm[m].name, NULL, NULL, NULL, NULL,
+		       *(const uint64_t *)((const char *)&s + dm[m].off));
+	}
+	head(f, "vnetd_flows", "gauge", "Flows (sessions) in the flow tables.");
+	sample(f, "vnetd_flows", NULL, NULL, NULL, NULL, s.flows);
+	head(f, "vnetd_workers", "gauge", "Dataplane worker threads.");
+	sample(f, "vnetd_workers", NULL, NULL, NULL, NULL, s.workers);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }

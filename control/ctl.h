@@ -24,6 +24,7 @@ struct ctl {
 	const char *run_dir;
 	const char *socket_dir; /* server-mode port sockets (--socket-dir) */
 	const char *api_socket; /* never a port's socket */
+	const char *api_socket_ro; /* the read-only one: never a port's socket either */
 	struct netreg *nets;
 	struct portreg *ports;
 };

@@ -54,6 +54,8 @@ static void first_start(struct ctl *c)
 		if (netreg_define(c->nets, default_xml, strlen(default_xml), &n, &e) < 0 ||
 		    net_set_autostart(c->nets, n, true, &e) < 0 || net_start(c->nets, n, &e) < 0)
 			LOG(ERR, "cannot set up the default network: %s\n", e.msg);
+		else
+			LOG(NOTICE, "first start: network 'default' defined, marked autostart and started\n");
 	}
 	store_touch(c->state, ".initialized");
 }
@@ -115,6 +117,10 @@ int main(int argc, char **argv)
 		opts_usage(stdout);
 		return 0;
 	}
+	if (o.man) {
+		opts_man(stdout);
+		return 0;
+	}
 	if (o.version) {
 		printf("vnetd %s\n", VNETD_VERSION);
 		return 0;
@@ -151,7 +157,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	struct ctl c = { .run_dir = o.run_dir, .socket_dir = o.socket_dir, .api_socket = o.socket };
+	struct ctl c = { .run_dir = o.run_dir, .socket_dir = o.socket_dir, .api_socket = o.socket,
+			.api_socket_ro = o.socket_ro };
 	struct api *api = NULL;
 	int rc = 1, ep = -1, sfd = -1, tfd = -1;
 
@@ -169,12 +176,27 @@ int main(int argc, char **argv)
 		goto out;
 	portreg_load(c.ports);
 	netreg_load(c.nets);
+	/* What the stores brought up (autostart, or running at the last stop),
+	 * with what vnetd does not serve of each, as net-start reports it. */
+	for (size_t i = 0; i < netreg_count(c.nets); i++) {
+		struct net *n = netreg_at(c.nets, i);
+		char uns[512] = "";
+		if (!net_active(n))
+			continue;
+		net_unsupported(n, uns, sizeof(uns));
+		if (uns[0])
+			LOG(WARNING, "network '%s' started at daemon start%s; not implemented by vnetd yet: %s\n",
+			    net_name(n), net_autostart(n) ? " (autostart)" : "", uns);
+		else
+			LOG(NOTICE, "network '%s' started at daemon start%s\n", net_name(n),
+			    net_autostart(n) ? " (autostart)" : "");
+	}
 	if (o.default_network)
 		first_start(&c);
 
-	api = api_create(&c, o.socket, gid);
+	api = api_create(&c, o.socket, o.socket_ro, gid);
 	if (!api) {
-		fprintf(stderr, "vnetd: cannot serve the API on %s\n", o.socket);
+		fprintf(stderr, "vnetd: cannot serve the API on %s and %s\n", o.socket, o.socket_ro);
 		goto out;
 	}
 
@@ -193,8 +215,8 @@ int main(int argc, char **argv)
 	ev.data.fd = dp_punt_fd(c.dp);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
-	LOG(NOTICE, "vnetd %s ready: API on %s, %u worker(s), state in %s\n", VNETD_VERSION,
-	    o.socket, o.dp.n_workers, o.state_dir);
+	LOG(NOTICE, "vnetd %s ready: API on %s (read-only: %s), %u worker(s), state in %s\n",
+	    VNETD_VERSION, o.socket, o.socket_ro, o.dp.n_workers, o.state_dir);
 	printf("vnetd ready: API on %s\n", o.socket);
 	fflush(stdout);
 
@@ -216,6 +238,7 @@ int main(int argc, char **argv)
 				if (read(tfd, &ticks, sizeof(ticks)) > 0) {
 					dp_housekeeping(c.dp);
 					netreg_tick(c.nets);
+					portreg_tick(c.ports);
 				}
 			} else if (evs[i].data.fd == dp_punt_fd(c.dp)) {
 				netsvc_process_punted(&c);

@@ -17,6 +17,7 @@
 #include "control/netxml.h"
 #include "control/store.h"
 #include "dataplane/dp.h"
+#include "dataplane/pkt.h"
 
 #define SVC_LOG(lvl, ...) VNETD_LOG("svc", lvl, __VA_ARGS__)
 
@@ -262,6 +263,94 @@ size_t netsvc_leases(const struct netsvc *s, const uint8_t *mac, struct dhcp_lea
 	return dhcp_server_leases(s->dhcp, time(NULL), mac, out, max);
 }
 
+/* A DHCP option as printable text (hostnames come from guests). */
+static void opt_text(const uint8_t *p, size_t len, char *out, size_t cap)
+{
+	size_t k = 0;
+	for (size_t i = 0; p && i < len && k + 1 < cap; i++)
+		out[k++] = p[i] > 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
+	out[k] = 0;
+}
+
+static void ip_text(uint32_t ip, char out[INET_ADDRSTRLEN])
+{
+	struct in_addr in = { .s_addr = htonl(ip) };
+	inet_ntop(AF_INET, &in, out, INET_ADDRSTRLEN);
+}
+
+/* dnsmasq's log lines, one per message the server took and one per reply:
+ * "DHCPDISCOVER(vnet-NET) MAC", "DHCPOFFER(vnet-NET) IP MAC",
+ * "DHCPREQUEST(vnet-NET) IP MAC", "DHCPACK(vnet-NET) IP MAC HOSTNAME", ...
+ * Requests the server dropped without an answer (malformed, rate limited,
+ * for another server) are counted, not logged, except the answerless
+ * DHCPRELEASE and DHCPDECLINE; past DHCP_LOG_PER_SEC exchanges a second
+ * the rest are only counted (dhcp_log_allowed). */
+#define DHCP_LOG_PER_SEC 100 /* a flood must not turn into a flood of log writes */
+
+/* At most DHCP_LOG_PER_SEC exchanges logged per second (all networks); the
+ * rest are counted and the count is logged when the next second starts. */
+static bool dhcp_log_allowed(void)
+{
+	static time_t sec;
+	static unsigned used;
+	static unsigned long skipped;
+	time_t now = time(NULL);
+	if (now != sec) {
+		if (skipped)
+			SVC_LOG(WARNING, "%lu DHCP exchanges not logged (more than %d a second)\n",
+				skipped, DHCP_LOG_PER_SEC);
+		sec = now;
+		used = 0;
+		skipped = 0;
+	}
+	if (used < DHCP_LOG_PER_SEC) {
+		used++;
+		return true;
+	}
+	skipped++;
+	return false;
+}
+
+static void log_dhcp(const char *net, const uint8_t *frame, size_t len, const uint8_t *reply,
+		     int rlen)
+{
+	struct dhcp_msg m;
+	char mac[18], ip[INET_ADDRSTRLEN] = "", host[64] = "";
+	if (dhcp_parse_frame(frame, len, &m) != DHCP_DROP_NONE)
+		return;
+	if (rlen <= 0 && m.msg_type != DHCP_RELEASE && m.msg_type != DHCP_DECLINE)
+		return;
+	if (!dhcp_log_allowed())
+		return;
+	pkt_mac_format(m.chaddr, mac);
+	opt_text(m.hostname, m.hostname_len, host, sizeof(host));
+	if (m.msg_type == DHCP_REQUEST || m.msg_type == DHCP_DECLINE)
+		ip_text(m.has_requested_ip ? m.requested_ip : m.ciaddr, ip);
+	else if (m.msg_type == DHCP_RELEASE || m.msg_type == DHCP_INFORM)
+		ip_text(m.ciaddr, ip);
+	SVC_LOG(INFO, "%s(vnet-%s) %s%s%s\n", dhcp_msg_type_name(m.msg_type), net, ip,
+		ip[0] ? " " : "", mac);
+	/* the reply: BOOTP after the fixed-size headers dhcp_frame_finish writes */
+	const size_t b = DHCP_FRAME_HDR_LEN;
+	if (rlen <= 0 || (size_t)rlen < b + 240)
+		return;
+	struct dhcp_opts o;
+	memset(&o, 0, sizeof(o));
+	dhcp_opts_decode(reply + b + 240, (size_t)rlen - b - 240, &o);
+	int type = o.ptr[DHCP_OPT_MSG_TYPE] && o.len[DHCP_OPT_MSG_TYPE] == 1 ?
+			   o.ptr[DHCP_OPT_MSG_TYPE][0] : 0;
+	uint32_t yi = dhcp_get_be32(reply + b + 16);
+	pkt_mac_format(reply + b + 28, mac);
+	ip[0] = 0;
+	if (type == DHCP_OFFER || type == DHCP_ACK)
+		ip_text(type == DHCP_ACK && !yi ? m.ciaddr : yi, ip);
+	if (!host[0] && o.ptr[DHCP_OPT_HOSTNAME])
+		opt_text(o.ptr[DHCP_OPT_HOSTNAME], o.len[DHCP_OPT_HOSTNAME], host, sizeof(host));
+	SVC_LOG(INFO, "%s(vnet-%s) %s%s%s%s%s\n", dhcp_msg_type_name(type), net, ip,
+		ip[0] ? " " : "", mac, type == DHCP_ACK && host[0] ? " " : "",
+		type == DHCP_ACK ? host : "");
+}
+
 void netsvc_process_punted(struct ctl *c)
 {
 	struct rte_mbuf *m[32];
@@ -275,9 +364,12 @@ void netsvc_process_punted(struct ctl *c)
 			struct net *net = dpn >= 0 ? netreg_find_dp(c->nets, (uint16_t)dpn) : NULL;
 			struct netsvc *s = net ? net_svc(net) : NULL;
 			int len = 0;
-			if (s)
-				len = netsvc_frame(s, rte_pktmbuf_mtod(m[i], const uint8_t *),
-						   rte_pktmbuf_data_len(m[i]), reply, sizeof(reply));
+			if (s) {
+				const uint8_t *f = rte_pktmbuf_mtod(m[i], const uint8_t *);
+				len = netsvc_frame(s, f, rte_pktmbuf_data_len(m[i]), reply,
+						   sizeof(reply));
+				log_dhcp(net_name(net), f, rte_pktmbuf_data_len(m[i]), reply, len);
+			}
 			rte_pktmbuf_free(m[i]);
 			if (len <= 0)
 				continue;

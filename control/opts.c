@@ -8,40 +8,133 @@
 
 #include "control/opts.h"
 
+/* The one table of vnetd's options: getopt_long's table, --help and the
+ * manual page (--man, built into vnetd.8 by meson) are all made from it, so
+ * they cannot drift apart.  help: lines separated by '\n'. */
+enum { O_STATE = 256, O_RUN, O_SOCK, O_GROUP, O_CPUS, O_MEM, O_HUGE, O_MBUFS, O_FLOWS,
+       O_FDB, O_AGE, O_FIDLE, O_IDLE, O_NODEF, O_LOG, O_PUNT, O_SOCKDIR,
+       O_MACLIM, O_SOCKRO, O_MAN };
+static const struct opt_def {
+	const char *name;
+	int val;         /* getopt value; a letter for the short form too */
+	const char *arg; /* metavar; NULL: no argument */
+	const char *help;
+} opt_defs[] = {
+	{ "state-dir", O_STATE, "DIR", "persistent state (default /var/lib/vnetd)" },
+	{ "run-dir", O_RUN, "DIR", "sockets and runtime state (default /run/vnetd)" },
+	{ "socket", O_SOCK, "PATH", "API socket (default RUN-DIR/vnetd.sock)" },
+	{ "socket-ro", O_SOCKRO, "PATH",
+	  "read-only API socket, mode 0666: GET requests only\n(default RUN-DIR/vnetd-ro.sock)" },
+	{ "socket-dir", O_SOCKDIR, "DIR",
+	  "server-mode port sockets live in DIR/<dir>/<file>.sock\n(default RUN-DIR)" },
+	{ "socket-group", O_GROUP, "GROUP",
+	  "group owning the API and port sockets (mode 0660);\nwithout it they stay root's" },
+	{ "cpus", O_CPUS, "LIST",
+	  "CPUs: control thread, then one per worker\n(default: 0,1 on a machine with two CPUs or more, else 0,0)" },
+	{ "memory", O_MEM, "MB", "packet memory (default 512)" },
+	{ "hugepages", O_HUGE, NULL, "use hugepages instead of anonymous memory" },
+	{ "mbufs", O_MBUFS, "N", "packet buffers (default 16384)" },
+	{ "flow-entries", O_FLOWS, "N", "flow table entries per worker (default 65536)" },
+	{ "fdb-entries", O_FDB, "N", "MAC table entries per network (default 8192)" },
+	{ "ageing-time", O_AGE, "SECS", "MAC ageing time (default 300)" },
+	{ "flow-idle", O_FIDLE, "SECS", "idle flow expiry (default 10)" },
+	{ "idle-us", O_IDLE, "USECS",
+	  "empty polling before a worker sleeps; 0 polls forever\n(default 1000)" },
+	{ "punt-rate", O_PUNT, "N",
+	  "DHCP frames per second and port handed to the DHCP\nserver; more are dropped and counted (default 2000)" },
+	{ "mac-limit", O_MACLIM, "N",
+	  "MACs one port may have learned; frames from more new\nsource MACs are dropped and counted; 0: no limit\n(default 1024)" },
+	{ "no-default-network", O_NODEF, NULL,
+	  "do not define libvirt's 'default' network on first start" },
+	{ "log-level", O_LOG, "LEVEL",
+	  "emerg|alert|crit|err|warning|notice|info|debug (default info);\nDPDK's own messages show at warning and above unless debug" },
+	{ "man", O_MAN, NULL, "print this manual page (roff) and exit" },
+	{ "help", 'h', NULL, "this text" },
+	{ "version", 'V', NULL, "print the version" },
+};
+#define N_OPT_DEFS (sizeof(opt_defs) / sizeof(opt_defs[0]))
+
 void opts_usage(FILE *f)
 {
 	fputs("Usage: vnetd [OPTIONS]\n"
 	      "\n"
 	      "Userspace virtual network daemon: serves libvirt-style networks to VMs\n"
 	      "over vhost-user sockets.  Manage it with vnetctl.\n"
-	      "\n"
-	      "  --state-dir DIR       persistent state (default /var/lib/vnetd)\n"
-	      "  --run-dir DIR         sockets and runtime state (default /run/vnetd)\n"
-	      "  --socket PATH         API socket (default RUN-DIR/vnetd.sock)\n"
-	      "  --socket-dir DIR      server-mode port sockets live in DIR/<dir>/<file>.sock\n"
-	      "                        (default RUN-DIR)\n"
-	      "  --socket-group GROUP  group owning the API and port sockets (mode 0660)\n"
-	      "  --cpus LIST           CPUs: control thread, then one per worker\n"
-	      "                        (default: 0,1 on a machine with two CPUs or more, else 0,0)\n"
-	      "  --memory MB           packet memory (default 512)\n"
-	      "  --hugepages           use hugepages instead of anonymous memory\n"
-	      "  --mbufs N             packet buffers (default 16384)\n"
-	      "  --flow-entries N      flow table entries per worker (default 65536)\n"
-	      "  --fdb-entries N       MAC table entries per network (default 8192)\n"
-	      "  --ageing-time SECS    MAC ageing time (default 300)\n"
-	      "  --flow-idle SECS      idle flow expiry (default 10)\n"
-	      "  --idle-us USECS       empty polling before a worker sleeps; 0 polls forever\n"
-	      "                        (default 1000)\n"
-	      "  --punt-rate N         DHCP frames per second and port handed to the DHCP\n"
-	      "                        server; more are dropped and counted (default 2000)\n"
-	      "  --mac-limit N         MACs one port may have learned; frames from more new\n"
-	      "                        source MACs are dropped and counted; 0: no limit\n"
-	      "                        (default 1024)\n"
-	      "  --no-default-network  do not define libvirt's 'default' network on first start\n"
-	      "  --log-level LEVEL     emerg|alert|crit|err|warning|notice|info|debug (default info)\n"
-	      "  -h, --help            this text\n"
-	      "  -V, --version         print the version\n",
+	      "\n",
 	      f);
+	for (size_t i = 0; i < N_OPT_DEFS; i++) {
+		const struct opt_def *d = &opt_defs[i];
+		char head[64];
+		if (d->val < 256)
+			snprintf(head, sizeof(head), "-%c, --%s", d->val, d->name);
+		else
+			snprintf(head, sizeof(head), "    --%s%s%s", d->name, d->arg ? " " : "",
+				 d->arg ? d->arg : "");
+		/* the table's help lines, the first beside the option */
+		const char *h = d->help;
+		for (bool first = true; *h; first = false) {
+			size_t l = strcspn(h, "\n");
+			fprintf(f, "  %-22s %.*s\n", first ? head : "", (int)l, h);
+			h += l;
+			if (*h)
+				h++;
+		}
+	}
+}
+
+/* roff text: backslashes and leading dots/quotes escaped. */
+static void roff_text(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n && s[i]; i++) {
+		if (s[i] == '\\')
+			fputs("\\e", f);
+		else if (s[i] == '-')
+			fputs("\\-", f);
+		else if ((s[i] == '.' || s[i] == '\'') && (i == 0 || s[i - 1] == '\n'))
+			fprintf(f, "\\&%c", s[i]);
+		else
+			fputc(s[i], f);
+	}
+}
+
+void opts_man(FILE *f)
+{
+	fprintf(f, ".TH VNETD 8 \"\" \"vnetd %s\" \"System Administration\"\n"
+		".SH NAME\nvnetd \\- userspace virtual network daemon for KVM hosts\n"
+		".SH SYNOPSIS\n.B vnetd\n[\\fIOPTIONS\\fR]\n"
+		".SH DESCRIPTION\n"
+		"vnetd serves libvirt-style networks (bridged L2 segments with DHCP,\n"
+		"a gateway and NAT) to virtual machines over vhost-user sockets, on a DPDK\n"
+		"dataplane.  It is managed over a JSON API on a unix socket, by\n"
+		".BR vnetctl (1)\n"
+		"or any HTTP client.\n"
+		".SH OPTIONS\n", VNETD_VERSION);
+	for (size_t i = 0; i < N_OPT_DEFS; i++) {
+		const struct opt_def *d = &opt_defs[i];
+		fputs(".TP\n", f);
+		if (d->val < 256)
+			fprintf(f, "\\fB\\-%c\\fR, ", d->val);
+		fputs("\\fB\\-\\-", f);
+		roff_text(f, d->name + 0, strlen(d->name));
+		fputs("\\fR", f);
+		if (d->arg)
+			fprintf(f, " \\fI%s\\fR", d->arg);
+		fputc('\n', f);
+		for (const char *h = d->help; *h;) {
+			size_t l = strcspn(h, "\n");
+			roff_text(f, h, l);
+			fputc('\n', f);
+			h += l;
+			if (*h)
+				h++;
+		}
+	}
+	fputs(".SH FILES\n"
+	      ".TP\n.I /run/vnetd/vnetd.sock\nthe API socket (read-write; root, or the \\-\\-socket\\-group)\n"
+	      ".TP\n.I /run/vnetd/vnetd\\-ro.sock\nthe read-only API socket (GET requests, anyone)\n"
+	      ".TP\n.I /var/lib/vnetd\nnetworks, ports, leases\n"
+	      ".SH SIGNALS\nSIGTERM and SIGINT stop vnetd cleanly; SIGHUP is ignored.\n"
+	      ".SH SEE ALSO\n.BR vnetctl (1),\n.BR virsh (1)\n", f);
 }
 
 static int num(const char *s, unsigned long min, unsigned long max, unsigned *out)
@@ -65,32 +158,12 @@ static int copy(char *dst, size_t cap, const char *src)
 
 int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t errlen)
 {
-	enum { O_STATE = 256, O_RUN, O_SOCK, O_GROUP, O_CPUS, O_MEM, O_HUGE, O_MBUFS, O_FLOWS,
-	       O_FDB, O_AGE, O_FIDLE, O_IDLE, O_NODEF, O_LOG, O_PUNT, O_SOCKDIR,
-	       O_MACLIM };
-	static const struct option lo[] = {
-		{ "state-dir", required_argument, NULL, O_STATE },
-		{ "run-dir", required_argument, NULL, O_RUN },
-		{ "socket", required_argument, NULL, O_SOCK },
-		{ "socket-group", required_argument, NULL, O_GROUP },
-		{ "socket-dir", required_argument, NULL, O_SOCKDIR },
-		{ "cpus", required_argument, NULL, O_CPUS },
-		{ "memory", required_argument, NULL, O_MEM },
-		{ "hugepages", no_argument, NULL, O_HUGE },
-		{ "mbufs", required_argument, NULL, O_MBUFS },
-		{ "flow-entries", required_argument, NULL, O_FLOWS },
-		{ "fdb-entries", required_argument, NULL, O_FDB },
-		{ "ageing-time", required_argument, NULL, O_AGE },
-		{ "flow-idle", required_argument, NULL, O_FIDLE },
-		{ "idle-us", required_argument, NULL, O_IDLE },
-		{ "no-default-network", no_argument, NULL, O_NODEF },
-		{ "punt-rate", required_argument, NULL, O_PUNT },
-		{ "mac-limit", required_argument, NULL, O_MACLIM },
-		{ "log-level", required_argument, NULL, O_LOG },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
+	struct option lo[N_OPT_DEFS + 1];
+	for (size_t i = 0; i < N_OPT_DEFS; i++)
+		lo[i] = (struct option){ opt_defs[i].name,
+					 opt_defs[i].arg ? required_argument : no_argument, NULL,
+					 opt_defs[i].val };
+	lo[N_OPT_DEFS] = (struct option){ NULL, 0, NULL, 0 };
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(o, 0, sizeof(*o));
@@ -163,6 +236,8 @@ int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t er
 					rc = copy(o->log_level, sizeof(o->log_level), optarg);
 			break;
 		}
+		case O_SOCKRO: rc = copy(o->socket_ro, sizeof(o->socket_ro), optarg); what = "--socket-ro"; break;
+		case O_MAN: o->man = true; break;
 		case 'h': o->help = true; break;
 		case 'V': o->version = true; break;
 		case ':':
@@ -184,6 +259,15 @@ int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t er
 	if (!o->socket[0] &&
 	    snprintf(o->socket, sizeof(o->socket), "%s/vnetd.sock", o->run_dir) >= 108) {
 		snprintf(err, errlen, "--run-dir too long for the API socket path");
+		return -EINVAL;
+	}
+	if (!o->socket_ro[0] &&
+	    snprintf(o->socket_ro, sizeof(o->socket_ro), "%s/vnetd-ro.sock", o->run_dir) >= 108) {
+		snprintf(err, errlen, "--run-dir too long for the read-only API socket path");
+		return -EINVAL;
+	}
+	if (!strcmp(o->socket_ro, o->socket)) {
+		snprintf(err, errlen, "--socket and --socket-ro must differ");
 		return -EINVAL;
 	}
 	if (!o->socket_dir[0])
@@ -238,6 +322,17 @@ int opts_eal_args(const struct vnetd_opts *o, char **argv, size_t max, char *buf
 			level = i + 1;
 	ARG("--log-level");
 	ARG("%u", level);
+	/* DPDK's libraries and drivers (VHOST_CONFIG's per-message chatter,
+	 * EAL's start-up lines) only from warning up, unless debug is asked */
+	if (level < 8) {
+		ARG("--log-level");
+		ARG("lib.*:%u", level < 5 ? level : 5);
+		ARG("--log-level");
+		ARG("pmd.*:%u", level < 5 ? level : 5);
+		/* EAL's own type is a static one the pattern above misses */
+		ARG("--log-level");
+		ARG("lib.eal:%u", level < 5 ? level : 5);
+	}
 	argv[argc] = NULL;
 	return argc;
 #undef ARG

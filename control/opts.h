@@ -17,6 +17,7 @@ struct vnetd_opts {
 	char state_dir[256];
 	char run_dir[256];
 	char socket[256];
+	char socket_ro[256]; /* read-only API socket */
 	char socket_dir[256]; /* server-mode port sockets; default run_dir */
 	char socket_group[64];
 	unsigned cpus[1 + DP_MAX_WORKERS]; /* control CPU, then one per worker */
@@ -24,7 +25,7 @@ struct vnetd_opts {
 	unsigned memory_mb;
 	bool hugepages;
 	bool default_network;
-	bool help, version;
+	bool help, version, man;
 	char log_level[16];
 	struct dp_params dp;
 };
@@ -32,6 +33,8 @@ struct vnetd_opts {
 /* Returns 0, or -EINVAL with a message in err. */
 int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t errlen);
 void opts_usage(FILE *f);
+/* The manual page vnetd.8 (roff), from the same table as opts_usage. */
+void opts_man(FILE *f);
 /* EAL argv for o; strings live in buf.  Returns argc. */
 int opts_eal_args(const struct vnetd_opts *o, char **argv, size_t max, char *buf, size_t buflen);
 

@@ -32,6 +32,8 @@ struct port {
 	bool client, has_mac, learning;
 	uint8_t mac[6];
 	int dp_id; /* -1 unbound */
+	bool connected;    /* as last logged by portreg_tick */
+	unsigned connects; /* vhost attaches seen by portreg_tick */
 };
 
 struct portreg {
@@ -52,6 +54,11 @@ static void unbind(struct portreg *r, struct port *p)
 {
 	if (p->dp_id < 0)
 		return;
+	if (p->connected)
+		PORT_LOG(NOTICE, "port '%s' on network '%s': %s disconnected (port unbound)\n",
+			 p->name, p->network, p->ifname[0] ? "interface" : "VMM");
+	p->connected = false;
+	p->connects = 0;
 	/* Stop forwarding first, then close the socket (which detaches the
 	 * device after a grace period). */
 	dp_port_destroy(r->ctl->dp, (uint16_t)p->dp_id);
@@ -135,7 +142,8 @@ static int server_path_ok(const struct portreg *r, const char *path, struct ctl_
 	size_t fl = file ? strlen(file) : 0;
 	ok = ok && slash && slash > rest && rest[0] != '.' && file[0] && file[0] != '.' &&
 	     !strchr(file, '/') && fl > 5 && !strcmp(file + fl - 5, ".sock") &&
-	     !(r->ctl->api_socket && !strcmp(path, r->ctl->api_socket));
+	     !(r->ctl->api_socket && !strcmp(path, r->ctl->api_socket)) &&
+	     !(r->ctl->api_socket_ro && !strcmp(path, r->ctl->api_socket_ro));
 	if (!ok)
 		return ctl_fail(e, EINVAL, 400, "invalid-arg",
 				"invalid argument: a server-mode socket path must be %s/<dir>/<file>.sock "
@@ -272,6 +280,12 @@ int portreg_add(struct portreg *r, const struct port_params *pp, struct port **o
 	if (r->n == PORT_MAX)
 		return ctl_fail(e, ENOSPC, 409, "operation-failed",
 				"operation failed: too many ports (%d)", PORT_MAX);
+	/* libvirt's networkAllocatePort: a domain interface cannot be plugged
+	 * into an inactive network (VIR_ERR_OPERATION_INVALID). */
+	if (!net_active(n))
+		return ctl_fail(e, EINVAL, 409, "operation-invalid",
+				"Requested operation is not valid: network '%s' is not active",
+				pp->network);
 	if (pp->has_mac && (pkt_mac_is_multicast(pp->mac) || pkt_mac_is_zero(pp->mac)))
 		return ctl_fail(e, EINVAL, 400, "invalid-arg",
 				"invalid argument: port MAC must be a unicast address");
@@ -328,6 +342,12 @@ int portreg_add(struct portreg *r, const struct port_params *pp, struct port **o
 				"internal error: cannot save port: %s", strerror(-rc));
 	}
 	insert_sorted(r, p);
+	if (p->ifname[0])
+		PORT_LOG(NOTICE, "port '%s' added to network '%s' (kernel interface %s)\n", p->name,
+			 p->network, p->ifname);
+	else
+		PORT_LOG(NOTICE, "port '%s' added to network '%s' (%s-mode socket %s)\n", p->name,
+			 p->network, p->client ? "client" : "server", p->path);
 	*out = p;
 	return 0;
 }
@@ -340,6 +360,7 @@ int portreg_remove(struct portreg *r, struct port *p, struct ctl_err *e)
 	if (rc < 0)
 		return ctl_fail(e, -rc, 500, "internal-error",
 				"internal error: cannot delete port: %s", strerror(-rc));
+	PORT_LOG(NOTICE, "port '%s' removed from network '%s'\n", p->name, p->network);
 	unbind(r, p);
 	for (size_t i = 0; i < r->n; i++) {
 		if (r->v[i] == p) {
@@ -359,6 +380,50 @@ void portreg_network_up(struct portreg *r, const char *network, uint16_t dp_net)
 		struct port *p = r->v[i];
 		if (p->dp_id < 0 && !strcmp(p->network, network) && bind_port(r, p, dp_net, &e) < 0)
 			PORT_LOG(ERR, "port '%s': %s\n", p->name, e.msg);
+	}
+}
+
+static void log_conn(const struct port *p, bool up, unsigned queues)
+{
+	const char *who = p->ifname[0] ? "interface" : "VMM";
+	if (up)
+		PORT_LOG(NOTICE, "port '%s' on network '%s': %s connected, %u queue pair(s)\n",
+			 p->name, p->network, who, queues);
+	else
+		PORT_LOG(NOTICE, "port '%s' on network '%s': %s disconnected\n", p->name,
+			 p->network, who);
+}
+
+/* Connections and disconnections happen on rte_vhost's thread, which knows
+ * port ids only: the control thread's once-a-second tick compares each
+ * port's state and vhost attach count with what it logged last and logs the
+ * changes by name (a VMM that came and went within the second included). */
+void portreg_tick(struct portreg *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		struct port *p = r->v[i];
+		struct port_info pi;
+		struct vh_port_info vi;
+		if (p->dp_id < 0)
+			continue;
+		port_info(r, p, &pi);
+		unsigned c = p->connects;
+		if (!p->ifname[0] && vh_port_info((uint16_t)p->dp_id, &vi) == 0)
+			c = vi.connects;
+		unsigned fresh = c - p->connects;
+		if (p->ifname[0])
+			fresh = pi.connected && !p->connected;
+		if (p->connected && (fresh || !pi.connected))
+			log_conn(p, false, 0);
+		for (unsigned k = 0; k < fresh && k < 16; k++) {
+			log_conn(p, true, pi.queues);
+			if (k + 1 < fresh || !pi.connected)
+				log_conn(p, false, 0);
+		}
+		if (!fresh && !p->connected && pi.connected) /* connected, attach not counted */
+			log_conn(p, true, pi.queues);
+		p->connected = pi.connected;
+		p->connects = c;
 	}
 }
 

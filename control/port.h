@@ -63,5 +63,8 @@ const char *portreg_name_of(struct portreg *r, uint16_t dp_id);
 /* Called by the network registry. */
 void portreg_network_up(struct portreg *r, const char *network, uint16_t dp_net);
 void portreg_network_down(struct portreg *r, const char *network);
+/* Once a second (control thread): logs each port's VMM connection and
+ * disconnection by port and network name. */
+void portreg_tick(struct portreg *r);
 
 #endif

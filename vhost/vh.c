@@ -28,6 +28,7 @@ struct vh_slot {
 	bool client;
 	int vid;
 	unsigned queues;
+	unsigned connects; /* devices attached since vh_port_add */
 	char path[108];
 	dev_t dev; /* the socket file bound (server mode): unlinked only if */
 	ino_t ino; /* the file at path is still that one */
@@ -101,6 +102,7 @@ static int new_device(int vid)
 	}
 	if (p >= 0) {
 		vh.slot[p].vid = vid;
+		vh.slot[p].connects++;
 		vh.slot[p].queues = nr / 2;
 		/* attach under the lock: vh_port_remove detaches under it */
 		dp_port_attach_vhost(vh.dp, (uint16_t)p, vid, nr);
@@ -344,6 +346,7 @@ int vh_port_info(uint16_t port, struct vh_port_info *info)
 	int r = vh.slot[port].used ? 0 : -ENOENT;
 	info->vid = vh.slot[port].vid;
 	info->connected = vh.slot[port].vid >= 0;
+	info->connects = vh.slot[port].connects;
 	/* what the workers serve: the pairs the guest enabled */
 	info->queues = info->connected ? dp_port_queues(vh.dp, port) : 0;
 	pthread_mutex_unlock(&vh.lock);

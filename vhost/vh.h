@@ -30,6 +30,7 @@ struct vh_port_info {
 	bool connected;
 	int vid;
 	unsigned queues; /* queue pairs served (both vrings enabled by the guest) */
+	unsigned connects; /* devices attached since vh_port_add (for the log) */
 	char ifname[64]; /* the guest-visible name rte_vhost reports */
 };
 

@@ -75,7 +75,11 @@ api_ok POST /v1/networks '{"xml":"<network><name>base</name><ip address=\"10.70.
 api_ok PUT /v1/networks/base/autostart '{"autostart":true}' >/dev/null
 api_ok POST /v1/networks '{"xml":"<network><name>tr</name></network>","create":true}' >/dev/null
 port_add vm1 default '"mac":"52:54:00:00:71:01"'
+# a port on an inactive network: added while it runs (port-add to an
+# inactive network is refused, as libvirt refuses a domain interface)
+api_ok POST /v1/networks/base/start >/dev/null
 port_add vm2 base
+api_ok POST /v1/networks/base/destroy >/dev/null
 sleep 1.2 # let the first housekeeping tick pass
 snap >"$T/snap.base"
 grep -q "state/ports/vm1" "$T/snap.base" && grep -q "run/networks/tr.xml" "$T/snap.base" ||
@@ -297,6 +301,8 @@ japi "port: unknown network" 404 no-network "Network not found: no network with 
 	POST /v1/ports '{"name": "p1", "network": "nosuch"}'
 japi "port: duplicate" 409 operation-failed "operation failed: port 'vm1' already exists" \
 	POST /v1/ports '{"name": "vm1", "network": "base"}'
+japi "port: inactive network" 409 operation-invalid "Requested operation is not valid: network 'base' is not active" \
+	POST /v1/ports '{"name": "p1", "network": "base"}'
 japi "port: missing network" 400 invalid-arg "invalid argument: missing member 'network'" POST /v1/ports '{"name": "p1"}'
 japi "port: learning not a boolean" 400 invalid-arg "invalid argument: member 'learning' must be true or false" \
 	POST /v1/ports '{"name": "p1", "network": "default", "learning": 1}'

@@ -29,6 +29,7 @@ echo keep >"$T/other/file.sock"
 
 vnetd_start
 api_ok POST /v1/networks '{"xml":"<network><name>base</name></network>"}' >/dev/null
+api_ok POST /v1/networks/base/start >/dev/null # ports need an active network
 port_add vm1 default
 R=$T/run
 mkdir -m 0775 "$R/gw"               # group-writable: not vnetd's own

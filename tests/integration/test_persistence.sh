@@ -55,7 +55,9 @@ U=$(api_ok GET /v1/networks/p_pend | jget .network.uuid)
 api_ok POST /v1/networks "$(xml p_pend "<uuid>$U</uuid><forward mode='route'/><ip address='10.46.0.1' prefix='24'/>")" >/dev/null
 # ports on an active, an inactive and a transient network
 port_add vm1 default '"mac":"52:54:00:00:51:01"'
+api_ok POST /v1/networks/p_inact/start >/dev/null # port-add needs an active network
 port_add vm2 p_inact '"mac":"52:54:00:00:51:02"'
+api_ok POST /v1/networks/p_inact/destroy >/dev/null
 port_add vm3 t_trans
 port_add vm4 p_act '"learning":false'
 assert_eq "active set before" "default p_act p_pend t_trans" "$(names | xargs)"
