@@ -78,6 +78,8 @@ assert_eq "403 message" "operation forbidden: read only access prevents POST /v1
 	"$(jq -r .error.message "$T/b")"
 code=$(curl -s -o "$T/b" -w '%{http_code}' --unix-socket "$RO" -X DELETE http://vnetd/v1/ports/v1)
 assert_eq "DELETE on the read-only socket" 403 "$code"
+code=$(curl -s -m 5 -o "$T/b" -w '%{http_code}' --unix-socket "$RO" "http://vnetd/v1/ports/v1/capture?count=1")
+assert_eq "a capture on the read-only socket (guests' traffic)" 403 "$code"
 assert_eq "still active after the refused destroy" true "$(api_ok GET /v1/networks/opsnet | jq -r .network.active)"
 assert_eq "port still there" v1 "$(api_ok GET /v1/ports/v1 | jq -r .port.name)"
 "$VNETCTL" -s "$SOCK" -r net-list --all >"$T/o" 2>&1 || fail "vnetctl -r net-list: $(cat "$T/o")"
