@@ -174,3 +174,19 @@ kport_ns() {
 	ip link set "$h" up
 	port_add "$6" "$5" "\"type\":\"kernel\",\"interface\":\"$h\""
 }
+
+# udhcpc_script: $T/udhcpc.sh, a udhcpc script that configures the address and
+# appends "<event> <ip>" to $T/ev.<interface>
+udhcpc_script() {
+	cat >"$T/udhcpc.sh" <<EOF
+#!/bin/sh
+case "\$1" in
+deconfig) ip -4 addr flush dev "\$interface" ;;
+bound|renew)
+	ip -4 addr show dev "\$interface" | grep -q "inet \$ip/\$mask " ||
+		{ ip -4 addr flush dev "\$interface"; ip addr add "\$ip/\$mask" dev "\$interface"; } ;;
+esac
+echo "\$1 \${ip:-}" >>"$T/ev.\$interface"
+EOF
+	chmod +x "$T/udhcpc.sh"
+}

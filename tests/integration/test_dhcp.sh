@@ -65,16 +65,7 @@ set_mac() { # ID MAC
 mac_of() { ip -n "$(ns_of "$1")" -br link show "$(if_of "$1")" | awk '{print $3}'; }
 
 # Client scripts append "<event> <ip>" to $T/ev.<interface>.
-cat >"$T/udhcpc.sh" <<EOF
-#!/bin/sh
-case "\$1" in
-deconfig) ip -4 addr flush dev "\$interface" ;;
-bound|renew)
-	ip -4 addr show dev "\$interface" | grep -q "inet \$ip/\$mask " ||
-		{ ip -4 addr flush dev "\$interface"; ip addr add "\$ip/\$mask" dev "\$interface"; } ;;
-esac
-echo "\$1 \${ip:-}" >>"$T/ev.\$interface"
-EOF
+udhcpc_script
 cat >"$T/dhclient.sh" <<EOF
 #!/bin/sh
 case "\$reason" in

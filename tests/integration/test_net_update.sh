@@ -45,17 +45,7 @@ mkns() {
 	kport_ns "$P-$1" "${P}$1n" "${P}$1h" "$2" "$NET" "${P}$1"
 }
 
-cat >"$T/udhcpc.sh" <<EOF
-#!/bin/sh
-case "\$1" in
-deconfig) ip -4 addr flush dev "\$interface" ;;
-bound|renew)
-	ip -4 addr show dev "\$interface" | grep -q "inet \$ip/\$mask " ||
-		{ ip -4 addr flush dev "\$interface"; ip addr add "\$ip/\$mask" dev "\$interface"; } ;;
-esac
-echo "\$1 \${ip:-}" >>"$T/ev.\$interface"
-EOF
-chmod +x "$T/udhcpc.sh"
+udhcpc_script
 
 declare -A UPID
 udhcpc_start() { # ID
