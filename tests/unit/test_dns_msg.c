@@ -349,6 +349,43 @@ static void test_tc_and_edns(void **state)
 	assert_int_equal(dns_answer_begin(&a, b, 20, &q, 0, 0), -EMSGSIZE);
 }
 
+/* Every prefix of a built answer: the record walk stops cleanly, in bounds. */
+static void test_truncated_answer(void **state)
+{
+	uint8_t qb[512], b[512];
+	struct dns_query q, r;
+	struct dns_answer a;
+	struct dns_rr rr;
+	size_t qn = mkquery(qb, 3, "a.example.net", DNS_T_ANY, 1232, false);
+
+	(void)state;
+	assert_int_equal(dns_parse_query(qb, qn, &q), 0);
+	assert_int_equal(dns_answer_begin(&a, b, sizeof(b), &q, 0, 0), 0);
+	assert_int_equal(dns_add_a(&a, NULL, 1, 1), 0);
+	assert_int_equal(dns_add_ptr(&a, NULL, 1, "b.example.net"), 0);
+	assert_int_equal(dns_add_srv(&a, "_x._udp.example.net", 1, 1, 2, 3, "a.example.net"), 0);
+	assert_int_equal(dns_add_txt(&a, "b.example.net", 1, "t"), 0);
+	size_t n = dns_answer_end(&a);
+	for (size_t l = 0; l <= n; l++) {
+		uint8_t *c = malloc(l ? l : 1);
+		assert_non_null(c);
+		memcpy(c, b, l);
+		int rc = dns_parse_response(c, l, &r);
+		if (rc == 0) {
+			size_t off = r.rr_off;
+			unsigned ok = 0;
+			while (ok < 5u && dns_rr_next(c, l, &off, &rr) == 0)
+				ok++;
+			assert_true(off <= l);
+			/* 4 records + OPT only in the whole message */
+			assert_true(l == n ? ok == 5 : ok < 5);
+			if (l == n)
+				assert_true(r.edns);
+		}
+		free(c);
+	}
+}
+
 static void test_ptr_names(void **state)
 {
 	char s[DNS_PTR6_MAX];
@@ -494,6 +531,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_everywhere),
 		cmocka_unit_test(test_build_all_types),
 		cmocka_unit_test(test_tc_and_edns),
+		cmocka_unit_test(test_truncated_answer),
 		cmocka_unit_test(test_ptr_names),
 		cmocka_unit_test(test_zone),
 	};
