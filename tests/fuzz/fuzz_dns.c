@@ -2,7 +2,9 @@
  * fuzz_dns.c - libFuzzer target: parses the input as a DNS query; if it
  * parses, answers it from a small zone (over UDP and TCP limits) and
  * re-parses the answer's header, question and records, which must agree
- * with the query.  The error answers (FORMERR/NOTIMP) are built too.
+ * with the query.  The error answers (FORMERR/NOTIMP) are built too, and
+ * the query's name is fed to a second zone (host, SRV target, TXT), which
+ * answers it and must forget it again on dns_zone_remove().
  */
 #include <errno.h>
 #include <stddef.h>
@@ -68,6 +70,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	check(buf, dns_zone_answer(zone, &q, buf, sizeof(buf), 0), &q);
 	check(buf, dns_zone_answer(zone, &q, buf, sizeof(buf), DNS_ANS_TCP), &q);
+	if (q.name[0]) {
+		struct dns_zone *z = dns_zone_new(q.qtype & 1 ? "fuzz.test" : NULL, q.qtype & 2, 1);
+		uint32_t ip = q.id;
+		if (!z)
+			abort();
+		if (dns_zone_add_host(z, q.name, 4, &ip) == 0) {
+			dns_zone_add_host(z, q.name, 6, q.wire);
+			dns_zone_add_srv(z, "_s._tcp.fuzz.test", 1, 2, 3, q.name);
+			dns_zone_add_txt(z, q.name, q.name);
+			check(buf, dns_zone_answer(z, &q, buf, sizeof(buf), 0), &q);
+			if (dns_zone_remove(z, q.name) <= 0)
+				abort();
+			if (dns_zone_answer(z, &q, buf, sizeof(buf), 0) > 0 &&
+			    (buf[7] != 0 || buf[6] != 0))
+				abort(); /* nothing may be left of it */
+		}
+		dns_zone_free(z);
+	}
 	if (dns_answer_begin(&a, buf, sizeof(buf), &q, DNS_R_NOERROR, DNS_ANS_RA) == 0) {
 		dns_add_cname(&a, NULL, 1, "fixed.fuzz.test");
 		dns_add_a(&a, "fixed.fuzz.test", 1, 1);
