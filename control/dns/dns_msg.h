@@ -78,7 +78,7 @@ struct dns_query {
 	uint8_t wire_len;
 	uint16_t qtype, qclass;
 	bool edns;               /* an OPT record was present */
-	uint8_t edns_version;
+	uint8_t edns_version;    /* != 0: the caller may answer BADVERS */
 	bool edns_do;            /* DNSSEC OK bit */
 	uint16_t udp_size;       /* client's EDNS0 size, 512 without EDNS0 */
 	size_t rr_off;           /* offset of the first record after the question */
