@@ -259,21 +259,37 @@ static int get_bool(json_t *o, const char *k, bool *out, struct ctl_err *e)
 	return 1;
 }
 
+/* The member "xml": a string without NUL bytes (the XML parser would stop
+ * at one). keep_xml() copies it into the request. */
+static int get_xml(json_t *o, const char **xml, struct ctl_err *e)
+{
+	json_t *x = json_object_get(o, "xml");
+	if (!x || !json_is_string(x))
+		return bad(e, "invalid argument: member 'xml' (a string) is required%s", "");
+	if (strlen(json_string_value(x)) != json_string_length(x))
+		return bad(e, "invalid argument: member '%s' contains a NUL byte", "xml");
+	*xml = json_string_value(x);
+	return 0;
+}
+
+static int keep_xml(struct api_req *r, const char *xml, struct ctl_err *e)
+{
+	r->xml = strdup(xml);
+	return r->xml ? 0 : ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+}
+
 static int parse_define(json_t *o, struct api_req *r, struct ctl_err *e)
 {
 	static const char *const allowed[] = { "xml", "create", NULL };
 	int rc = only_members(o, allowed, e);
 	if (rc < 0)
 		return rc;
-	json_t *x = json_object_get(o, "xml");
-	if (!x || !json_is_string(x))
-		return bad(e, "invalid argument: member 'xml' (a string) is required%s", "");
-	if (strlen(json_string_value(x)) != json_string_length(x))
-		return bad(e, "invalid argument: member '%s' contains a NUL byte", "xml");
+	const char *xml;
+	if ((rc = get_xml(o, &xml, e)) < 0)
+		return rc;
 	if ((rc = get_bool(o, "create", &r->create, e)) < 0)
 		return rc;
-	r->xml = strdup(json_string_value(x));
-	return r->xml ? 0 : ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+	return keep_xml(r, xml, e);
 }
 
 static int parse_autostart(json_t *o, struct api_req *r, struct ctl_err *e)
@@ -346,11 +362,9 @@ static int parse_update(json_t *o, struct api_req *r, struct ctl_err *e)
 	    (rc = get_str(o, "command", true, r->upd_command, sizeof(r->upd_command), e)) < 0 ||
 	    (rc = get_str(o, "section", true, r->upd_section, sizeof(r->upd_section), e)) < 0)
 		return rc;
-	json_t *x = json_object_get(o, "xml");
-	if (!x || !json_is_string(x))
-		return bad(e, "invalid argument: member 'xml' (a string) is required%s", "");
-	if (strlen(json_string_value(x)) != json_string_length(x))
-		return bad(e, "invalid argument: member '%s' contains a NUL byte", "xml");
+	const char *xml;
+	if ((rc = get_xml(o, &xml, e)) < 0)
+		return rc;
 	r->parent_index = -1;
 	json_t *pi = json_object_get(o, "parent_index");
 	if (pi) {
@@ -382,8 +396,7 @@ static int parse_update(json_t *o, struct api_req *r, struct ctl_err *e)
 	if (current && r->upd_flags)
 		return bad(e, "invalid argument: flag 'current' is exclusive with %s",
 			   r->upd_flags & API_UPD_LIVE ? "'live'" : "'config'");
-	r->xml = strdup(json_string_value(x));
-	return r->xml ? 0 : ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+	return keep_xml(r, xml, e);
 }
 
 struct route {
