@@ -66,31 +66,28 @@ report "during a DHCP flood ($((p1 - p0)) frames punted meanwhile)" "$T/flood.la
 # rounds, so that p99 is not the second worst of a hundred samples
 : >"$T/add.lat"
 : >"$T/del.lat"
+# churn WHAT OUT.lat CURL-ARGS...: another client runs CURL-ARGS for s1..s100
+# ('%i' is the port number) while GET /v1/version is sampled into OUT.lat
+churn() {
+	local what=$1 out=$2
+	shift 2
+	(
+		for i in $(seq 100); do
+			curl -sf -o /dev/null --unix-socket "$SOCK" "${@//%i/$i}" ||
+				{ echo "$what s$i failed" >"$T/churn.err"; exit 1; }
+		done
+	) &
+	local pid=$!
+	PIDS+=("$pid")
+	sample "$T/round.lat" "$pid"
+	cat "$T/round.lat" >>"$out"
+	wait "$pid" || fail "$(cat "$T/churn.err" 2>/dev/null)"
+}
 for round in 1 2 3; do
-	(
-		for i in $(seq 100); do
-			curl -sf -o /dev/null --unix-socket "$SOCK" -X POST -H 'Content-Type: application/json' \
-				--data-binary "{\"name\":\"s$i\",\"network\":\"default\"}" http://vnetd/v1/ports ||
-				{ echo "add s$i failed" >"$T/adder.err"; exit 1; }
-		done
-	) &
-	ADDER=$!
-	PIDS+=($ADDER)
-	sample "$T/round.lat" "$ADDER"
-	cat "$T/round.lat" >>"$T/add.lat"
-	wait "$ADDER" || fail "$(cat "$T/adder.err" 2>/dev/null)"
+	churn add "$T/add.lat" -X POST -H 'Content-Type: application/json' \
+		--data-binary '{"name":"s%i","network":"default"}' http://vnetd/v1/ports
 	assert_eq "ports" 101 "$(api_ok GET /v1/ports | jq '.ports | length')"
-	(
-		for i in $(seq 100); do
-			curl -sf -o /dev/null --unix-socket "$SOCK" -X DELETE http://vnetd/v1/ports/s$i ||
-				{ echo "delete s$i failed" >"$T/adder.err"; exit 1; }
-		done
-	) &
-	ADDER=$!
-	PIDS+=($ADDER)
-	sample "$T/round.lat" "$ADDER"
-	cat "$T/round.lat" >>"$T/del.lat"
-	wait "$ADDER" || fail "$(cat "$T/adder.err" 2>/dev/null)"
+	churn delete "$T/del.lat" -X DELETE 'http://vnetd/v1/ports/s%i'
 	assert_eq "ports" 1 "$(api_ok GET /v1/ports | jq '.ports | length')"
 done
 report "during 3 x 100 port adds" "$T/add.lat"
