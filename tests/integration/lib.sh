@@ -87,21 +87,29 @@ vnetd_kill9() {
 # api METHOD PATH [JSON]: prints the body and sets API_STATUS (call it without
 # $(...) when the status matters, e.g. api GET /v1/x >"$T/out")
 api() {
+	# a file per call: a command substitution in a background job's
+	# arguments runs concurrently with the test's next api call
+	local body
+	body=$(mktemp "$T/.body.XXXXXX")
 	if [ $# -ge 3 ]; then
-		API_STATUS=$(curl -s -o "$T/.body" -w '%{http_code}' --unix-socket "$SOCK" -X "$1" \
+		API_STATUS=$(curl -s -o "$body" -w '%{http_code}' --unix-socket "$SOCK" -X "$1" \
 			-H 'Content-Type: application/json' --data-binary "$3" "http://vnetd$2")
 	else
-		API_STATUS=$(curl -s -o "$T/.body" -w '%{http_code}' --unix-socket "$SOCK" -X "$1" \
+		API_STATUS=$(curl -s -o "$body" -w '%{http_code}' --unix-socket "$SOCK" -X "$1" \
 			"http://vnetd$2")
 	fi
-	cat "$T/.body"
+	cat "$body"
+	rm -f "$body"
 }
 
 # api_ok METHOD PATH [JSON]: prints the body; fails the test unless 2xx
 api_ok() {
-	api "$@" >"$T/.ok"
-	case "$API_STATUS" in 2*) ;; *) fail "$1 $2 -> $API_STATUS: $(cat "$T/.ok")" ;; esac
-	cat "$T/.ok"
+	local out
+	out=$(mktemp "$T/.ok.XXXXXX")
+	api "$@" >"$out"
+	case "$API_STATUS" in 2*) ;; *) fail "$1 $2 -> $API_STATUS: $(cat "$out")" ;; esac
+	cat "$out"
+	rm -f "$out"
 }
 
 jget() { jq -r "$1"; }
