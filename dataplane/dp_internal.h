@@ -134,7 +134,7 @@ struct dp_worker {
 	uint64_t loops, sleeps, wakeups;
 	uint64_t busy_cycles, busy_loops;
 	uint64_t gw_replies, punted, injected;
-	uint64_t routed, nat_ports_exhausted;
+	uint64_t routed, route_misses, nat_ports_exhausted; /* sessions made, slow paths run */
 	uint64_t ct_expire_tsc;  /* next session expiry step */
 	struct rte_ring *inject; /* frames from the control thread to send */
 	struct { uint32_t sec, left; } punt_budget[DP_MAX_PORTS]; /* per-port punt rate */

@@ -428,6 +428,7 @@ void dp_route_burst(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 				continue;
 			}
 			uint8_t r;
+			w->route_misses++;
 			x = sess_new(w, s, in_port, &keys[j], meta[i].smac, tcpf[j], now, &r);
 			if (!x) {
 				why[i] = r;
