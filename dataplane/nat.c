@@ -109,6 +109,14 @@ int nat_rewrite(uint8_t *ip, size_t len, const struct nat_tuple *t)
 			uint8_t b[2];
 			memcpy(b, &t->sport, 2);
 			set16(l4 + 4, rd16(b), lc, NULL, false);
+			/* RFC 1624's update never yields +0 where a recomputation
+			 * gives 0xffff: an all-zero message (no pseudo header here
+			 * to make the sum non-zero).  Rare: recompute then. */
+			size_t ihl = (size_t)(ip[0] & 0x0f) * 4, tot = rd16(ip + 2);
+			if (rd16(lc) == 0 && tot >= ihl + 8 && tot <= len) {
+				wr16(lc, 0);
+				wr16(lc, nat_csum(l4, tot - ihl, 0));
+			}
 		}
 		return 0;
 	}

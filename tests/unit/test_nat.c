@@ -112,6 +112,26 @@ static void random_headers(void **st)
 	}
 }
 
+/* Found by fuzz_nat: an echo reply whose identifier becomes 0 and whose
+ * message is then all zeros needs checksum 0xffff; RFC 1624's update gives 0. */
+static void icmp_all_zero(void **st)
+{
+	uint8_t ip[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1 };
+	ip[24] = 0x12;
+	ip[25] = 0x34; /* id */
+	uint16_t c = nat_csum(ip + 20, 8, 0);
+	ip[22] = (uint8_t)(c >> 8);
+	ip[23] = (uint8_t)c;
+	c = nat_csum(ip, 20, 0);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	struct nat_tuple t = { 0x0100000a, 0x0200000a, 0, 0 };
+	assert_int_equal(nat_rewrite(ip, sizeof(ip), &t), 0);
+	assert_int_equal(rd16(ip + 22), 0xffff);
+	assert_int_equal(nat_csum(ip + 20, 8, 0), 0);
+	assert_int_equal(nat_csum(ip, 20, 0), 0);
+}
+
 static void udp_zero_checksum(void **st)
 {
 	uint8_t ip[100];
@@ -256,6 +276,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(random_headers),
+		cmocka_unit_test(icmp_all_zero),
 		cmocka_unit_test(udp_zero_checksum),
 		cmocka_unit_test(icmp_error),
 		cmocka_unit_test(mapping),
