@@ -201,21 +201,52 @@ struct ct_sess *ct_lookup(struct ct *ct, const struct ct_key *k, uint8_t *dir)
 	return lookup_h(ct, k, ct_hash(k), dir);
 }
 
+/* The first entry word in a bucket with that signature, or 0. */
+static inline uint32_t sig_entry(const struct ct_bucket *bk, uint16_t sig)
+{
+	for (unsigned i = 0; i < SLOTS; i++) {
+		if (__atomic_load_n(&bk->sig[i], __ATOMIC_ACQUIRE) != sig)
+			continue;
+		uint32_t e = __atomic_load_n(&bk->ent[i], __ATOMIC_ACQUIRE);
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+/* Three passes over the burst so that memory loads overlap: hash and
+ * prefetch both buckets; find the first signature match and prefetch its
+ * session; compare keys (a signature collision takes the full lookup). */
 void ct_lookup_bulk(struct ct *ct, const struct ct_key *keys, unsigned n,
 		    struct ct_sess **s, uint8_t *dir)
 {
-	uint32_t h[64];
+	uint32_t h[64], b1[64], b2[64], e[64];
 	n = RTE_MIN(n, 64u);
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t b1, b2;
 		h[i] = ct_hash(&keys[i]);
-		buckets(ct, h[i], &b1, &b2);
-		rte_prefetch0(&ct->b[b1]);
+		buckets(ct, h[i], &b1[i], &b2[i]);
+		rte_prefetch0(&ct->b[b1[i]]);
+		rte_prefetch0(&ct->b[b2[i]]);
 	}
 	for (unsigned i = 0; i < n; i++) {
-		s[i] = lookup_h(ct, &keys[i], h[i], &dir[i]);
-		if (s[i])
-			rte_prefetch0(s[i]);
+		uint16_t sig = (uint16_t)(h[i] >> 16);
+		e[i] = sig_entry(&ct->b[b1[i]], sig);
+		if (!e[i])
+			e[i] = sig_entry(&ct->b[b2[i]], sig);
+		if (e[i])
+			rte_prefetch0(&ct->pool[e[i] >> 1]);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		s[i] = NULL;
+		if (!e[i])
+			continue;
+		struct ct_sess *x = &ct->pool[e[i] >> 1];
+		if (key_eq(&x->key[e[i] & 1], &keys[i])) {
+			s[i] = x;
+			dir[i] = (uint8_t)(e[i] & 1);
+		} else {
+			s[i] = lookup_h(ct, &keys[i], h[i], &dir[i]);
+		}
 	}
 }
 
