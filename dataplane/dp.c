@@ -33,6 +33,13 @@ static const char *const drop_names[DP_DROP_MAX] = {
 	[DP_DROP_MAC_LIMIT] = "mac_limit",
 	[DP_DROP_RX_OVERSIZE] = "rx_oversize",
 	[DP_DROP_TX_OVERSIZE] = "tx_oversize",
+	[DP_DROP_CT_FULL] = "ct_full",
+	[DP_DROP_CT_PORT_LIMIT] = "ct_port_limit",
+	[DP_DROP_NAT_NO_PORT] = "nat_no_port",
+	[DP_DROP_NO_NEIGH] = "no_neigh",
+	[DP_DROP_CT_INVALID] = "ct_invalid",
+	[DP_DROP_FRAG] = "frag",
+	[DP_DROP_NO_SESSION] = "no_session",
 };
 
 const char *dp_drop_name(enum dp_drop d)

@@ -62,7 +62,7 @@ struct dp_snapshot {
 	struct dp_net_snap net[DP_MAX_NETS];
 };
 
-enum dp_port_kind { DP_PORT_NONE = 0, DP_PORT_VHOST, DP_PORT_KERNEL };
+enum dp_port_kind { DP_PORT_KIND_NONE = 0, DP_PORT_VHOST, DP_PORT_KERNEL };
 
 /* Runtime state of a port's device, written by the vhost thread (vhost) or
  * the control thread (kernel).  vid >= 0 means attached: for a vhost port
