@@ -18,6 +18,7 @@
 #include "control/store.h"
 #include "dataplane/dp.h"
 #include "dataplane/pkt.h"
+#include "control/host/hostport.h"
 
 #define SVC_LOG(lvl, ...) VNETD_LOG("svc", lvl, __VA_ARGS__)
 
@@ -26,6 +27,7 @@ struct netsvc {
 	int prefix;
 	uint64_t reply_no_mbuf;   /* DHCP replies lost: mempool empty */
 	uint64_t reply_queue_full;/* DHCP replies lost: the worker's inject ring full */
+	struct hostport *host;    /* hd: the TAP named by <bridge name>, NULL: none */
 };
 
 int netsvc_prefix(const struct netsvc *s)
@@ -171,6 +173,7 @@ struct netsvc *netsvc_start(struct ctl *c, const struct nx_network *def, uint16_
 			 strerror(-r));
 		return NULL;
 	}
+	s->host = hostport_start(c, def, dp_net); /* hd */
 	return s;
 }
 
@@ -223,6 +226,7 @@ void netsvc_stop(struct ctl *c, struct netsvc *s, uint16_t dp_net)
 {
 	if (!s)
 		return;
+	hostport_stop(c, s->host, dp_net); /* hd */
 	dp_net_set_gateway(c->dp, dp_net, NULL);
 	if (s->dhcp) {
 		dhcp_server_flush(s->dhcp);
