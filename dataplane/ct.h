@@ -34,6 +34,7 @@
 
 struct rte_rcu_qsbr;
 struct ct;
+struct nat_map;
 
 #define CT_CONTROL (~0u) /* the "worker" id of the control thread */
 #define CT_ZONE_OUTSIDE 0x8000 /* | uplink port: the outside of an uplink */
@@ -71,7 +72,8 @@ struct ct_sess {
 	uint32_t created, last;    /* seconds */
 	uint64_t packets[2], bytes[2];
 	uint32_t idx;              /* own index */
-	uint32_t pad2[3];
+	uint32_t pad2;
+	struct nat_map *nat;       /* CT_F_NAT: the allocator of key[nat_dir]'s dst */
 };
 
 struct ct_params {
