@@ -61,6 +61,10 @@ struct hostport *hostport_start(struct ctl *c, const struct nx_network *def, uin
 		close(fd); /* deletes the TAP */
 		goto fail;
 	}
+	/* the gateway's identity: frames to its address go to the host */
+	if ((r = dp_net_l3_host_port(c->dp, dp_net, h->port)) < 0)
+		HP_LOG(WARNING, "network '%s': host port not the gateway's: %s\n", nx_name(def),
+		       strerror(-r));
 	char a[INET_ADDRSTRLEN];
 	uint32_t ip = htonl(gw);
 	HP_LOG(NOTICE, "network '%s': host port %s up with %s/%d\n", nx_name(def), br,
@@ -78,7 +82,7 @@ void hostport_stop(struct ctl *c, struct hostport *h, uint16_t dp_net)
 {
 	if (!h)
 		return;
-	(void)dp_net;
+	dp_net_l3_host_port(c->dp, dp_net, DP_PORT_NONE);
 	dp_port_detach(c->dp, h->port); /* closes the fd: the TAP goes */
 	dp_port_destroy(c->dp, h->port);
 	HP_LOG(NOTICE, "host port %s removed\n", h->name);
