@@ -27,6 +27,10 @@ struct ctl {
 	const char *api_socket_ro; /* the read-only one: never a port's socket either */
 	struct netreg *nets;
 	struct portreg *ports;
+	/* hd: --uplink ("auto", "none", a name), --host-port, the open uplinks */
+	const char *uplink;
+	bool host_port;
+	struct ulreg *uplinks;
 };
 
 struct ctl_err {

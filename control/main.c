@@ -162,6 +162,8 @@ int main(int argc, char **argv)
 	struct api *api = NULL;
 	int rc = 1, ep = -1, sfd = -1, tfd = -1;
 
+	c.uplink = o.uplink;
+	c.host_port = o.host_port;
 	c.dp = dp_create(&o.dp);
 	c.state = store_open(o.state_dir);
 	c.run = store_open(o.run_dir);

@@ -163,6 +163,11 @@ int dp_port_destroy(struct dp *dp, uint16_t id);
 int dp_port_attach_vhost(struct dp *dp, uint16_t id, int vid, unsigned nr_vrings);
 /* A kernel interface's AF_PACKET socket (control thread; dp owns fd then). */
 int dp_port_attach_kernel(struct dp *dp, uint16_t id, int fd);
+/* hd: the host port's TAP fd (control thread; dp owns fd then, closed at
+ * detach), and an uplink (caller keeps u: detach before ul_close). */
+struct ul;
+int dp_port_attach_tap(struct dp *dp, uint16_t id, int fd);
+int dp_port_attach_uplink(struct dp *dp, uint16_t id, struct ul *u);
 void dp_port_detach(struct dp *dp, uint16_t id);
 void dp_port_vring_state(struct dp *dp, uint16_t id, unsigned vring, bool enabled);
 bool dp_port_attached(const struct dp *dp, uint16_t id);

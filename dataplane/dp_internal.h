@@ -88,6 +88,8 @@ struct dp_snapshot {
 };
 
 enum dp_port_kind { DP_PORT_KIND_NONE = 0, DP_PORT_VHOST, DP_PORT_KERNEL };
+/* hd: the host port's TAP (vid: its fd) and the uplink (vid: ul_fd(ul, 0), rt->ul) */
+enum { DP_PORT_TAP = DP_PORT_KERNEL + 1, DP_PORT_UPLINK };
 
 /* Runtime state of a port's device, written by the vhost thread (vhost) or
  * the control thread (kernel).  vid >= 0 means attached: for a vhost port
@@ -99,6 +101,7 @@ struct dp_port_rt {
 	/* a running capture of the port (capture.h), or NULL: control thread
 	 * writes (release), workers read it once per burst, next to vid */
 	struct dp_capture *cap;
+	struct ul *ul;      /* DP_PORT_UPLINK: set before vid is published */
 	uint64_t vring_enabled[DP_MAX_QPAIRS * 2 / 64]; /* bit per vring */
 	/* A guest rx vring (our tx queue) may be shared by several workers
 	 * (fewer queue pairs than workers, or a disabled queue that falls

@@ -21,6 +21,9 @@ build+=(libpcap0.8-dev)
 test+=(tcpdump tshark)
 # packaging test: systemd-analyze verify, man -l
 test+=(systemd man-db groff-base)
+# hd: the uplink's BPF program is embedded as a skeleton (bpftool gen skeleton);
+# its test drives tc (iproute2), ethtool, clang, python3 and curl
+build+=(bpftool)
 bench=(openvswitch-switch-dpdk dnsmasq-base kea-admin linux-perf valgrind)
 want=("${build[@]}" "${run[@]}")
 for a in "$@"; do
