@@ -250,6 +250,14 @@ void ct_lookup_bulk(struct ct *ct, const struct ct_key *keys, unsigned n,
 	}
 }
 
+void ct_prefetch(const struct ct *ct, const struct ct_key *k)
+{
+	uint32_t b1, b2;
+	buckets(ct, ct_hash(k), &b1, &b2);
+	rte_prefetch0(&ct->b[b1]);
+	rte_prefetch0(&ct->b[b2]);
+}
+
 static void lock2(struct ct *ct, uint32_t b1, uint32_t b2)
 {
 	rte_spinlock_lock(&ct->b[RTE_MIN(b1, b2)].lock);

@@ -290,6 +290,7 @@ static struct ct_sess *sess_new(struct dp_worker *w, const struct dp_snapshot *s
 			ss->nat = nat;
 			ss->nat_dir = 1;
 		}
+		ct_prefetch(dp->ct, &ss->key[1]);
 		int r = sess_out(dp, s, ss, 0);
 		if (r) {
 			*why = (uint8_t)r;

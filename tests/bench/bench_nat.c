@@ -14,7 +14,10 @@
  * Prints figures; not a pass/fail test.
  */
 #include <arpa/inet.h>
+#include <linux/perf_event.h>
 #include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,6 +53,27 @@ static void frame(uint8_t *f, uint32_t src, uint16_t sport, uint32_t dst, uint16
 	u[5] = 26;
 }
 
+/* Instructions retired (user space, this thread): stable on a busy machine,
+ * where cycles are not.  -1 when perf events are not available. */
+static int insn_fd = -1;
+static void insn_open(void)
+{
+	struct perf_event_attr a = { .type = PERF_TYPE_HARDWARE, .size = sizeof(a),
+				     .config = PERF_COUNT_HW_INSTRUCTIONS, .exclude_kernel = 1,
+				     .exclude_hv = 1 };
+	insn_fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
+	if (insn_fd < 0)
+		printf("(no hardware instruction counter here: instructions print as 0)\n");
+}
+
+static uint64_t insn(void)
+{
+	uint64_t v = 0;
+	if (insn_fd < 0 || read(insn_fd, &v, sizeof(v)) != sizeof(v))
+		return 0;
+	return v;
+}
+
 static void conn_frame(uint8_t *f, uint32_t c)
 {
 	uint32_t e = c % 65536;
@@ -72,6 +96,7 @@ int main(int argc, char **argv)
 			counts[nc++] = (unsigned)strtoul(argv[i], NULL, 10);
 	}
 	uint64_t hz = rte_get_tsc_hz();
+	insn_open();
 	printf("session: %zu bytes\n", sizeof(struct ct_sess));
 	for (unsigned ci = 0; ci < nc; ci++) {
 		unsigned conns = counts[ci];
@@ -119,7 +144,7 @@ int main(int argc, char **argv)
 		for (uint32_t g = 0; g < 256; g++)
 			dp_arp_learn(dp->arp[net], htonl(0x0a010002u | g << 8), A_MAC, a);
 		/* new connections */
-		uint64_t ok = 0, t0 = rte_get_tsc_cycles();
+		uint64_t ok = 0, ins = 0, t0 = rte_get_tsc_cycles();
 		for (uint32_t i = 0; i < conns; i += DP_BURST) {
 			unsigned n = RTE_MIN((unsigned)DP_BURST, conns - i);
 			for (unsigned j = 0; j < n; j++) {
@@ -128,16 +153,20 @@ int main(int argc, char **argv)
 				conn_frame(f, c);
 				pkt_parse(f, 64, true, &meta[j]);
 			}
+			uint64_t i0 = insn();
 			dp_route_burst(w, s, a, m, meta, n, 1, out, why);
+			ins += insn() - i0;
 			for (unsigned j = 0; j < n; j++)
 				ok += out[j] == u;
 		}
 		uint64_t t1 = rte_get_tsc_cycles();
 		double secs = (double)(t1 - t0) / (double)hz;
-		printf("%u connections: new %.0f/s (%lu made, %.0f cycles each)\n", conns,
-		       (double)ok / secs, (unsigned long)ok, (double)(t1 - t0) / (double)(ok ? ok : 1));
+		printf("%u connections: new %.0f/s (%lu made, %.0f cycles, %.0f instructions each)\n",
+		       conns, (double)ok / secs, (unsigned long)ok,
+		       (double)(t1 - t0) / (double)(ok ? ok : 1), (double)ins / (double)(ok ? ok : 1));
 		/* established: round robin, several passes, at least 4M packets */
 		uint64_t pkts = 0, fwd = 0, cyc = 0;
+		ins = 0;
 		unsigned passes = conns >= 4000000 ? 1 : 4000000 / conns + 1;
 		for (unsigned pass = 0; pass < passes; pass++) {
 			for (uint32_t i = 0; i < conns; i += DP_BURST) {
@@ -148,18 +177,20 @@ int main(int argc, char **argv)
 					conn_frame(f, c);
 					pkt_parse(f, 64, true, &meta[j]);
 				}
-				uint64_t a0 = rte_get_tsc_cycles();
+				uint64_t i0 = insn(), a0 = rte_get_tsc_cycles();
 				dp_route_burst(w, s, a, m, meta, n, 1, out, why);
 				cyc += rte_get_tsc_cycles() - a0;
+				ins += insn() - i0;
 				pkts += n;
 				for (unsigned j = 0; j < n; j++)
 					fwd += out[j] == u;
 			}
 		}
-		printf("%u connections: established %.2f Mpps in the route stage (%.0f cycles per "
-		       "packet, %lu of %lu translated)\n",
+		printf("%u connections: established %.2f Mpps in the route stage (%.0f cycles, %.0f "
+		       "instructions per packet, %lu of %lu translated)\n",
 		       conns, (double)pkts / ((double)cyc / (double)hz) / 1e6,
-		       (double)cyc / (double)pkts, (unsigned long)fwd, (unsigned long)pkts);
+		       (double)cyc / (double)pkts, (double)ins / (double)pkts, (unsigned long)fwd,
+		       (unsigned long)pkts);
 		struct dp_ct_stats cs;
 		dp_ct_stats(dp, -1, &cs);
 		size_t buckets = 2;
