@@ -93,38 +93,82 @@ static int l4_fields(uint8_t *ip, size_t len, uint8_t **l4, uint8_t **csum, bool
 	return 0;
 }
 
+/* One's complement arithmetic is byte-order independent (RFC 1071): the
+ * fast path sums raw 16-bit words as they lie in memory. */
+static inline uint32_t delta16(uint16_t old, uint16_t new)
+{
+	return (uint32_t)(uint16_t)~old + new;
+}
+
+static inline uint32_t delta32(uint32_t old, uint32_t new)
+{
+	return delta16((uint16_t)old, (uint16_t)new) + delta16((uint16_t)(old >> 16),
+							   (uint16_t)(new >> 16));
+}
+
+/* RFC 1624 eqn. 3 with the summed changes d. */
+static inline uint16_t csum_apply(uint16_t c, uint32_t d)
+{
+	uint32_t s = (uint16_t)~c + d;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static inline uint16_t ld16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static inline void st16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
 int nat_rewrite(uint8_t *ip, size_t len, const struct nat_tuple *t)
 {
 	uint8_t *l4, *lc;
 	bool udp, icmp;
 	if (l4_fields(ip, len, &l4, &lc, &udp, &icmp) < 0)
 		return -EINVAL;
-	uint8_t *pseudo = icmp ? NULL : lc; /* ICMP has no pseudo header */
-	set32(ip + 12, t->src, ip + 10, pseudo, udp);
-	set32(ip + 16, t->dst, ip + 10, pseudo, udp);
-	if (!l4)
+	uint32_t src, dst;
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	uint32_t da = delta32(src, t->src) + delta32(dst, t->dst);
+	st16(ip + 10, csum_apply(ld16(ip + 10), da));
+	memcpy(ip + 12, &t->src, 4);
+	memcpy(ip + 16, &t->dst, 4);
+	if (!lc)
 		return 0;
 	if (icmp) {
-		if (l4[0] == 0 || l4[0] == 8) {
-			uint8_t b[2];
-			memcpy(b, &t->sport, 2);
-			set16(l4 + 4, rd16(b), lc, NULL, false);
-			/* RFC 1624's update never yields +0 where a recomputation
-			 * gives 0xffff: an all-zero message (no pseudo header here
-			 * to make the sum non-zero).  Rare: recompute then. */
-			size_t ihl = (size_t)(ip[0] & 0x0f) * 4, tot = rd16(ip + 2);
-			if (rd16(lc) == 0 && tot >= ihl + 8 && tot <= len) {
-				wr16(lc, 0);
-				wr16(lc, nat_csum(l4, tot - ihl, 0));
-			}
+		if (l4[0] != 0 && l4[0] != 8)
+			return 0;
+		uint16_t id = ld16(l4 + 4);
+		if (id == t->sport)
+			return 0;
+		st16(lc, csum_apply(ld16(lc), delta16(id, t->sport)));
+		st16(l4 + 4, t->sport);
+		/* RFC 1624's update never yields +0 where a recomputation
+		 * gives 0xffff: an all-zero message (no pseudo header here
+		 * to make the sum non-zero).  Rare: recompute then. */
+		size_t ihl = (size_t)(ip[0] & 0x0f) * 4, tot = rd16(ip + 2);
+		if (ld16(lc) == 0 && tot >= ihl + 8 && tot <= len) {
+			wr16(lc, 0);
+			wr16(lc, nat_csum(l4, tot - ihl, 0));
 		}
 		return 0;
 	}
-	uint8_t b[4];
-	memcpy(b, &t->sport, 2);
-	memcpy(b + 2, &t->dport, 2);
-	set16(l4, rd16(b), NULL, lc, udp);
-	set16(l4 + 2, rd16(b + 2), NULL, lc, udp);
+	uint16_t sp = ld16(l4), dp = ld16(l4 + 2);
+	uint32_t d = da + delta16(sp, t->sport) + delta16(dp, t->dport);
+	uint16_t c = ld16(lc);
+	if (!(udp && c == 0)) { /* UDP checksum 0: none */
+		c = csum_apply(c, d);
+		st16(lc, udp && c == 0 ? 0xffff : c);
+	}
+	st16(l4, t->sport);
+	st16(l4 + 2, t->dport);
 	return 0;
 }
 

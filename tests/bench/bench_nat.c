@@ -3,6 +3,12 @@
  *
  *   bench_nat [CONNECTIONS...]     (default: 1 10000 1000000)
  *
+ * Instructions per packet (stable on a busy machine, unlike cycles), as
+ * tests/bench/profile.sh does it:
+ *   BENCH_NAT_PACKETS=0 valgrind --tool=callgrind --toggle-collect=dp_route_burst \
+ *       bench_nat 10000          (the new connections alone)
+ *   BENCH_NAT_PACKETS=100000 ... (plus 100000 established packets: the difference)
+ *
  * For each count: new connections per second (unique UDP 5-tuples from a
  * guest through NAT: the slow path once each, session insert, port
  * allocation), then packets per second of the established connections
@@ -167,7 +173,12 @@ int main(int argc, char **argv)
 		/* established: round robin, several passes, at least 4M packets */
 		uint64_t pkts = 0, fwd = 0, cyc = 0;
 		ins = 0;
-		unsigned passes = conns >= 4000000 ? 1 : 4000000 / conns + 1;
+		/* BENCH_NAT_PACKETS: at least that many established packets
+		 * (default 4M; 0: none, e.g. under callgrind to count the new
+		 * connections' instructions alone) */
+		const char *env = getenv("BENCH_NAT_PACKETS");
+		unsigned want = env ? (unsigned)strtoul(env, NULL, 10) : 4000000;
+		unsigned passes = want == 0 ? 0 : conns >= want ? 1 : want / conns + 1;
 		for (unsigned pass = 0; pass < passes; pass++) {
 			for (uint32_t i = 0; i < conns; i += DP_BURST) {
 				unsigned n = RTE_MIN((unsigned)DP_BURST, conns - i);
@@ -188,9 +199,9 @@ int main(int argc, char **argv)
 		}
 		printf("%u connections: established %.2f Mpps in the route stage (%.0f cycles, %.0f "
 		       "instructions per packet, %lu of %lu translated)\n",
-		       conns, (double)pkts / ((double)cyc / (double)hz) / 1e6,
-		       (double)cyc / (double)pkts, (double)ins / (double)pkts, (unsigned long)fwd,
-		       (unsigned long)pkts);
+		       conns, pkts ? (double)pkts / ((double)cyc / (double)hz) / 1e6 : 0,
+		       pkts ? (double)cyc / (double)pkts : 0, pkts ? (double)ins / (double)pkts : 0,
+		       (unsigned long)fwd, (unsigned long)pkts);
 		struct dp_ct_stats cs;
 		dp_ct_stats(dp, -1, &cs);
 		size_t buckets = 2;
