@@ -178,12 +178,14 @@ int main(int argc, char **argv)
 		 * connections' instructions alone) */
 		const char *env = getenv("BENCH_NAT_PACKETS");
 		unsigned want = env ? (unsigned)strtoul(env, NULL, 10) : 4000000;
-		unsigned passes = want == 0 ? 0 : conns >= want ? 1 : want / conns + 1;
-		for (unsigned pass = 0; pass < passes; pass++) {
-			for (uint32_t i = 0; i < conns; i += DP_BURST) {
-				unsigned n = RTE_MIN((unsigned)DP_BURST, conns - i);
+		/* full bursts, round robin over the connections (with one
+		 * connection, 32 packets of it per burst) */
+		uint64_t total = want == 0 ? 0 : RTE_MAX((uint64_t)want, (uint64_t)conns);
+		for (uint64_t k0 = 0; k0 < total; k0 += DP_BURST) {
+			{
+				unsigned n = DP_BURST;
 				for (unsigned j = 0; j < n; j++) {
-					uint32_t c = i + j;
+					uint32_t c = (uint32_t)((k0 + j) % conns);
 					uint8_t *f = rte_pktmbuf_mtod(m[j], uint8_t *);
 					conn_frame(f, c);
 					pkt_parse(f, 64, true, &meta[j]);
