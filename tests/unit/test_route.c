@@ -327,10 +327,67 @@ static void nat_udp_tcp_icmp(void **st)
 	assert_int_equal(rd16(r + 38), 0x4242);
 	assert_int_equal(r[34], 0);
 
+	/* a fragmented datagram: the first fragment finds (here: makes) the
+	 * session, the second follows it; the reassembled checksum holds */
+	uint8_t fr1[64] = { 0 }, fr2[64] = { 0 }, udp[24];
+	uint32_t a2 = ip4("10.0.0.2"), srv = ip4("203.0.113.7");
+	for (int i = 0; i < 24; i++)
+		udp[i] = (uint8_t)(i * 7 + 1);
+	wr16(udp, 5555);
+	wr16(udp + 2, 4444);
+	wr16(udp + 4, 24);
+	udp[6] = udp[7] = 0;
+	{
+		uint32_t ps = rd16((uint8_t *)&a2) + rd16((uint8_t *)&a2 + 2) + rd16((uint8_t *)&srv) +
+			      rd16((uint8_t *)&srv + 2) + 17 + 24;
+		wr16(udp + 6, nat_csum(udp, 24, ps));
+	}
+	uint8_t *frs[2] = { fr1, fr2 };
+	for (int k = 0; k < 2; k++) {
+		uint8_t *x = frs[k], *ip = x + 14;
+		memcpy(x, GW_MAC, 6);
+		memcpy(x + 6, A_MAC, 6);
+		wr16(x + 12, 0x0800);
+		ip[0] = 0x45;
+		wr16(ip + 2, (uint16_t)(20 + (k ? 8 : 16)));
+		wr16(ip + 4, 0x7777);
+		wr16(ip + 6, k ? 2 : 0x2000); /* offset 16 bytes / MF */
+		ip[8] = 64;
+		ip[9] = 17;
+		memcpy(ip + 12, &a2, 4);
+		memcpy(ip + 16, &srv, 4);
+		wr16(ip + 10, nat_csum(ip, 20, 0));
+		memcpy(ip + 20, udp + (k ? 16 : 0), k ? 8 : 16);
+	}
+	uint64_t fd0 = drops(DP_DROP_FRAG);
+	tx(fa, fr2, 14 + 28); /* ahead of its first: dropped */
+	assert_true(nothing(fu));
+	assert_int_equal(drops(DP_DROP_FRAG), fd0 + 1);
+	tx(fa, fr1, 14 + 36);
+	tx(fa, fr2, 14 + 28);
+	uint8_t o1[1600], o2[1600];
+	assert_int_equal(rx(fu, o1), 14 + 36);
+	assert_int_equal(rx(fu, o2), 14 + 28);
+	assert_int_equal(nat_csum(o1 + 14, 20, 0), 0);
+	assert_int_equal(nat_csum(o2 + 14, 20, 0), 0);
+	assert_memory_equal(o1 + 26, &ext, 4);
+	assert_memory_equal(o2 + 26, &ext, 4);
+	assert_memory_equal(o2, NH_MAC, 6);
+	assert_int_equal(rd16(o2 + 14 + 6), 2); /* still a fragment, offset kept */
+	uint8_t re[24];
+	memcpy(re, o1 + 34, 16);
+	memcpy(re + 16, o2 + 34, 8);
+	assert_int_not_equal(rd16(re), 5555); /* translated port */
+	{
+		uint32_t ps = rd16((uint8_t *)&ext) + rd16((uint8_t *)&ext + 2) + rd16((uint8_t *)&srv) +
+			      rd16((uint8_t *)&srv + 2) + 17 + 24;
+		assert_int_equal(nat_csum(re, 24, ps), 0);
+	}
+
 	/* visible */
 	struct dp_ct_row rows[16];
 	int cnt = dp_ct_dump(dp, net, rows, 16);
-	assert_int_equal(cnt, 4); /* 2 UDP, TCP, ICMP */
+	assert_int_equal(cnt, 5); /* 3 UDP, TCP, ICMP */
 	bool seen = false;
 	for (int i = 0; i < cnt; i++)
 		if (rows[i].proto == 6) {
@@ -352,7 +409,7 @@ static void nat_udp_tcp_icmp(void **st)
 	assert_int_equal(drops(DP_DROP_NO_SESSION), d0 + 1);
 
 	/* flush */
-	assert_int_equal(dp_ct_flush(dp, net), 4);
+	assert_int_equal(dp_ct_flush(dp, net), 5);
 	assert_int_equal(dp_ct_dump(dp, -1, rows, 16), 0);
 }
 
