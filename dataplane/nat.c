@@ -314,6 +314,11 @@ static inline uint32_t mix(uint32_t x)
 	return x;
 }
 
+/* A released mapping leaves a tombstone, not an empty word, so a lookup may
+ * stop at the first empty word: no mapping lies beyond one (linear probing
+ * with deletion).  Its owner bits (255.255.255.255:65535) are no guest's. */
+#define TOMB 0xffffffffffff0000ull
+
 int nat_map_get(struct nat_map *m, uint8_t proto, uint32_t int_ip, uint16_t int_port,
 		unsigned try, bool (*skip)(void *o, uint32_t ip, uint16_t port), void *o,
 		uint32_t *ext_ip, uint16_t *ext_port)
@@ -325,20 +330,26 @@ int nat_map_get(struct nat_map *m, uint8_t proto, uint32_t int_ip, uint16_t int_
 	uint32_t ip_n = __builtin_bswap32(m->addr_min + a);
 	uint64_t *w = m->w[pi] + (size_t)a * m->n_ports;
 	uint64_t owner = (uint64_t)int_ip << 32 | (uint64_t)int_port << 16;
-	uint32_t h = mix(int_ip ^ mix((uint32_t)int_port << 8 | proto));
+	uint32_t h = mix(int_ip ^ mix((uint32_t)int_port << 8 | proto)) % m->n_ports;
+	unsigned probes = m->n_ports < PROBES ? m->n_ports : PROBES;
 	for (int attempt = 0; attempt < 4; attempt++) {
 		int free_pos = -1;
 		unsigned free_seen = 0;
-		for (unsigned i = 0; i < PROBES && i < m->n_ports; i++) {
-			uint32_t pos = (h + i) % m->n_ports;
+		bool mapped_beyond = try == 0; /* may the endpoint's mapping still come? */
+		uint32_t pos = h;
+		for (unsigned i = 0; i < probes; i++, pos = pos + 1 == m->n_ports ? 0 : pos + 1) {
 			uint64_t v = __atomic_load_n(&w[pos], __ATOMIC_ACQUIRE);
-			if (v == 0) {
+			if (v == 0 || v == TOMB) {
 				uint16_t port = __builtin_bswap16((uint16_t)(m->port_min + pos));
 				if (free_pos < 0 && !(skip && skip(o, ip_n, port)) && free_seen++ == try)
 					free_pos = (int)pos;
+				if (v == 0)
+					mapped_beyond = false; /* none past an empty word */
+				if (free_pos >= 0 && !mapped_beyond)
+					break;
 				continue;
 			}
-			if ((v & ~0xffffull) != owner || try)
+			if (!mapped_beyond || (v & ~0xffffull) != owner)
 				continue;
 			/* the endpoint's mapping: take a reference */
 			while ((v & ~0xffffull) == owner && (v & 0xffff) != 0xffff) {
@@ -352,8 +363,9 @@ int nat_map_get(struct nat_map *m, uint8_t proto, uint32_t int_ip, uint16_t int_
 		}
 		if (free_pos < 0)
 			return -ENOSPC;
-		uint64_t zero = 0;
-		if (__atomic_compare_exchange_n(&w[free_pos], &zero, owner | 1, false,
+		uint64_t old = __atomic_load_n(&w[free_pos], __ATOMIC_ACQUIRE);
+		if ((old == 0 || old == TOMB) &&
+		    __atomic_compare_exchange_n(&w[free_pos], &old, owner | 1, false,
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 			*ext_ip = ip_n;
 			*ext_port = __builtin_bswap16((uint16_t)(m->port_min + (uint32_t)free_pos));
@@ -373,8 +385,8 @@ void nat_map_put(struct nat_map *m, uint8_t proto, uint32_t ext_ip, uint16_t ext
 		return;
 	uint64_t *w = &m->w[pi][(size_t)a * m->n_ports + pos];
 	uint64_t v = __atomic_load_n(w, __ATOMIC_ACQUIRE);
-	while ((v & 0xffff) != 0) {
-		uint64_t nv = (v & 0xffff) == 1 ? 0 : v - 1;
+	while (v != TOMB && (v & 0xffff) != 0) {
+		uint64_t nv = (v & 0xffff) == 1 ? TOMB : v - 1;
 		if (__atomic_compare_exchange_n(w, &v, nv, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE))
 			return;
@@ -386,6 +398,9 @@ unsigned nat_map_count(const struct nat_map *m)
 	unsigned n = 0;
 	for (unsigned p = 0; p < 3; p++)
 		for (size_t i = 0; i < (size_t)m->n_addr * m->n_ports; i++)
-			n += __atomic_load_n(&m->w[p][i], __ATOMIC_RELAXED) != 0;
+		{
+			uint64_t v = __atomic_load_n(&m->w[p][i], __ATOMIC_RELAXED);
+			n += v != 0 && v != TOMB;
+		}
 	return n;
 }

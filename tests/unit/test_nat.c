@@ -249,6 +249,31 @@ static void mapping(void **st)
 	nat_map_free(m);
 }
 
+/* A mapping reached through released ones is still found (tombstones keep
+ * the probe chains): endpoint independence after churn. */
+static void mapping_after_release(void **st)
+{
+	for (unsigned round = 0; round < 50; round++) {
+		struct nat_map *m = nat_map_create(0xc6336401, 0xc6336401, 3000, 3007); /* 8 ports */
+		uint32_t ip[6], g = 0x0200000a + (round << 24);
+		uint16_t p[6], q;
+		for (uint16_t i = 0; i < 6; i++)
+			assert_int_equal(nat_map_get(m, 17, g, (uint16_t)(i + 7 * round), 0, NULL, NULL,
+						     &ip[i], &p[i]), 0);
+		for (uint16_t i = 0; i < 6; i += 2)
+			nat_map_put(m, 17, ip[i], p[i]);
+		assert_int_equal(nat_map_count(m), 3);
+		for (uint16_t i = 1; i < 6; i += 2) {
+			uint32_t x;
+			assert_int_equal(nat_map_get(m, 17, g, (uint16_t)(i + 7 * round), 0, NULL, NULL,
+						     &x, &q), 0);
+			assert_int_equal(q, p[i]);
+		}
+		assert_int_equal(nat_map_count(m), 3);
+		nat_map_free(m);
+	}
+}
+
 static bool veto_all(void *o, uint32_t ip, uint16_t port)
 {
 	(*(unsigned *)o)++;
@@ -280,6 +305,7 @@ int main(void)
 		cmocka_unit_test(udp_zero_checksum),
 		cmocka_unit_test(icmp_error),
 		cmocka_unit_test(mapping),
+		cmocka_unit_test(mapping_after_release),
 		cmocka_unit_test(exhaustion),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
