@@ -240,16 +240,22 @@ static struct ct_sess *sess_new(struct dp_worker *w, const struct dp_snapshot *s
 		dp_arp_learn(dp->arp[net], k->src, smac, in_port);
 		const struct dp_portfwd *f = portfwd_find(s, k->proto, k->dst, k->dport,
 							  s->uplink[u].c.ip);
-		if (f) { /* hairpin: to the forwarded guest, from our address */
+		if (in_prefix(k->dst, n->l3.prefix, n->l3.plen)) {
+			/* a neighbor sent through the gateway (a host route, a
+			 * wrong netmask): routed back in, as a router does */
+			k1.zone = net;
+		} else if (f) { /* hairpin: to the forwarded guest, from our address */
 			k1.zone = f->net;
 			k1.src = f->int_ip;
 			k1.sport = f->int_port;
 		} else {
 			k1.zone = CT_ZONE_OUTSIDE | u;
 		}
-		if (n->l3.mode == DP_FWD_NAT && !nat_excluded(k->dst))
+		bool translate = n->l3.mode == DP_FWD_NAT && !nat_excluded(k->dst) &&
+				 !(k1.zone == net && k1.src == k->dst); /* not back in */
+		if (translate)
 			nat = n->nat;
-		if (n->l3.mode == DP_FWD_NAT && !nat && !nat_excluded(k->dst)) {
+		if (translate && !nat) {
 			*why = DP_DROP_NAT_NO_PORT; /* no address to translate to yet */
 			return NULL;
 		}

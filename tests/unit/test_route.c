@@ -452,6 +452,15 @@ static void portfwd_hairpin_host(void **st)
 	assert_memory_equal(r + 26, &ext, 4);
 	assert_int_equal(rd16(r + 34), 8080);
 	assert_int_equal(rd16(r + 36), 41000);
+	/* a neighbor through the gateway's MAC: routed back in, untranslated */
+	n = mk(f, GW_MAC, A_MAC, 17, "10.0.0.2", 7777, "10.0.0.3", 53, 0);
+	tx(fa, f, n);
+	assert_int_equal(rx(fb, r), n);
+	valid(r, n);
+	assert_memory_equal(r, B_MAC, 6);
+	assert_memory_equal(r + 6, GW_MAC, 6);
+	assert_memory_equal(r + 26, f + 26, 8);
+	assert_int_equal(rd16(r + 34), 7777);
 	/* the host port: TCP to the gateway address goes to the host */
 	n = mk(f, GW_MAC, A_MAC, 6, "10.0.0.2", 42000, "10.0.0.1", 22, 0x02);
 	tx(fa, f, n);
