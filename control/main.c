@@ -18,6 +18,7 @@
 
 #include "control/api.h"
 #include "control/ctl.h"
+#include "control/host/uplink.h"
 #include "control/log.h"
 #include "control/net.h"
 #include "control/netsvc.h"
@@ -241,6 +242,7 @@ int main(int argc, char **argv)
 					dp_housekeeping(c.dp);
 					netreg_tick(c.nets);
 					portreg_tick(c.ports);
+					uplink_tick(&c); /* hd: neighbours, address */
 				}
 			} else if (evs[i].data.fd == dp_punt_fd(c.dp)) {
 				netsvc_process_punted(&c);
@@ -266,6 +268,7 @@ out:
 	portreg_free(c.ports);
 	vh_wait_removals(); /* the sockets' reaper threads */
 	netreg_free(c.nets);
+	free(c.uplinks); /* hd: emptied by the networks' stops */
 	if (c.dp)
 		dp_stop(c.dp);
 	dp_free(c.dp);
