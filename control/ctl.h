@@ -16,6 +16,7 @@ struct dp;
 struct store;
 struct netreg;
 struct portreg;
+struct portfwd;
 
 struct ctl {
 	struct dp *dp;
@@ -27,6 +28,7 @@ struct ctl {
 	const char *api_socket_ro; /* the read-only one: never a port's socket either */
 	struct netreg *nets;
 	struct portreg *ports;
+	struct portfwd *pf;     /* port forwarding rules (he) */
 };
 
 struct ctl_err {
