@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # lib_l3.sh — the L3 test topology (IFACE.md "Test topology"), on top of
 # lib.sh.  Source it instead of lib.sh.
 #
