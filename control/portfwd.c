@@ -22,6 +22,7 @@ struct portfwd {
 	size_t n;
 	struct portfwd_rule *v[PORTFWD_MAX]; /* sorted by id */
 	unsigned next_id;
+	unsigned gen;           /* bumped when the active set changes */
 	/* the table last given to the dataplane (ids of the active rules and
 	 * their dp network), to push only when it changes */
 	size_t pushed_n;
@@ -113,10 +114,32 @@ static int push(struct portfwd *pf, bool force)
 #endif
 	if (k != pf->pushed_n || force)
 		PF_LOG(INFO, "%zu port forward(s) active in the dataplane\n", k);
+	pf->gen++;
 	memcpy(pf->pushed, now, k * sizeof(now[0]));
 	pf->pushed_n = k;
 	pf->pushed_valid = true;
 	return 0;
+}
+
+unsigned portfwd_generation(const struct portfwd *pf)
+{
+	return pf->gen;
+}
+
+size_t portfwd_external(const struct portfwd *pf, int net, struct portfwd_ext *v, size_t max)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < pf->n; i++) {
+		const struct portfwd_rule *r = pf->v[i];
+		struct net *n = active_net(pf, r);
+		if (!n || (net >= 0 && net_dp_id(n) != net))
+			continue;
+		if (k < max)
+			v[k] = (struct portfwd_ext){ .proto = r->proto, .ip = htonl(r->ext_ip),
+						     .port = htons(r->ext_port) };
+		k++;
+	}
+	return k;
 }
 
 void portfwd_tick(struct portfwd *pf)

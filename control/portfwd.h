@@ -65,4 +65,17 @@ void portfwd_tick(struct portfwd *pf);
 
 const char *portfwd_proto_name(uint8_t proto); /* "tcp", "udp" */
 
+/* For the uplink's steering (hd's control/host/uplink.c): what the XDP
+ * program must redirect to vnetd for the active rules of dp network net
+ * (-1: every network).  Copies up to max entries, returns how many there
+ * are.  The generation changes whenever the active set does (compare it
+ * each second, re-read and diff against what was steered). */
+struct portfwd_ext {
+	uint8_t proto;     /* IPPROTO_TCP or IPPROTO_UDP */
+	uint32_t ip;       /* network order; 0: the uplink's address */
+	uint16_t port;     /* network order */
+};
+size_t portfwd_external(const struct portfwd *pf, int net, struct portfwd_ext *v, size_t max);
+unsigned portfwd_generation(const struct portfwd *pf);
+
 #endif
