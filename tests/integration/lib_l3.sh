@@ -17,7 +17,7 @@
 # namespaces, which lib.sh's cleanup deletes (killing what runs in them).
 # Names carry the helper tag "he" and the test's PID, so runs in parallel
 # do not collide.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 for b in ip python3 jq curl busybox tcpdump; do
 	command -v $b >/dev/null || fail "$b not installed"
