@@ -12,6 +12,7 @@
 #include "control/net.h"
 #include "control/portfwd.h"
 #include "dataplane/dp.h"
+#include "he_config.h" /* VNETD_HAVE_L3: the dataplane has the session table */
 
 static void ip_str(uint32_t host_order, char out[INET_ADDRSTRLEN])
 {
@@ -85,7 +86,7 @@ static int do_portfwd(struct ctl *c, const struct api_req *r, json_t **out, stru
 	return 200;
 }
 
-#ifdef VNETD_HAVE_L3
+#if VNETD_HAVE_L3
 static const char *proto_name(uint8_t p)
 {
 	static char buf[8];
@@ -149,7 +150,7 @@ static int do_conntrack(struct ctl *c, const struct api_req *r, json_t **out, st
 			return no_network(r->network, e);
 		net = net_dp_id(n);
 	}
-#ifdef VNETD_HAVE_L3
+#if VNETD_HAVE_L3
 	if (r->route == API_CT_FLUSH) {
 		int n = dp_ct_flush(c->dp, net);
 		if (n < 0)
