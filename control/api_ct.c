@@ -44,13 +44,15 @@ static int no_network(const char *id, struct ctl_err *e)
 
 static int do_portfwd(struct ctl *c, const struct api_req *r, json_t **out, struct ctl_err *e)
 {
+	/* a network is named by its name or its UUID, as everywhere */
+	const struct net *named = r->network[0] ? netreg_find(c->nets, r->network) : NULL;
 	if (r->route == API_PF_LIST) {
-		if (r->network[0] && !netreg_find_name(c->nets, r->network))
+		if (r->network[0] && !named)
 			return no_network(r->network, e);
 		json_t *a = json_array();
 		for (size_t i = 0; i < portfwd_count(c->pf); i++) {
 			const struct portfwd_rule *x = portfwd_at(c->pf, i);
-			if (!r->network[0] || !strcmp(x->network, r->network))
+			if (!named || !strcmp(x->network, net_name(named)))
 				json_array_append_new(a, pf_json(c, x));
 		}
 		*out = json_pack("{s:o}", "port_forwards", a);
@@ -61,7 +63,7 @@ static int do_portfwd(struct ctl *c, const struct api_req *r, json_t **out, stru
 					   .ext_port = r->pf.ext_port, .int_ip = r->pf.int_ip,
 					   .int_port = r->pf.int_port };
 		const struct portfwd_rule *added;
-		snprintf(in.network, sizeof(in.network), "%s", r->network);
+		snprintf(in.network, sizeof(in.network), "%s", named ? net_name(named) : r->network);
 		snprintf(in.desc, sizeof(in.desc), "%s", r->pf.desc);
 		int rc = portfwd_add(c->pf, &in, &added, e);
 		if (rc < 0)
@@ -145,7 +147,7 @@ static int do_conntrack(struct ctl *c, const struct api_req *r, json_t **out, st
 {
 	int net = -1;
 	if (r->network[0]) {
-		struct net *n = netreg_find_name(c->nets, r->network);
+		struct net *n = netreg_find(c->nets, r->network);
 		if (!n)
 			return no_network(r->network, e);
 		net = net_dp_id(n);

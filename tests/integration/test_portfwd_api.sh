@@ -196,4 +196,11 @@ assert_eq "a new rule after skipped files" 48 "$(jq .port_forward.id <<<"$o")"
 [ "$(head -c 20 "$D/40.json")" = '{"id": 40, "network"' ] || fail "a skipped file was overwritten"
 ok "malformed, misnamed and duplicate files logged and skipped; others load"
 
+# a network named by its UUID, as everywhere in the API
+U=$(api_ok GET /v1/networks/pfnet | jq -r .network.uuid)
+o=$(api_ok POST /v1/port-forwards "{\"network\":\"$U\",\"protocol\":\"udp\",\"external_port\":7001,\"internal_ip\":\"10.99.0.41\"}")
+assert_eq "rule added by network UUID" "49 pfnet" "$(jq -r '"\(.port_forward.id) \(.port_forward.network)"' <<<"$o")"
+assert_eq "listed by network UUID" 6 "$(api_ok GET "/v1/port-forwards?network=$U" | jq '.port_forwards | length')"
+ok "networks named by UUID"
+
 echo "PASS test_portfwd_api"
