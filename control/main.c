@@ -239,10 +239,10 @@ int main(int argc, char **argv)
 			} else if (evs[i].data.fd == tfd) {
 				uint64_t ticks;
 				if (read(tfd, &ticks, sizeof(ticks)) > 0) {
+					portfwd_tick(c.pf); /* he: after a network changed */
 					dp_housekeeping(c.dp);
 					netreg_tick(c.nets);
 					portreg_tick(c.ports);
-					portfwd_tick(c.pf);
 				}
 			} else if (evs[i].data.fd == dp_punt_fd(c.dp)) {
 				netsvc_process_punted(&c);
@@ -265,10 +265,10 @@ out:
 	if (tfd >= 0)
 		close(tfd);
 	/* Ports first (closes sockets, detaches devices), then networks. */
+	portfwd_free(c.pf); /* he */
 	portreg_free(c.ports);
 	vh_wait_removals(); /* the sockets' reaper threads */
 	netreg_free(c.nets);
-	portfwd_free(c.pf);
 	if (c.dp)
 		dp_stop(c.dp);
 	dp_free(c.dp);
