@@ -7,6 +7,7 @@
 #include "control/log.h"
 #include "control/netsvc.h"
 #include "control/netxml.h"
+#include "control/portfwd.h"
 #include "dataplane/dp.h"
 #include "dataplane/uplink.h"
 
@@ -32,15 +33,24 @@ struct ul_entry {
 	struct { uint32_t ip; uint8_t mac[6]; bool set; } neigh[UL_NEIGH];
 };
 
-struct ulreg {
-	struct ul_entry e[UL_ENTRIES];
-};
+#define UL_PF 64 /* port forwards steered per network */
 
 struct uplink_use {
+	struct uplink_use *next;
+	uint16_t dp_net;
 	struct ul_entry *e;
+	bool pf_synced;
+	unsigned pf_gen;
+	size_t n_pf;
+	struct portfwd_ext pf[UL_PF]; /* steered for the network's port forwards */
 	struct dp_net_l3 l3;
 	uint32_t addr_min, addr_max; /* steered NAT addresses, host order */
 	uint16_t port_min, port_max;
+};
+
+struct ulreg {
+	struct ul_entry e[UL_ENTRIES];
+	struct uplink_use *uses;
 };
 
 static struct ulreg *reg(struct ctl *c)
@@ -207,6 +217,54 @@ static int steer(struct ul *u, struct uplink_use *use, bool on)
 	return r;
 }
 
+static int pf_steer(struct ul_entry *e, const struct portfwd_ext *x, bool on)
+{
+	int r = ul_steer_addr(e->u, x->ip ? x->ip : e->conf.ip, on);
+	if (r == 0)
+		r = ul_steer_ports(e->u, x->proto, ntohs(x->port), ntohs(x->port), on);
+	return r;
+}
+
+static bool pf_has(const struct portfwd_ext *v, size_t n, const struct portfwd_ext *x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].proto == x->proto && v[i].ip == x->ip && v[i].port == x->port)
+			return true;
+	return false;
+}
+
+/* The network's port forwards (he's registry): what changed since the last
+ * look is steered on or off.  off: withdraw everything (network stop). */
+static void pf_sync(struct ctl *c, struct uplink_use *use, bool off)
+{
+	struct portfwd_ext now[UL_PF];
+	size_t n = 0;
+	if (!c->pf || !use->e->conf.ip)
+		return;
+	unsigned gen = portfwd_generation(c->pf);
+	if (!off && use->pf_synced && gen == use->pf_gen)
+		return;
+	if (!off) {
+		n = portfwd_external(c->pf, use->dp_net, now, UL_PF);
+		if (n > UL_PF) {
+			UP_LOG(WARNING, "network %u: %zu port forwards, only %u steered\n", use->dp_net,
+			       n, UL_PF);
+			n = UL_PF;
+		}
+	}
+	for (size_t i = 0; i < use->n_pf; i++)
+		if (!pf_has(now, n, &use->pf[i]))
+			pf_steer(use->e, &use->pf[i], false);
+	for (size_t i = 0; i < n; i++)
+		if (!pf_has(use->pf, use->n_pf, &now[i]) && pf_steer(use->e, &now[i], true) < 0)
+			UP_LOG(WARNING, "network %u: port forward %u not steered\n", use->dp_net,
+			       ntohs(now[i].port));
+	memcpy(use->pf, now, n * sizeof(now[0]));
+	use->n_pf = n;
+	use->pf_gen = gen;
+	use->pf_synced = !off;
+}
+
 struct uplink_use *uplink_net_start(struct ctl *c, struct netsvc *s, const struct nx_network *def,
 				    uint16_t dp_net)
 {
@@ -233,7 +291,10 @@ struct uplink_use *uplink_net_start(struct ctl *c, struct netsvc *s, const struc
 		return NULL;
 	}
 	use->e = e;
+	use->dp_net = dp_net;
 	e->refs++;
+	use->next = c->uplinks->uses;
+	c->uplinks->uses = use;
 	if (l3_config(def, e->port, &use->l3) < 0)
 		use->l3.mode = DP_FWD_ISOLATED;
 	use->addr_min = use->l3.nat_addr_min ? use->l3.nat_addr_min : ntohl(e->conf.ip);
@@ -246,12 +307,12 @@ struct uplink_use *uplink_net_start(struct ctl *c, struct netsvc *s, const struc
 	if (r < 0) {
 		UP_LOG(ERR, "network '%s': uplink %s not usable: %s\n", nx_name(def), ifname,
 		       strerror(-r));
-		steer(e->u, use, false);
-		uplink_net_stop(c, use, dp_net);
+		uplink_net_stop(c, use, dp_net); /* withdraws what was steered */
 		return NULL;
 	}
 	if (use->l3.mode == DP_FWD_NAT)
 		check_ports(nx_name(def), use->port_min, use->port_max);
+	pf_sync(c, use, false);
 	UP_LOG(NOTICE, "network '%s': uplink %s (%s)\n", nx_name(def), ifname, ul_mode(e->u));
 	return use;
 }
@@ -263,7 +324,13 @@ void uplink_net_stop(struct ctl *c, struct uplink_use *use, uint16_t dp_net)
 	struct ul_entry *e = use->e;
 	struct dp_net_l3 none = { .mode = DP_FWD_ISOLATED, .uplink = DP_PORT_NONE };
 	dp_net_set_l3(c->dp, dp_net, &none); /* before its uplink port goes */
+	pf_sync(c, use, true);
 	steer(e->u, use, false);
+	for (struct uplink_use **p = &c->uplinks->uses; *p; p = &(*p)->next)
+		if (*p == use) {
+			*p = use->next;
+			break;
+		}
 	if (--e->refs == 0)
 		entry_close(c, e);
 	free(use);
@@ -307,4 +374,6 @@ void uplink_tick(struct ctl *c)
 		conf_refresh(c, e);
 		neigh_refresh(c, e);
 	}
+	for (struct uplink_use *u = c->uplinks->uses; u; u = u->next)
+		pf_sync(c, u, false);
 }
