@@ -26,6 +26,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/xsk.h>
 
+#include <rte_ip.h>
 #include <rte_mbuf.h>
 #include <rte_spinlock.h>
 
@@ -436,6 +437,31 @@ void ul_stats(const struct ul *u, struct ul_stats *s)
 
 /* ---- I/O ---------------------------------------------------------------- */
 
+/* AF_XDP hands frames over without the kernel's checksum state: a frame a
+ * local sender left to the offload (CHECKSUM_PARTIAL: a veth peer, a
+ * virtual NIC) carries in its TCP/UDP checksum field only the pseudo-header
+ * sum.  Such a field is completed here, as the NIC would have; recomputing
+ * a checksum that was already right changes nothing. */
+static void complete_partial(uint8_t *d, uint32_t len)
+{
+	if (len < 14 + 20 || d[12] != 0x08 || d[13] != 0x00)
+		return;
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(d + 14);
+	uint32_t ihl = (ip->version_ihl & 0xf) * 4u, tot = rte_be_to_cpu_16(ip->total_length);
+	uint32_t at = ip->next_proto_id == IPPROTO_TCP ? 16 : ip->next_proto_id == IPPROTO_UDP ? 6 : 0;
+	if (!at || (ip->version_ihl >> 4) != 4 || ihl < 20 || tot < ihl + at + 2 ||
+	    14 + tot > len || (rte_be_to_cpu_16(ip->fragment_offset) & 0x3fff))
+		return; /* not TCP/UDP, truncated, or a fragment */
+	uint8_t *l4 = d + 14 + ihl;
+	uint16_t ck;
+	memcpy(&ck, l4 + at, 2);
+	if (ck == 0 || ck != rte_ipv4_phdr_cksum(ip, 0))
+		return; /* UDP without checksum, or not a partial one */
+	memset(l4 + at, 0, 2);
+	ck = rte_ipv4_udptcp_cksum(ip, l4);
+	memcpy(l4 + at, &ck, 2);
+}
+
 static uint16_t xq_rx(struct ul *u, struct ul_q *q, struct rte_mbuf **pkts, uint16_t n)
 {
 	uint32_t idx, fidx = 0;
@@ -464,6 +490,7 @@ static uint16_t xq_rx(struct ul *u, struct ul_q *q, struct rte_mbuf **pkts, uint
 			continue;
 		}
 		memcpy(rte_pktmbuf_mtod(m, void *), xsk_umem__get_data(q->area, addr), d->len);
+		complete_partial(rte_pktmbuf_mtod(m, uint8_t *), d->len);
 		m->data_len = (uint16_t)d->len;
 		m->pkt_len = d->len;
 		pkts[kept++] = m;
