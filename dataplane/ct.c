@@ -13,6 +13,10 @@
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define SLOTS 8
 
 _Static_assert(sizeof(struct ct_sess) == 128, "a session is two cache lines");
@@ -168,13 +172,58 @@ uint32_t ct_capacity(const struct ct *ct)
 	return ct->per * ct->nw;
 }
 
+/* Slots of a bucket whose signature is sig: bit i for slot i.  One vector
+ * compare (as rte_hash does); the entry word read after it (acquire)
+ * decides, so a signature read while it changes costs a key compare at
+ * most. */
+static inline unsigned sig_mask(const struct ct_bucket *bk, uint16_t sig)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)bk->sig);
+	unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig)));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	/* two bits per 16-bit lane: keep the even ones, then compact */
+	m &= 0x5555;
+	unsigned r = 0;
+	while (m) {
+		unsigned b = (unsigned)__builtin_ctz(m);
+		r |= 1u << (b / 2);
+		m &= m - 1;
+	}
+	return r;
+#else
+	unsigned r = 0;
+	for (unsigned i = 0; i < SLOTS; i++)
+		if (__atomic_load_n(&bk->sig[i], __ATOMIC_ACQUIRE) == sig)
+			r |= 1u << i;
+	return r;
+#endif
+}
+
+/* Slots whose entry word is 0 (under the bucket's lock). */
+static inline unsigned free_mask(const struct ct_bucket *bk)
+{
+#ifdef __SSE2__
+	__m128i z = _mm_setzero_si128();
+	__m128i lo = _mm_loadu_si128((const __m128i *)(const void *)&bk->ent[0]);
+	__m128i hi = _mm_loadu_si128((const __m128i *)(const void *)&bk->ent[4]);
+	return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo, z))) |
+	       (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi, z))) << 4;
+#else
+	unsigned r = 0;
+	for (unsigned i = 0; i < SLOTS; i++)
+		if (bk->ent[i] == 0)
+			r |= 1u << i;
+	return r;
+#endif
+}
+
 static inline struct ct_sess *find(struct ct *ct, uint32_t b, uint16_t sig,
 				   const struct ct_key *k, uint8_t *dir)
 {
 	struct ct_bucket *bk = &ct->b[b];
-	for (unsigned i = 0; i < SLOTS; i++) {
-		if (__atomic_load_n(&bk->sig[i], __ATOMIC_ACQUIRE) != sig)
-			continue;
+	for (unsigned m = sig_mask(bk, sig); m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctz(m);
 		uint32_t e = __atomic_load_n(&bk->ent[i], __ATOMIC_ACQUIRE);
 		if (e == 0)
 			continue;
@@ -204,10 +253,8 @@ struct ct_sess *ct_lookup(struct ct *ct, const struct ct_key *k, uint8_t *dir)
 /* The first entry word in a bucket with that signature, or 0. */
 static inline uint32_t sig_entry(const struct ct_bucket *bk, uint16_t sig)
 {
-	for (unsigned i = 0; i < SLOTS; i++) {
-		if (__atomic_load_n(&bk->sig[i], __ATOMIC_ACQUIRE) != sig)
-			continue;
-		uint32_t e = __atomic_load_n(&bk->ent[i], __ATOMIC_ACQUIRE);
+	for (unsigned m = sig_mask(bk, sig); m; m &= m - 1) {
+		uint32_t e = __atomic_load_n(&bk->ent[__builtin_ctz(m)], __ATOMIC_ACQUIRE);
 		if (e)
 			return e;
 	}
@@ -286,22 +333,17 @@ static int insert_key(struct ct *ct, const struct ct_key *k, uint32_t ent, struc
 		return -EEXIST;
 	}
 	/* the emptier of the two buckets */
-	int pos[2] = { -1, -1 }, nfree[2] = { 0, 0 };
 	uint32_t bb[2] = { b1, b2 };
-	for (unsigned j = 0; j < 2; j++)
-		for (int i = SLOTS - 1; i >= 0; i--)
-			if (ct->b[bb[j]].ent[i] == 0) {
-				pos[j] = i;
-				nfree[j]++;
-			}
-	unsigned j = nfree[1] > nfree[0] ? 1 : 0;
-	if (pos[j] < 0) {
+	unsigned fm[2] = { free_mask(&ct->b[b1]), free_mask(&ct->b[b2]) };
+	unsigned j = __builtin_popcount(fm[1]) > __builtin_popcount(fm[0]) ? 1 : 0;
+	if (fm[j] == 0) {
 		unlock2(ct, b1, b2);
 		return -ENOSPC;
 	}
 	struct ct_bucket *bk = &ct->b[bb[j]];
-	__atomic_store_n(&bk->ent[pos[j]], ent, __ATOMIC_RELEASE);
-	__atomic_store_n(&bk->sig[pos[j]], sig, __ATOMIC_RELEASE);
+	unsigned pos = (unsigned)__builtin_ctz(fm[j]);
+	__atomic_store_n(&bk->ent[pos], ent, __ATOMIC_RELEASE);
+	__atomic_store_n(&bk->sig[pos], sig, __ATOMIC_RELEASE);
 	unlock2(ct, b1, b2);
 	return 0;
 }
