@@ -420,9 +420,13 @@ static void portfwd_hairpin_host(void **st)
 	uint32_t ext = ip4("198.51.100.2");
 	arp_gw(fa, A_MAC, "10.0.0.2");
 	arp_gw(fb, B_MAC, "10.0.0.3");
-	struct dp_portfwd pf = { .proto = 6, .ext_ip = 0, .ext_port = htons(8080), .net = net,
-				 .int_ip = ip4("10.0.0.3"), .int_port = htons(80) };
-	assert_int_equal(dp_portfwd_replace(dp, &pf, 1), 0);
+	struct dp_portfwd pf[2] = {
+		{ .proto = 6, .ext_ip = 0, .ext_port = htons(8080), .net = net,
+		  .int_ip = ip4("10.0.0.3"), .int_port = htons(80) },
+		{ .proto = 17, .ext_ip = 0, .ext_port = htons(5353), .net = net,
+		  .int_ip = ip4("10.0.0.3"), .int_port = htons(53) },
+	};
+	assert_int_equal(dp_portfwd_replace(dp, pf, 2), 0);
 	dp_sync(dp);
 	/* from the internet to the forwarded port: to B */
 	n = mk(f, UP_MAC, NH_MAC, 6, "203.0.113.9", 33333, "198.51.100.2", 8080, 0x02);
@@ -452,6 +456,35 @@ static void portfwd_hairpin_host(void **st)
 	assert_memory_equal(r + 26, &ext, 4);
 	assert_int_equal(rd16(r + 34), 8080);
 	assert_int_equal(rd16(r + 36), 41000);
+	/* a forwarded UDP port, closed on the guest: its port unreachable goes
+	 * out translated (outer source and the quoted packet) */
+	n = mk(f, UP_MAC, NH_MAC, 17, "203.0.113.9", 40000, "198.51.100.2", 5353, 0);
+	tx(fu, f, n);
+	assert_int_equal(rx(fb, r), n);
+	uint8_t e[200] = { 0 };
+	memcpy(e, GW_MAC, 6);
+	memcpy(e + 6, B_MAC, 6);
+	wr16(e + 12, 0x0800);
+	e[14] = 0x45;
+	wr16(e + 16, 20 + 8 + 28);
+	e[22] = 64;
+	e[23] = 1;
+	uint32_t b = ip4("10.0.0.3"), rem = ip4("203.0.113.9");
+	memcpy(e + 26, &b, 4);
+	memcpy(e + 30, &rem, 4);
+	wr16(e + 24, nat_csum(e + 14, 20, 0));
+	e[34] = 3;
+	e[35] = 3;
+	memcpy(e + 42, r + 14, 28); /* the datagram B got */
+	wr16(e + 36, nat_csum(e + 34, 36, 0));
+	tx(fb, e, 14 + 56);
+	assert_int_equal(rx(fu, r), 14 + 56);
+	valid(r, 14 + 56);
+	assert_memory_equal(r + 26, &ext, 4);      /* from the public address */
+	assert_memory_equal(r + 30, &rem, 4);
+	assert_memory_equal(r + 42 + 16, &ext, 4); /* quoting what the remote sent */
+	assert_int_equal(rd16(r + 42 + 22), 5353);
+	assert_int_equal(nat_csum(r + 42, 20, 0), 0);
 	/* a neighbor through the gateway's MAC: routed back in, untranslated */
 	n = mk(f, GW_MAC, A_MAC, 17, "10.0.0.2", 7777, "10.0.0.3", 53, 0);
 	tx(fa, f, n);
