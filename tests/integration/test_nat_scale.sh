@@ -101,7 +101,7 @@ est=$(jq '.counts.ESTABLISHED' <<<"$j")
 rows=$(jq --arg r "$REMOTE" '[.conntrack[] | select(.state == "ESTABLISHED" and .dst == $r and .dport == 9000 and .nat_src != null)] | length' <<<"$j")
 [ "$rows" -ge "$N" ] || fail "conntrack rows: $rows translated ESTABLISHED sessions to $REMOTE:9000, want $N"
 assert_eq "distinct NAT source ports" "$rows" "$(jq --arg r "$REMOTE" '[.conntrack[] | select(.dst == $r and .dport == 9000) | .nat_sport] | unique | length' <<<"$j")"
-lines=$(vc conntrack-list $NET | grep -c " ESTABLISHED ")
+lines=$(vc conntrack-list $NET | grep -Ec "^ $NET +tcp +ESTABLISHED ")
 [ "$lines" -ge "$N" ] || fail "vnetctl conntrack-list shows $lines ESTABLISHED rows, want >= $N"
 ok "conntrack-list: $est ESTABLISHED ($lines table rows, $rows translated, distinct ports)"
 
