@@ -84,6 +84,18 @@ announce 1
 out=$(retry fetch ini) || fail "after kill -9: internet -> $UPLINK_IP:8080: no answer"
 ok "the forward works again after a restart and a kill -9"
 
+# the network stops: the rule stays, inactive, and applies again at its start
+api_ok POST /v1/networks/$NET/destroy >/dev/null
+sleep 1.5
+assert_eq "rule of a stopped network" "false" "$(api_ok GET /v1/port-forwards | jq -r ".port_forwards[] | select(.id == $TCPID) | .active")"
+refused=$(ini $L3PY tcp-try "$UPLINK_IP" 8080) && fail "the forward of a stopped network still reaches the guest: $refused"
+api_ok POST /v1/networks/$NET/start >/dev/null
+try_connected "1-$L3TAG" || fail "port 1 did not come back with the network"
+announce 1
+assert_eq "rule of the restarted network" "true" "$(api_ok GET /v1/port-forwards | jq -r ".port_forwards[] | select(.id == $TCPID) | .active")"
+out=$(retry fetch ini) || fail "after net-destroy/net-start: internet -> $UPLINK_IP:8080: no answer"
+ok "a stopped network's forward is inactive ($refused); it works again once the network runs"
+
 # --------------------------------------------------------------- delete
 vc port-forward-delete "$TCPID" >/dev/null || fail "port-forward-delete"
 vc conntrack-flush $NET >/dev/null
