@@ -494,6 +494,11 @@ static void portfwd_hairpin_host(void **st)
 	assert_memory_equal(r + 6, GW_MAC, 6);
 	assert_memory_equal(r + 26, f + 26, 8);
 	assert_int_equal(rd16(r + 34), 7777);
+	/* to the host's uplink address (no forward there): the host port */
+	n = mk(f, GW_MAC, A_MAC, 6, "10.0.0.2", 42001, "198.51.100.2", 22, 0x02);
+	tx(fa, f, n);
+	assert_int_equal(rx(fh, r), n);
+	assert_memory_equal(r, f, n); /* untouched */
 	/* the host port: TCP to the gateway address goes to the host */
 	n = mk(f, GW_MAC, A_MAC, 6, "10.0.0.2", 42000, "10.0.0.1", 22, 0x02);
 	tx(fa, f, n);
