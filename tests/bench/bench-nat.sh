@@ -1,0 +1,172 @@
+#!/bin/bash
+# tests/bench/bench-nat.sh — NAT end to end: vnetd's dataplane against
+# OVS-DPDK conntrack + NAT, side by side in one run (doc/benchmarks.md).
+#
+#   pktgen (virtio-user) port 0 = the guests, port 1 = the outside:
+#     guest socket -> DUT -> uplink socket, unidirectional UDP, source NAT
+#   vnetd-nat  tests/bench/nat_dut: vnetd's dataplane (worker, pipeline,
+#              session table, NAT, vhost module) as the daemon builds it for a
+#              <forward mode='nat'> network, the uplink being a vhost-user
+#              socket that stands for the outside (see nat_dut.c for why)
+#   ovs-nat    OVS-DPDK, netdev bridge, flow
+#                in_port=1,ip: ct(commit,zone=1,nat(src=192.0.2.1-192.0.2.16:1024-65535)),
+#                mod_dl_src, mod_dl_dst, dec_ttl, output:2
+#              (one conntrack pass per packet, no recirculation: the cheapest
+#              ct+nat pipeline OVS has; the usual ct(table=1,nat) + commit on
+#              +new costs a recirculation more)
+#   Throughput: frame sizes x connections (pktgen -f; --sport-range 256: the
+#   guests use 251 x 256 = 64256 source endpoints, a connection is one of
+#   them to one of 241 x 4093 destinations, so 1M connections need 64256
+#   NAT mappings, not 1M: vnetd's 16 NAT addresses hold 1.03M).  A round
+#   runs each DUT once (fresh start, warm-up that creates every connection,
+#   measurement); the order rotates.  Then new connections per second
+#   (pktgen --cps: every packet a new 5-tuple, 1M of them, same endpoints).
+#   Prints per DUT the median of the rounds, vnetd/OVS (median of the
+#   per-round ratios), vnetd's 1M/1 ratio, cycles per packet each DUT
+#   counted itself, and the load average with each figure.
+#
+# usage: tests/bench/bench-nat.sh [-r REPS] [-d SECONDS] [-w SECONDS]
+#        env: CONNS="1 10000 1000000" SIZES=64,1518 DUTS="vnetd-nat ovs-nat"
+#             CPS_N=1000000 (0: no cps run)
+set -u
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ovs.sh"
+
+reps=3 dur=5 warm=2
+while getopts "r:d:w:h" o; do
+	case $o in
+	r) reps=$OPTARG ;; d) dur=$OPTARG ;; w) warm=$OPTARG ;;
+	*) sed -n '2,30p' "$0"; exit 2 ;;
+	esac
+done
+CONNS=${CONNS:-1 10000 1000000}
+SIZES=${SIZES:-64,1518}
+DUTS=${DUTS:-vnetd-nat ovs-nat}
+CPS_N=${CPS_N:-1000000}
+# a shared machine: do not wait long for quiet, note the load instead
+export BENCH_QUIET_WAIT=${BENCH_QUIET_WAIT:-3} BENCH_RETRIES=${BENCH_RETRIES:-1}
+GW_MAC=52:54:00:00:00:fe   # the guests' gateway (vnetd: nat_dut.c; OVS: ignored)
+UP_MAC=52:54:00:00:01:01   # the uplink's MAC (the translated frames' source)
+PGX="--dmac $GW_MAC --sport-range 256"
+BENCH_NAT_DUT=${BENCH_NAT_DUT:-$BENCH_LIB_DIR/../../build/tests/bench/nat_dut}
+
+dut_vnetd_nat_start() {
+	DUT_SOCK0=$BENCH_DIR/nat-g.sock DUT_SOCK1=$BENCH_DIR/nat-u.sock
+	DUT_SOCK_ROLE=server DUT_PROC=natdut
+	[ -x "$BENCH_NAT_DUT" ] || die "not built: $BENCH_NAT_DUT"
+	# shellcheck disable=SC2046,SC2086
+	bench_spawn natdut ${BENCH_DUT_WRAP:-} "$BENCH_NAT_DUT" \
+		$(BENCH_MEM_ARGS="--no-huge -m 2048" bench_eal natdut "0@$BENCH_MAIN_CPU,1@$BENCH_DUT_CPU") \
+		--log-level 3 -- "$DUT_SOCK0" "$DUT_SOCK1"
+	bench_wait_sock "$DUT_SOCK1" "${BENCH_START_TIMEOUT:-30}" natdut
+}
+dut_vnetd_nat_stop() {
+	bench_stop natdut 10
+	local l
+	l=$(grep -a '^NATDUT' "$BENCH_DIR/natdut.log" | tail -n 1)
+	log "$l"
+	DUT_CPP=$(result_field "$l" cycles_per_pkt) DUT_PPL=$(result_field "$l" pkts_per_loop)
+	rm -f "$DUT_SOCK0" "$DUT_SOCK1"
+}
+dut_vnetd_nat_describe() { echo "vnetd dataplane (nat_dut), NAT network, 1 worker on CPU $BENCH_DUT_CPU, server-mode vhost-user"; }
+
+BENCH_MAC1_DEFAULT=02:00:00:00:00:02 # pktgen's port 1: the outside's next hop
+OVS_NAT_FLOW="in_port=1,ip,actions=ct(commit,zone=1,nat(src=192.0.2.1-192.0.2.16:1024-65535)),mod_dl_src:$UP_MAC,mod_dl_dst:$BENCH_MAC1_DEFAULT,dec_ttl,output:2"
+dut_ovs_nat_start() {
+	ovs_start explicit || return 1
+	ovs_ofctl del-flows br0 &&
+		ovs_ofctl add-flow br0 "$OVS_NAT_FLOW" || return 1
+	ovs_appctl dpctl/ct-set-maxconns 3000000 >/dev/null || return 1
+	log "OVS flows: $(ovs_ofctl dump-flows br0 --no-stats | tr '\n' ';')"
+}
+dut_ovs_nat_stop() {
+	log "OVS conntrack entries: $(ovs_appctl dpctl/ct-get-nconns 2>/dev/null)"
+	ovs_pmd_stats
+	ovs_stop
+}
+dut_ovs_nat_describe() { echo "OVS-DPDK $(ovs-vsctl --version | head -1 | awk '{print $NF}'), netdev bridge, ct(commit,nat(src=...)) flow, $OVS_PORT_TYPE, 1 PMD on CPU $BENCH_DUT_CPU"; }
+
+OUT=$(mktemp /tmp/vnetd-bench-nat.XXXXXX)
+log "results also in $OUT"
+load() { awk '{ print $1 }' /proc/loadavg; }
+
+# one repetition of one DUT -> "REP ..." line
+rep() { # CONNS SIZE ROUND DUT WARM [extra pktgen args]
+	local c=$1 s=$2 r=$3 d=$4 w=$5 line
+	shift 5
+	line=$( (bench_suite -S pktgen -s "$s" -f "${c#cps}" -P "$PGX $*" -r 1 -d "$dur" -w "$w" "$d") |
+		awk -v f="$c" -v s="$s" -v r="$r" -v d="$d" -v l="$(load)" '
+		{ delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+		/^SUMMARY/ { pps = v["median"]; busy = v["busy_reps"]; loss = v["loss1"] }
+		/^CPP/ { cpp = v["cycles_per_pkt"] }
+		END { printf "REP conns=%s size=%s round=%s dut=%s pps=%s cpp=%s loss=%s busy=%s load=%s\n",
+			f, s, r, d, pps == "" ? "nan" : pps, cpp == "" ? "nan" : cpp,
+			loss == "" ? "nan" : loss, busy == "" ? "nan" : busy, l }')
+	echo "$line" | tee -a "$OUT"
+}
+
+read -ra dl <<<"$DUTS"
+nd=${#dl[@]}
+for c in $CONNS; do
+	# the warm-up must create every connection (at a few 100 kpps)
+	w=$warm
+	[ "$c" -ge 1000000 ] && w=$((warm > 6 ? warm : 6))
+	for s in ${SIZES//,/ }; do
+		for ((r = 1; r <= reps; r++)); do
+			for ((k = 0; k < nd; k++)); do
+				rep "$c" "$s" "$r" "${dl[$(((k + r - 1) % nd))]}" "$w"
+			done
+		done
+	done
+done
+if [ "$CPS_N" != 0 ]; then
+	for ((r = 1; r <= reps; r++)); do
+		for ((k = 0; k < nd; k++)); do
+			rep "cps$CPS_N" 64 "$r" "${dl[$(((k + r - 1) % nd))]}" 1 --cps
+		done
+	done
+fi
+
+vals() { # CONNS SIZE DUT KEY
+	awk -v f="$1" -v s="$2" -v d="$3" -v k="$4" '$1 == "REP" {
+		delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		if (v["conns"] == f && v["size"] == s && v["dut"] == d && v[k] != "nan") print v[k] }' "$OUT"
+}
+med() { vals "$@" | stats_median; }
+round_ratio() { # CONNS SIZE A B
+	awk -v f="$1" -v s="$2" -v a="$3" -v b="$4" '$1 == "REP" {
+		delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		if (v["conns"] == f && v["size"] == s && v["pps"] != "nan") x[v["round"], v["dut"]] = v["pps"]; r[v["round"]] = 1 }
+		END { for (i in r) if (x[i, a] > 0 && x[i, b] > 0) print x[i, a] / x[i, b] }' "$OUT" |
+		stats_median | awk '{ if ($1 == "nan") print "n/a"; else printf "%.2f", $1 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { n = "^[0-9.]+(e[+-]?[0-9]+)?$"
+	if (a ~ n && b ~ n && a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
+echo
+echo "== NAT, guest -> uplink, Mpps (new conn/s for cps), median of $reps rounds (spread %), load avg range"
+printf '%-12s %5s' conns size
+for d in $DUTS; do printf ' %18s %8s' "$d" cyc/pkt; done
+printf ' %10s %12s\n' "${dl[0]}/${dl[1]:-}" load
+todo="$(for c in $CONNS; do for s in ${SIZES//,/ }; do echo "$c $s"; done; done)"
+[ "$CPS_N" != 0 ] && todo="$todo
+cps$CPS_N 64"
+while read -r c s; do
+	printf '%-12s %5s' "$c" "$s"
+	for d in $DUTS; do
+		printf ' %18s %8s' "$(vals "$c" "$s" "$d" pps | stats_summary |
+			awk '{ for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+			       if (v["n"] == 0) print "-"; else printf "%.3f (%s%%)", v["median"] / 1e6, v["spread_pct"] }')" \
+			"$(med "$c" "$s" "$d" cpp | sed 's/^nan$/-/')"
+	done
+	printf ' %10s %12s\n' "$(round_ratio "$c" "$s" "${dl[0]}" "${dl[1]:-}")" \
+		"$(vals "$c" "$s" "${dl[0]}" load | sort -g | sed -n '1p;$p' | paste -sd-)"
+done <<<"$todo"
+first=${CONNS%% *} last=${CONNS##* }
+for s in ${SIZES//,/ }; do
+	for d in $DUTS; do
+		echo "$d ${last} / ${first} connections, ${s} B: $(ratio "$(med "$last" "$s" "$d" pps)" "$(med "$first" "$s" "$d" pps)")"
+	done
+done
+echo "(cyc/pkt: processing cycles per packet each DUT counted itself over its busy polls;"
+echo " the ratio column is the median over rounds of the two DUTs' ratio within a round)"
