@@ -413,6 +413,67 @@ static bool to_host(const struct dp_snapshot *s, uint16_t net, const struct pkt_
 	return true;
 }
 
+/* A packet to be routed with TTL 1 or 0: an ICMP time exceeded (type 11,
+ * code 0) back to its sender instead, from the gateway's address (guest side)
+ * or the uplink's (outside), as a Linux router answers traceroute.  Built in
+ * place: new IPv4 and ICMP headers, then the original IP header and the first
+ * 8 bytes of its payload (RFC 792).  None for an ICMP error (RFC 1122 3.2.2),
+ * a multicast/broadcast or zero sender, a non-contiguous buffer: those stay
+ * dropped (no_route).  true: the frame is the answer, for in_port. */
+static bool time_exceeded(const struct dp_snapshot *s, uint16_t in_port, bool from_uplink,
+			  struct rte_mbuf *mb, const struct pkt_meta *m)
+{
+	uint32_t me;
+	const uint8_t *my_mac;
+	if (from_uplink) {
+		if (!s->uplink[in_port].set)
+			return false;
+		me = s->uplink[in_port].c.ip;
+		my_mac = s->uplink[in_port].c.mac;
+	} else {
+		me = s->net[s->port[in_port].net].gw.ip;
+		my_mac = s->net[s->port[in_port].net].gw.mac;
+	}
+	uint8_t *f = rte_pktmbuf_mtod(mb, uint8_t *);
+	size_t len = rte_pktmbuf_data_len(mb);
+	const uint8_t *ip = f + m->l3_off;
+	size_t q = (size_t)(ip[0] & 15) * 4 + 8;
+	uint8_t type = (uint8_t)(m->dport >> 8);
+	uint32_t src = m->src_ip;
+	if (!me || !rte_pktmbuf_is_contiguous(mb) || (f[6] & 1) || !src ||
+	    (rte_be_to_cpu_32(src) >> 28) >= 14 || (m->proto == 1 && type != 0 && type != 8))
+		return false;
+	if (q > len - m->l3_off)
+		q = len - m->l3_off;
+	uint8_t quote[68];
+	memcpy(quote, ip, q);
+	size_t nlen = m->l3_off + 20 + 8 + q;
+	if (nlen > len && !rte_pktmbuf_append(mb, (uint16_t)(nlen - len)))
+		return false;
+	if (nlen < len)
+		rte_pktmbuf_trim(mb, (uint16_t)(len - nlen));
+	memcpy(f, f + 6, 6); /* to the sender's MAC, from ours */
+	memcpy(f + 6, my_mac, 6);
+	uint8_t *o = f + m->l3_off, *ic = o + 20;
+	memset(o, 0, 28);
+	o[0] = 0x45;
+	o[2] = (uint8_t)((20 + 8 + q) >> 8);
+	o[3] = (uint8_t)(20 + 8 + q);
+	o[8] = 64;
+	o[9] = 1;
+	memcpy(o + 12, &me, 4);
+	memcpy(o + 16, &src, 4);
+	uint16_t c = nat_csum(o, 20, 0);
+	o[10] = (uint8_t)(c >> 8);
+	o[11] = (uint8_t)c;
+	ic[0] = 11;
+	memcpy(ic + 8, quote, q);
+	c = nat_csum(ic, 8 + q, 0);
+	ic[2] = (uint8_t)(c >> 8);
+	ic[3] = (uint8_t)c;
+	return true;
+}
+
 void dp_route_burst(struct dp_worker *w, const struct dp_snapshot *s, uint16_t in_port,
 		    struct rte_mbuf **pkts, const struct pkt_meta *meta, unsigned n,
 		    uint32_t now, uint16_t *out, uint8_t *why)
@@ -448,8 +509,13 @@ void dp_route_burst(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 			later[nl++] = (uint8_t)i; /* after this burst's first fragments */
 			continue;
 		}
-		if (ip[8] <= 1) /* TTL: no time-exceeded from us yet */
+		if (ip[8] <= 1) { /* TTL: time exceeded, unless it is the host's */
+			if (from_uplink || !to_host(s, ps->net, m, &out[i])) {
+				if (time_exceeded(s, in_port, from_uplink, pkts[i], m))
+					out[i] = in_port;
+			}
 			continue;
+		}
 		struct ct_key *k = &keys[nk];
 		*k = (struct ct_key){ .zone = zone, .proto = m->proto, .src = m->src_ip,
 				      .dst = m->dst_ip };

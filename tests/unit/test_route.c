@@ -573,6 +573,67 @@ static void no_neigh_isolated_limit(void **st)
 }
 
 /* Bad configuration is refused and changes nothing. */
+/* TTL 1: an ICMP time exceeded back to the sender, from the gateway's
+ * address (guest side) or the uplink's (outside: a session's reply), quoting
+ * the IP header and 8 bytes; nothing forwarded.  An ICMP error with TTL 1
+ * gets none (dropped as no_route). */
+static void ttl1(uint8_t *f)
+{
+	f[14 + 8] = 1;
+	wr16(f + 24, 0);
+	wr16(f + 24, nat_csum(f + 14, 20, 0));
+}
+
+static void ttl_time_exceeded(void **st)
+{
+	uint8_t f[1600], r[1600], orig[28];
+	size_t n;
+	arp_gw(fa, A_MAC, "10.0.0.2");
+	n = mk(f, GW_MAC, A_MAC, 17, "10.0.0.2", 5000, "203.0.113.5", 53, 0);
+	ttl1(f);
+	memcpy(orig, f + 14, 28);
+	tx(fa, f, n);
+	assert_int_equal(rx(fa, r), 14 + 20 + 8 + 28);
+	valid(r, 70);
+	assert_memory_equal(r, A_MAC, 6);
+	assert_memory_equal(r + 6, GW_MAC, 6);
+	uint32_t gw = ip4("10.0.0.1"), a = ip4("10.0.0.2"), ext = ip4("198.51.100.2"),
+		 srv = ip4("203.0.113.5");
+	assert_int_equal(r[14 + 9], 1);
+	assert_memory_equal(r + 26, &gw, 4);
+	assert_memory_equal(r + 30, &a, 4);
+	assert_int_equal(r[34], 11);
+	assert_int_equal(r[35], 0);
+	assert_memory_equal(r + 42, orig, 28);
+	assert_true(nothing(fu));
+
+	/* outside: a session's reply with TTL 1, answered from the uplink's address */
+	n = mk(f, GW_MAC, A_MAC, 17, "10.0.0.2", 5001, "203.0.113.5", 53, 0);
+	tx(fa, f, n);
+	assert_int_equal(rx(fu, r), n);
+	uint16_t eport = rd16(r + 34);
+	n = mk(f, UP_MAC, NH_MAC, 17, "203.0.113.5", 53, "198.51.100.2", eport, 0);
+	ttl1(f);
+	tx(fu, f, n);
+	assert_int_equal(rx(fu, r), 70);
+	valid(r, 70);
+	assert_memory_equal(r, NH_MAC, 6);
+	assert_memory_equal(r + 6, UP_MAC, 6);
+	assert_memory_equal(r + 26, &ext, 4);
+	assert_memory_equal(r + 30, &srv, 4);
+	assert_int_equal(r[34], 11);
+	assert_true(nothing(fa));
+
+	/* an ICMP error (port unreachable) with TTL 1: no error about an error */
+	uint64_t d0 = drops(DP_DROP_NO_ROUTE);
+	n = mk(f, GW_MAC, A_MAC, 1, "10.0.0.2", 0, "203.0.113.5", 3 << 8, 0);
+	ttl1(f);
+	tx(fa, f, n);
+	assert_true(nothing(fa));
+	assert_true(nothing(fu));
+	assert_int_equal(drops(DP_DROP_NO_ROUTE), d0 + 1);
+}
+
 static void bad_config(void **st)
 {
 	struct dp_net_l3 c = { .mode = DP_FWD_NAT, .prefix = ip4("10.0.0.0"), .plen = 24,
@@ -632,6 +693,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(portfwd_hairpin_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_neigh_isolated_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_config, setup, teardown),
+		cmocka_unit_test_setup_teardown(ttl_time_exceeded, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("route", t, NULL, NULL);
 }
