@@ -31,6 +31,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ovs.sh"
+. "$(dirname "$0")/nat.sh" # vnetd-nat, ovs-nat (one direction: PROFILE_BIDIR=0)
 
 dur=20 warm=10 flows=1 size=64 top=20 pgx=""
 while getopts "d:w:f:s:t:P:h" o; do
@@ -42,6 +43,8 @@ while getopts "d:w:f:s:t:P:h" o; do
 done
 shift $((OPTIND - 1))
 duts=${*:-vnetd testpmd}
+bidir=--bidir
+[ "${PROFILE_BIDIR:-1}" = 1 ] || bidir=""
 command -v valgrind >/dev/null || die "valgrind not installed (scripts/deps.sh --bench)"
 
 BENCH_KEEP=1
@@ -77,7 +80,7 @@ profile_one() {
 	src_prepare
 	# shellcheck disable=SC2046,SC2086
 	bench_spawn pg "$BENCH_PKTGEN" $(bench_eal pg "0@$BENCH_GEN_CPU") $(src_vdevs) -- \
-		-d 3600 -w 0 --interval 5 -s "$size" -f "$flows" --bidir $pgx
+		-d 3600 -w 0 --interval 5 -s "$size" -f "$flows" $bidir $pgx
 	local i
 	for ((i = 0; i < 120; i++)); do
 		awk '/ rx / && $(NF - 1) > 0 { ok = 1 } END { exit !ok }' \
@@ -116,7 +119,7 @@ profile_one() {
 	[ -n "$best" ] || die "no callgrind output for $dut"
 	cp "$best" "$BENCH_DIR/$dut.callgrind"
 	echo
-	echo "== $dut: $pkts packets forwarded in the window ($(mpps "$((pkts / dur))") Mpps under valgrind), $size B, $flows flow(s), bidir $pgx"
+	echo "== $dut: $pkts packets forwarded in the window ($(mpps "$((pkts / dur))") Mpps under valgrind), $size B, $flows flow(s), $bidir $pgx"
 	awk -v ir="$bestir" -v r="$rest" -v p="$pkts" 'BEGIN {
 		printf "PROFILE dut=%s ir_per_pkt=%.1f other_threads_ir_per_pkt=%.1f ir=%s packets=%s size=%s flows=%s\n",
 			"'"$dut"'", ir / p, r / p, ir, p, "'"$size"'", "'"$flows"'" }'
@@ -153,7 +156,7 @@ profile_source() {
 	# shellcheck disable=SC2046,SC2086
 	valgrind --tool=callgrind --toggle-collect=worker --callgrind-out-file="$cg" \
 		"$BENCH_PKTGEN" $(bench_eal pg "0@$BENCH_GEN_CPU") $(src_vdevs) -- \
-		-d "$dur" -w "$warm" --interval 5 -s "$size" -f "$flows" --bidir $pgx \
+		-d "$dur" -w "$warm" --interval 5 -s "$size" -f "$flows" $bidir $pgx \
 		>"$BENCH_DIR/pg.out" 2>"$BENCH_DIR/pg.log"
 	dut_testpmd_stop
 	local line ir pkts
@@ -163,7 +166,7 @@ profile_source() {
 	ir=$(awk '/^totals:/ { print $2; exit }' "$cg")
 	[ "$pkts" -gt 0 ] || die "pktgen received nothing"
 	echo
-	echo "== pktgen: $pkts packets sent and received through testpmd io, $size B, $flows flow(s), bidir $pgx"
+	echo "== pktgen: $pkts packets sent and received through testpmd io, $size B, $flows flow(s), $bidir $pgx"
 	awk -v ir="$ir" -v p="$pkts" 'BEGIN {
 		printf "PROFILE dut=pktgen-source ir_per_pkt=%.1f ir=%s packets=%s size=%s flows=%s\n",
 			ir / p, ir, p, "'"$size"'", "'"$flows"'" }'
