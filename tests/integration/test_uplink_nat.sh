@@ -33,10 +33,6 @@ ip -n $G link set g1-hd address 52:54:00:0e:00:0a up
 ip -n $G addr add 192.168.151.10/24 dev g1-hd
 ip -n $G route add default via 192.168.151.1
 ip -n $H link set g1h-hd up
-# the kernel port's host end is not an IP interface: else H's kernel answers
-# the guest's ARP for the gateway address (it is H's, on the TAP) with this
-# veth's MAC, racing the gateway's answer
-ip netns exec $H sysctl -qw net.ipv4.conf.g1h-hd.arp_ignore=8
 
 # the "internet" server logs its clients' address:port
 cat >"$T/srv.py" <<'EOF'
