@@ -37,6 +37,11 @@ inI() { ip netns exec $I "$@"; }
 mkdir -p "$T/www"; echo hello-from-H >"$T/www/index.html"
 ip netns exec $H python3 -m http.server --bind 10.77.0.1 --directory "$T/www" 8080 >"$T/http.log" 2>&1 &
 PIDS+=($!)
+for _ in $(seq 100); do
+	inI curl -s -o /dev/null --max-time 1 http://10.77.0.1:8080/ && break
+	sleep 0.1
+done
+inI curl -s -o /dev/null --max-time 2 http://10.77.0.1:8080/ || fail "H's HTTP server did not start"
 
 # udp_echo PORT: 0 when 10.77.0.1:PORT echoes a datagram within 2 s
 udp_echo() {
@@ -133,6 +138,26 @@ check_mode() { # MODE(auto|packet) EXPECTED(af_xdp|af_packet)
 	assert_eq "$2: H's server after stop" hello-from-H "$out"
 	ok "$2: kill -9 leftover replaced at the next start, removed at stop"
 }
+
+# control/host/nl.c against the kernel of H: default route, interface,
+# neighbour lookup and resolution (NTF_USE)
+: "${NL_PROBE:?path to nl-probe}"
+ip -n $H route add default via 10.77.0.2
+assert_eq "nl: default route" "up-hd 10.77.0.2" "$(inH "$NL_PROBE" route)"
+mac=$(inH cat /sys/class/net/up-hd/address)
+assert_eq "nl: interface" "$(inH cat /sys/class/net/up-hd/ifindex) $mac 1500 10.77.0.1/24" "$(inH "$NL_PROBE" if up-hd)"
+ip -n $H neigh flush dev up-hd
+assert_eq "nl: unknown neighbour" none "$(inH "$NL_PROBE" neigh up-hd 10.77.0.2)"
+inH "$NL_PROBE" resolve up-hd 10.77.0.2 || fail "nl: resolve"
+imac=$(inI cat /sys/class/net/in-hd/address)
+for _ in $(seq 20); do
+	r=$(inH "$NL_PROBE" neigh up-hd 10.77.0.2)
+	[ "$r" = "$imac" ] && break
+	sleep 0.1
+done
+assert_eq "nl: neighbour resolved through NTF_USE" "$imac" "$r"
+! inH "$NL_PROBE" if nosuch-hd 2>/dev/null || fail "nl: an unknown interface"
+ok "nl: default route, interface, neighbour resolution"
 
 check_mode auto af_xdp
 check_mode packet af_packet
