@@ -239,11 +239,14 @@ static void pf_sync(struct ctl *c, struct uplink_use *use, bool off)
 {
 	struct portfwd_ext now[UL_PF];
 	size_t n = 0;
-	if (!c->pf || !use->e->conf.ip)
+	unsigned gen = 0;
+	/* off: only what we steered (at daemon stop c->pf may be gone) */
+	if (!off && (!c->pf || !use->e->conf.ip))
 		return;
-	unsigned gen = portfwd_generation(c->pf);
-	if (!off && use->pf_synced && gen == use->pf_gen)
+	if (!off && use->pf_synced && (gen = portfwd_generation(c->pf)) == use->pf_gen)
 		return;
+	if (!off)
+		gen = portfwd_generation(c->pf);
 	if (!off) {
 		n = portfwd_external(c->pf, use->dp_net, now, UL_PF);
 		if (n > UL_PF) {
