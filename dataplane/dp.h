@@ -78,7 +78,7 @@ enum dp_drop {
 	DP_DROP_NAT_NO_PORT, /* new connection, no free NAT port for it */
 	DP_DROP_NO_NEIGH,    /* uplink next hop not resolved (yet) */
 	DP_DROP_CT_INVALID,  /* TCP packet that cannot start a connection (RST), bad L4 */
-	DP_DROP_FRAG,        /* IP fragment of routed traffic (no reassembly) */
+	DP_DROP_FRAG,        /* IP fragment of routed traffic ahead of its first fragment */
 	DP_DROP_NO_SESSION,  /* uplink: no session, port forward or route for it */
 	DP_DROP_MAX
 };

@@ -22,6 +22,7 @@
 #include "dataplane/pkt.h"
 
 #define DP_BURST 32
+#define DP_FRAG_SLOTS 256 /* datagrams in fragments a worker follows at once */
 #define DP_SLEEP_FDS 1024 /* kick eventfds a worker sleeps on; more: no sleep */
 #define DP_PUNT_BUDGET 256 /* punted frames per control-thread wakeup ... */
 #define DP_PUNT_BUDGET_MS 2 /* ... or milliseconds, whichever runs out first */
@@ -139,6 +140,16 @@ struct dp_worker {
 	uint64_t gw_replies, punted, injected;
 	uint64_t routed, route_misses, nat_ports_exhausted; /* sessions made, slow paths run */
 	uint64_t ct_expire_tsc;  /* next session expiry step */
+	/* IP fragments: a datagram's first fragment (it has the ports) finds
+	 * the session; the others follow it here (route.c; VPP's virtual
+	 * reassembly without buffering: a fragment ahead of its first is
+	 * dropped, counted as frag) */
+	struct dp_frag {
+		struct ct_sess *s;
+		uint32_t src, dst, expires;
+		uint16_t id, zone;
+		uint8_t proto, dir;
+	} frag[DP_FRAG_SLOTS];
 	struct rte_ring *inject; /* frames from the control thread to send */
 	struct { uint32_t sec, left; } punt_budget[DP_MAX_PORTS]; /* per-port punt rate */
 	/* sleep: kick eventfds (our dups) polled with the wake eventfd */
