@@ -269,7 +269,6 @@ out:
 	if (tfd >= 0)
 		close(tfd);
 	/* Ports first (closes sockets, detaches devices), then networks. */
-	portfwd_free(c.pf); /* he */
 	portreg_free(c.ports);
 	vh_wait_removals(); /* the sockets' reaper threads */
 	netreg_free(c.nets);
@@ -277,6 +276,7 @@ out:
 	if (c.dp)
 		dp_stop(c.dp);
 	dp_free(c.dp);
+	portfwd_free(c.pf); /* he: after the networks, whose stops read it */
 	store_close(c.state);
 	store_close(c.run);
 	char eal_dir[256];

@@ -32,6 +32,7 @@ struct netsvc {
 	uint16_t uplink;          /* the uplink's dp port (netsvc_set_uplink), DP_PORT_NONE */
 	struct hostport *host;    /* hd: the TAP named by <bridge name>, NULL: none */
 	struct uplink_use *ulu;   /* hd: its uplink (nat/route/open), NULL: none */
+	uint16_t nat_pmin, nat_pmax; /* hd: NAT ports without <nat><port> (0: 1024-65535) */
 };
 
 int netsvc_prefix(const struct netsvc *s)
@@ -149,10 +150,15 @@ static bool serves_dhcp(const struct nx_network *def)
 }
 
 /* The network's <forward> (mode, NAT range) to the dataplane. */
-static int l3_apply(struct dp *dp, uint16_t dp_net, const struct nx_network *def, uint16_t uplink)
+static int l3_apply(struct dp *dp, uint16_t dp_net, const struct nx_network *def, uint16_t uplink,
+		    const struct netsvc *s)
 {
 	struct dp_net_l3 c;
 	int r = l3_config(def, uplink, &c);
+	if (r == 0 && c.mode == DP_FWD_NAT && !c.nat_port_min && s->nat_pmin) {
+		c.nat_port_min = s->nat_pmin;
+		c.nat_port_max = s->nat_pmax;
+	}
 	return r < 0 ? r : dp_net_set_l3(dp, dp_net, &c);
 }
 
@@ -186,7 +192,7 @@ struct netsvc *netsvc_start(struct ctl *c, const struct nx_network *def, uint16_
 			 strerror(-r));
 		return NULL;
 	}
-	if ((r = l3_apply(c->dp, dp_net, def, s->uplink)) < 0) /* <forward>: mode, NAT range */
+	if ((r = l3_apply(c->dp, dp_net, def, s->uplink, s)) < 0) /* <forward>: mode, NAT range */
 		SVC_LOG(WARNING, "network '%s': forward settings not applied (%s)\n", nx_name(def),
 			strerror(-r));
 	s->host = hostport_start(c, def, dp_net); /* hd */
@@ -415,10 +421,18 @@ int netsvc_set_uplink(struct ctl *c, struct netsvc *s, const struct nx_network *
 {
 	if (!s)
 		return -ENOENT;
-	int r = l3_apply(c->dp, dp_net, def, uplink);
+	int r = l3_apply(c->dp, dp_net, def, uplink, s);
 	if (r == 0)
 		s->uplink = uplink;
 	return r;
+}
+
+void netsvc_set_nat_ports(struct netsvc *s, uint16_t min, uint16_t max)
+{
+	if (s) {
+		s->nat_pmin = min;
+		s->nat_pmax = max;
+	}
 }
 
 uint16_t netsvc_uplink(const struct netsvc *s)

@@ -50,6 +50,9 @@ int netsvc_prefix(const struct netsvc *s);
 int netsvc_set_uplink(struct ctl *c, struct netsvc *s, const struct nx_network *def,
 		      uint16_t dp_net, uint16_t uplink);
 uint16_t netsvc_uplink(const struct netsvc *s);
+/* hd: the NAT ports of a network without <nat><port> (uplink.c: outside the
+ * host's ephemeral and listening ports); applied by netsvc_set_uplink. */
+void netsvc_set_nat_ports(struct netsvc *s, uint16_t min, uint16_t max);
 
 /* The DHCP server's counters (drops per reason, including malformed frames
  * and the per-client rate limiter) and the replies lost on the way out.

@@ -124,13 +124,13 @@ static int push(struct portfwd *pf, bool force)
 
 unsigned portfwd_generation(const struct portfwd *pf)
 {
-	return pf->gen;
+	return pf ? pf->gen : 0;
 }
 
 size_t portfwd_external(const struct portfwd *pf, int net, struct portfwd_ext *v, size_t max)
 {
 	size_t k = 0;
-	for (size_t i = 0; i < pf->n; i++) {
+	for (size_t i = 0; pf && i < pf->n; i++) {
 		const struct portfwd_rule *r = pf->v[i];
 		struct net *n = active_net(pf, r);
 		if (!n || (net >= 0 && net_dp_id(n) != net))

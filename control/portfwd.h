@@ -69,7 +69,9 @@ const char *portfwd_proto_name(uint8_t proto); /* "tcp", "udp" */
  * program must redirect to vnetd for the active rules of dp network net
  * (-1: every network).  Copies up to max entries, returns how many there
  * are.  The generation changes whenever the active set does (compare it
- * each second, re-read and diff against what was steered). */
+ * each second, re-read and diff against what was steered).  Both may be
+ * called until after the networks are freed (the registry goes last) and
+ * with pf NULL (none: 0). */
 struct portfwd_ext {
 	uint8_t proto;     /* IPPROTO_TCP or IPPROTO_UDP */
 	uint32_t ip;       /* network order; 0: the uplink's address */

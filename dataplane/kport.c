@@ -7,6 +7,7 @@
 #include <linux/if_packet.h>
 #include <linux/virtio_net.h>
 #include <net/if.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -62,6 +63,17 @@ int kport_open(const char *ifname)
 	}
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
 	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
+	/* A switch port, not an IP interface of the host: the host must not
+	 * answer ARP on it for its own addresses (with a host port, the
+	 * gateway's address is the host's, and the host's answer with this
+	 * interface's MAC would race the gateway's).  Best effort. */
+	char path[96];
+	snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/arp_ignore", ifname);
+	FILE *f = fopen(path, "w");
+	if (f) {
+		fputs("8\n", f);
+		fclose(f);
+	}
 	/* Up, and promiscuous: the port carries frames for every guest MAC. */
 	memset(&ifr, 0, sizeof(ifr));
 	memcpy(ifr.ifr_name, ifname, strlen(ifname) + 1);

@@ -105,14 +105,13 @@ static int remove_stale(struct ul *u)
 			busy = -EBUSY;
 		}
 	}
-	struct bpf_tc_hook hook = { .sz = sizeof(hook), .ifindex = u->ifindex,
-				    .attach_point = BPF_TC_INGRESS };
-	struct bpf_tc_opts o = { .sz = sizeof(o), .handle = UL_TC_HANDLE, .priority = UL_TC_PRIO };
+	/* LIBBPF_OPTS zeroes the padding libbpf checks (clang leaves it) */
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = u->ifindex, .attach_point = BPF_TC_INGRESS);
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = UL_TC_HANDLE, .priority = UL_TC_PRIO);
 	if (bpf_tc_query(&hook, &o) == 0 && prog_named(o.prog_id, UL_PROG_TC)) {
 		UL_LOG(NOTICE, "%s: removing a stale tc filter of ours (prog id %u)\n", u->ifname,
 		       o.prog_id);
-		struct bpf_tc_opts d = { .sz = sizeof(d), .handle = UL_TC_HANDLE,
-					 .priority = UL_TC_PRIO };
+		LIBBPF_OPTS(bpf_tc_opts, d, .handle = UL_TC_HANDLE, .priority = UL_TC_PRIO);
 		bpf_tc_detach(&hook, &d);
 	}
 	return busy;
@@ -137,22 +136,20 @@ static void detach_xdp(struct ul *u)
 {
 	if (!u->xdp_flags)
 		return;
-	struct bpf_xdp_attach_opts o = { .sz = sizeof(o),
-					 .old_prog_fd = bpf_program__fd(u->skel->progs.vnetd_xdp) };
+	LIBBPF_OPTS(bpf_xdp_attach_opts, o, .old_prog_fd = bpf_program__fd(u->skel->progs.vnetd_xdp));
 	bpf_xdp_detach(u->ifindex, u->xdp_flags | XDP_FLAGS_REPLACE, &o);
 	u->xdp_flags = 0;
 }
 
 static int attach_tc(struct ul *u)
 {
-	struct bpf_tc_hook hook = { .sz = sizeof(hook), .ifindex = u->ifindex,
-				    .attach_point = BPF_TC_INGRESS };
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = u->ifindex, .attach_point = BPF_TC_INGRESS);
 	int r = bpf_tc_hook_create(&hook);
 	if (r != 0 && r != -EEXIST)
 		return r;
 	u->tc_hook_created = r == 0;
-	struct bpf_tc_opts o = { .sz = sizeof(o), .handle = UL_TC_HANDLE, .priority = UL_TC_PRIO,
-				 .prog_fd = bpf_program__fd(u->skel->progs.vnetd_tc) };
+	LIBBPF_OPTS(bpf_tc_opts, o, .handle = UL_TC_HANDLE, .priority = UL_TC_PRIO,
+		    .prog_fd = bpf_program__fd(u->skel->progs.vnetd_tc));
 	r = bpf_tc_attach(&hook, &o);
 	if (r == 0)
 		u->tc_attached = true;
@@ -161,11 +158,9 @@ static int attach_tc(struct ul *u)
 
 static void detach_tc(struct ul *u)
 {
-	struct bpf_tc_hook hook = { .sz = sizeof(hook), .ifindex = u->ifindex,
-				    .attach_point = BPF_TC_INGRESS };
+	LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = u->ifindex, .attach_point = BPF_TC_INGRESS);
 	if (u->tc_attached) {
-		struct bpf_tc_opts o = { .sz = sizeof(o), .handle = UL_TC_HANDLE,
-					 .priority = UL_TC_PRIO };
+		LIBBPF_OPTS(bpf_tc_opts, o, .handle = UL_TC_HANDLE, .priority = UL_TC_PRIO);
 		bpf_tc_detach(&hook, &o);
 		u->tc_attached = false;
 	}

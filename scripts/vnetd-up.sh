@@ -59,11 +59,11 @@ $("${vnetctl[@]}" net-list --all)
 As libvirt does, 'default' NATs its guests to the outside over ${uplink:-the interface of the default route (none found: no NAT until there is one)},
 the host's default-route interface (vnetd's XDP program there takes only vnetd's
 return traffic; the host keeps its address and connections), and the host
-reaches its guests over the TAP virbr0 (192.168.122.1/24).  The NAT source
-ports are 1024-65535 unless the network says otherwise: if they overlap the
-host's ephemeral ports (net.ipv4.ip_local_port_range) vnetd logs a warning;
-reserve them with net.ipv4.ip_local_reserved_ports or give the network a
-<nat><port start end> range outside it (doc/install.md).
+reaches its guests over the TAP virbr0 (192.168.122.1/24).  'default' has no
+<nat><port>: its NAT source ports are the longest run of 1024-65535 outside the
+host's ephemeral ports (net.ipv4.ip_local_port_range) and the ports host
+services listen on now (the log says which: "NAT ports"); services started
+later are not accounted for (doc/install.md).
 
 A VM attaches to port 'vm1' through the vhost-user socket
   $path

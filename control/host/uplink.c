@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define UP_LOG(lvl, fmt, ...) VNETD_LOG("uplink", lvl, fmt, ##__VA_ARGS__)
 #define UL_ENTRIES 8
@@ -202,6 +203,112 @@ static void check_ports(const char *net, unsigned pmin, unsigned pmax)
 		       net, clash, pmin, pmax, first, lo, hi);
 }
 
+/* Ports the host listens on (bit set in bm): TCP sockets in LISTEN and
+ * bound UDP sockets of /proc/net/{tcp,udp}{,6} in our namespace whose
+ * local address is the uplink's (ip, network order), INADDR_ANY, :: or
+ * ::ffff:ip.  The kernel prints an IPv4 address as the hex of its
+ * in-memory 32-bit word, so it compares with ip as read. */
+static void listening(uint32_t ip, uint8_t *bm)
+{
+	static const char *const files[] = { "/proc/net/tcp", "/proc/net/udp", "/proc/net/tcp6",
+					     "/proc/net/udp6" };
+	char line[512], a[40];
+	for (unsigned i = 0; i < 4; i++) {
+		FILE *f = fopen(files[i], "r");
+		if (!f)
+			continue;
+		bool tcp = i % 2 == 0, v6 = i >= 2;
+		while (fgets(line, sizeof(line), f)) {
+			unsigned port, st;
+			if (sscanf(line, " %*u: %39[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", a, &port,
+				   &st) != 3 || port > 65535 || (tcp && st != 0x0a))
+				continue;
+			bool match;
+			if (!v6) {
+				uint32_t w = (uint32_t)strtoul(a, NULL, 16);
+				match = w == 0 || w == ip;
+			} else {
+				uint32_t w = (uint32_t)strtoul(a + 24, NULL, 16);
+				match = strlen(a) == 32 &&
+					(!strcmp(a, "00000000000000000000000000000000") ||
+					 (!strncasecmp(a, "0000000000000000FFFF0000", 24) && w == ip));
+			}
+			if (match)
+				bm[port / 8] |= (uint8_t)(1u << (port % 8));
+		}
+		fclose(f);
+	}
+}
+
+static bool bit(const uint8_t *bm, unsigned p)
+{
+	return bm[p / 8] & (1u << (p % 8));
+}
+
+/* No <nat><port>: the NAT ports are the longest run in 1024-65535 that
+ * holds neither a host ephemeral port (net.ipv4.ip_local_port_range) nor a
+ * port the host listens on for the uplink's address now (one interval: the
+ * allocator and the steering take a single range).  false: nothing left,
+ * 1024-65535 as libvirt (warned). */
+static bool default_ports(const char *net, uint32_t ip, uint16_t *pmin, uint16_t *pmax)
+{
+	static uint8_t bm[65536 / 8]; /* control thread only */
+	unsigned lo = 0, hi = 0, best = 0, bstart = 0, n = 0, nlisten = 0;
+	memset(bm, 0, sizeof(bm));
+	listening(ip, bm);
+	for (unsigned p = 1024; p < 65536; p++)
+		nlisten += bit(bm, p);
+	FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+	if (f) {
+		if (fscanf(f, "%u %u", &lo, &hi) != 2 || hi > 65535 || lo > hi)
+			lo = hi = 0;
+		fclose(f);
+	}
+	for (unsigned p = lo; hi && p <= hi; p++)
+		bm[p / 8] |= (uint8_t)(1u << (p % 8));
+	for (unsigned p = 1024; p < 65536; p++) {
+		if (bit(bm, p)) {
+			n = 0;
+			continue;
+		}
+		if (++n > best) {
+			best = n;
+			bstart = p + 1 - n;
+		}
+	}
+	if (!best) {
+		UP_LOG(WARNING, "network '%s': no NAT port in 1024-65535 outside the host's "
+				"ephemeral (%u-%u) and listening ports: using 1024-65535\n",
+		       net, lo, hi);
+		*pmin = 1024;
+		*pmax = 65535;
+		return false;
+	}
+	*pmin = (uint16_t)bstart;
+	*pmax = (uint16_t)(bstart + best - 1);
+	UP_LOG(NOTICE, "network '%s': NAT ports %u-%u (no <nat><port>: 1024-65535 without the "
+		       "host's ephemeral ports %u-%u and its %u listening ports)\n",
+	       net, *pmin, *pmax, lo, hi, nlisten);
+	return true;
+}
+
+/* An explicit <nat><port> range is honoured: warn about the host's
+ * listening ports in it (their connections would be steered to us). */
+static void check_listening(const char *net, uint32_t ip, unsigned pmin, unsigned pmax)
+{
+	static uint8_t bm[65536 / 8];
+	unsigned clash = 0, first = 0;
+	memset(bm, 0, sizeof(bm));
+	listening(ip, bm);
+	for (unsigned p = pmin; p <= pmax; p++)
+		if (bit(bm, p) && !clash++)
+			first = p;
+	if (clash)
+		UP_LOG(WARNING, "network '%s': the host listens on %u of its NAT ports %u-%u "
+				"(first %u): their connections go to vnetd\n",
+		       net, clash, pmin, pmax, first);
+}
+
 static int steer(struct ul *u, struct uplink_use *use, bool on)
 {
 	int r = 0;
@@ -239,11 +346,14 @@ static void pf_sync(struct ctl *c, struct uplink_use *use, bool off)
 {
 	struct portfwd_ext now[UL_PF];
 	size_t n = 0;
-	if (!c->pf || !use->e->conf.ip)
+	unsigned gen = 0;
+	/* off: only what we steered (at daemon stop c->pf may be gone) */
+	if (!off && (!c->pf || !use->e->conf.ip))
 		return;
-	unsigned gen = portfwd_generation(c->pf);
-	if (!off && use->pf_synced && gen == use->pf_gen)
+	if (!off && use->pf_synced && (gen = portfwd_generation(c->pf)) == use->pf_gen)
 		return;
+	if (!off)
+		gen = portfwd_generation(c->pf);
 	if (!off) {
 		n = portfwd_external(c->pf, use->dp_net, now, UL_PF);
 		if (n > UL_PF) {
@@ -301,6 +411,9 @@ struct uplink_use *uplink_net_start(struct ctl *c, struct netsvc *s, const struc
 	use->addr_max = use->l3.nat_addr_min ? use->l3.nat_addr_max : ntohl(e->conf.ip);
 	use->port_min = use->l3.nat_port_min ? use->l3.nat_port_min : 1024;
 	use->port_max = use->l3.nat_port_max ? use->l3.nat_port_max : 65535;
+	if (use->l3.mode == DP_FWD_NAT && !use->l3.nat_port_min &&
+	    default_ports(nx_name(def), e->conf.ip, &use->port_min, &use->port_max))
+		netsvc_set_nat_ports(s, use->port_min, use->port_max);
 	int r = steer(e->u, use, true);
 	if (r == 0)
 		r = netsvc_set_uplink(c, s, def, dp_net, e->port);
@@ -310,8 +423,10 @@ struct uplink_use *uplink_net_start(struct ctl *c, struct netsvc *s, const struc
 		uplink_net_stop(c, use, dp_net); /* withdraws what was steered */
 		return NULL;
 	}
-	if (use->l3.mode == DP_FWD_NAT)
+	if (use->l3.mode == DP_FWD_NAT && use->l3.nat_port_min) {
 		check_ports(nx_name(def), use->port_min, use->port_max);
+		check_listening(nx_name(def), e->conf.ip, use->port_min, use->port_max);
+	}
 	pf_sync(c, use, false);
 	UP_LOG(NOTICE, "network '%s': uplink %s (%s)\n", nx_name(def), ifname, ul_mode(e->u));
 	return use;

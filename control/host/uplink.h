@@ -14,9 +14,14 @@
  * that the workers missed are resolved through the kernel (NTF_USE) and
  * handed to the dataplane (dp_uplink_neigh_set); the interface's address
  * and gateway are re-read.
- * If the NAT port range overlaps the host's ephemeral ports (and they are
- * not reserved, net.ipv4.ip_local_reserved_ports) a warning is logged: the
- * host's own connections using those ports would be steered to vnetd.
+ * The host's own connections and services must keep their ports: without
+ * <nat><port> the NAT range is the longest run of 1024-65535 outside the
+ * host's ephemeral ports (net.ipv4.ip_local_port_range) and the ports it
+ * listens on for the uplink's address at network start (/proc/net/tcp,
+ * udp, tcp6, udp6), logged and handed to the dataplane through
+ * netsvc_set_nat_ports (allocator and steering: one range).  An explicit
+ * range is used as given; a warning is logged when it overlaps unreserved
+ * ephemeral ports (net.ipv4.ip_local_reserved_ports) or listening ports.
  * Threads: control thread.  Memory: an entry per open interface, a use per
  * network, freed at release.
  */

@@ -27,9 +27,6 @@ ip -n $H link add g1h-hd type veth peer name g1-hd netns $G
 ip -n $G link set g1-hd address $GMAC up
 ip -n $G addr add 192.168.150.10/24 dev g1-hd
 ip -n $H link set g1h-hd up
-# the kernel port's host end is no IP interface (else H answers the
-# guest's ARP for the gateway address with this veth's MAC)
-ip netns exec $H sysctl -qw net.ipv4.conf.g1h-hd.arp_ignore=8
 
 # vnetd inside H (the wrapper execs, so VNETD_PID is vnetd's)
 printf '#!/bin/sh\nexec ip netns exec %s "%s" "$@"\n' $H "$VNETD" >"$T/vnetd-in-h"

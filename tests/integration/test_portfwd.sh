@@ -4,6 +4,8 @@
 #  - from the internet namespace, the uplink address's TCP port 8080 reaches
 #    guest 1's HTTP server on port 80, UDP port 5353 its UDP echo server
 #    (which sees the internet's own address: DNAT only);
+#    the forwarded ports are outside the network's NAT port range: the
+#    uplink's XDP program steers them to vnetd for the rule;
 #  - hairpin: guest 2 reaches guest 1 through the public address:port;
 #  - the rules are persisted: after a restart (and kill -9) the forward
 #    works again without being added again;
@@ -17,7 +19,9 @@ GW=192.168.160.1
 G1=192.168.160.11 G2=192.168.160.12
 
 vnetd_l3_start --no-default-network
-l3_net $NET "<network><name>$NET</name><forward mode='nat'/><bridge name='vhf$$'/>\
+# NAT source ports 20000-20999: the forwarded ports (8080, 5353) are outside
+# that range, so they reach vnetd only because the uplink steers them
+l3_net $NET "<network><name>$NET</name><forward mode='nat'><nat><port start='20000' end='20999'/></nat></forward><bridge name='vhf$$'/>\
 <ip address='$GW' netmask='255.255.255.0'/></network>"
 l3_guest 1 52:54:00:16:00:01 $NET "$G1/24" $GW
 l3_guest 2 52:54:00:16:00:02 $NET "$G2/24" $GW

@@ -9,7 +9,12 @@
 #    gateway): the server sees the uplink's address and a port in the range;
 #  - the host's own connections over the uplink keep working meanwhile;
 #  - the same in af_packet mode (VNETD_UPLINK_MODE=af_packet);
-#  - net-destroy and a daemon stop remove the program.
+#  - net-destroy and a daemon stop remove the program;
+#  - a network without <nat><port> (libvirt's default): with H's ephemeral
+#    ports at 40000-40999 and an HTTP server of H's on 0.0.0.0:5555, the NAT
+#    range is the longest run of 1024-65535 outside both (5556-39999, logged);
+#    the guest's port lies in it, H's own connection to I (source port in
+#    40000-40999) and I's connection to H's server on 5555 keep working.
 . "$(dirname "$0")/lib.sh"
 for t in ip python3 jq curl; do
 	command -v $t >/dev/null || fail "missing tool: $t"
@@ -33,10 +38,6 @@ ip -n $G link set g1-hd address 52:54:00:0e:00:0a up
 ip -n $G addr add 192.168.151.10/24 dev g1-hd
 ip -n $G route add default via 192.168.151.1
 ip -n $H link set g1h-hd up
-# the kernel port's host end is not an IP interface: else H's kernel answers
-# the guest's ARP for the gateway address (it is H's, on the TAP) with this
-# veth's MAC, racing the gateway's answer
-ip netns exec $H sysctl -qw net.ipv4.conf.g1h-hd.arp_ignore=8
 
 # the "internet" server logs its clients' address:port
 cat >"$T/srv.py" <<'EOF'
@@ -48,7 +49,7 @@ class H(http.server.BaseHTTPRequestHandler):
         self.send_response(200); self.send_header("Content-Length", str(len(b)))
         self.end_headers(); self.wfile.write(b)
     def log_message(self, *a): pass
-http.server.HTTPServer((sys.argv[1], 8080), H).serve_forever()
+http.server.HTTPServer((sys.argv[1], int(sys.argv[3]) if len(sys.argv) > 3 else 8080), H).serve_forever()
 EOF
 ip netns exec $I python3 "$T/srv.py" 0.0.0.0 "$T/clients" >"$T/srv.log" 2>&1 &
 PIDS+=($!)
@@ -109,4 +110,39 @@ run_mode() { # MODE
 
 run_mode af_xdp
 VNETD_UPLINK_MODE=af_packet run_mode af_packet
+
+# libvirt's default network: no <nat><port>
+ip netns exec $H sysctl -qw net.ipv4.ip_local_port_range="40000 40999"
+ip netns exec $H python3 "$T/srv.py" 0.0.0.0 "$T/hclients" 5555 >"$T/hsrv.log" 2>&1 &
+PIDS+=($!)
+for _ in $(seq 50); do ip netns exec $H ss -ltn | grep -q ':5555 ' && break; sleep 0.1; done
+XML="<network><name>$NET</name><forward mode='nat'/><bridge name='virbr-hd'/><mac address='52:54:00:0e:00:01'/><ip address='192.168.151.1' netmask='255.255.255.0'/></network>"
+vnetd_start --no-default-network
+api_ok POST /v1/networks "$(jq -n --arg x "$XML" '{xml:$x}')" >/dev/null
+api_ok POST /v1/networks/$NET/start >/dev/null
+port_add g1 $NET '"type":"kernel","interface":"g1h-hd"'
+grep -q "network '$NET': NAT ports 5556-39999 " "$T/vnetd.log" ||
+	fail "default range: not logged as 5556-39999: $(grep 'NAT ports' "$T/vnetd.log")"
+out=
+for _ in $(seq 30); do
+	: >"$T/clients"
+	out=$(ip netns exec $G curl -s --max-time 2 http://198.51.100.1:8080/) && break
+	sleep 0.3
+done
+assert_eq "default range: the guest's fetch through NAT" hello-from-internet "$out"
+read -r addr port <"$T/clients"
+[ "$port" -ge 5556 ] && [ "$port" -le 39999 ] ||
+	fail "default range: the guest's NAT source port $port outside 5556-39999"
+for i in 1 2 3; do
+	: >"$T/clients"
+	out=$(ip netns exec $H curl -s --max-time 3 http://198.51.100.1:8080/) || true
+	assert_eq "default range: the host's own connection $i" hello-from-internet "$out"
+	read -r addr hport <"$T/clients"
+	[ "$hport" -ge 40000 ] && [ "$hport" -le 40999 ] ||
+		fail "the host's source port $hport is not one of its ephemeral ports"
+	out=$(ip netns exec $I curl -s --max-time 3 http://10.77.0.1:5555/) || true
+	assert_eq "default range: I reaches the host's server on 5555 ($i)" hello-from-internet "$out"
+done
+ok "default range: guest NAT port $port, host's own port $hport and its server on 5555 unaffected"
+vnetd_stop
 echo PASS
