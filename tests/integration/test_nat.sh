@@ -78,8 +78,12 @@ ports=$(awk '{ if (split($2, a, ".") == 5) print a[5] }' "$T/out.txt" | sort -un
 for p in $ports; do
 	[ "$p" -ge $PMIN ] && [ "$p" -le $PMAX ] || fail "source port $p outside <nat><port> $PMIN-$PMAX"
 done
-grep -q "ICMP echo request" "$T/out.txt" || fail "no ICMP echo request captured"
-ok "the internet saw only $UPLINK_IP, source ports $(head -1 <<<"$ports")..$(tail -1 <<<"$ports") (in $PMIN-$PMAX)"
+ids=$(sed -n 's/.*ICMP echo request, id \([0-9]*\),.*/\1/p' "$T/out.txt" | sort -un)
+[ -n "$ids" ] || fail "no ICMP echo request captured"
+for p in $ids; do
+	[ "$p" -ge $PMIN ] && [ "$p" -le $PMAX ] || fail "ICMP echo identifier $p outside <nat><port> $PMIN-$PMAX"
+done
+ok "the internet saw only $UPLINK_IP, source ports $(head -1 <<<"$ports")..$(tail -1 <<<"$ports") and echo ids $(xargs <<<"$ids") (in $PMIN-$PMAX)"
 
 # ---------------------------------------------------- conntrack-list
 rows=$(ct_rows $NET)
