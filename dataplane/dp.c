@@ -373,6 +373,7 @@ int dp_net_set_gateway(struct dp *dp, uint16_t id, const struct dp_gw *gw)
 	g->ip = gw ? gw->ip : 0;
 	memcpy(g->mac, gw ? gw->mac : (const uint8_t[6]){ 0 }, 6);
 	g->dhcp = gw ? gw->dhcp : false;
+	g->dns = gw ? gw->dns : false;
 	bump_net_epochs(dp, id);
 	return dp_commit(dp);
 }

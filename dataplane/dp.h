@@ -107,6 +107,7 @@ struct dp_gw {
 	uint32_t ip;    /* network order; 0: no gateway */
 	uint8_t mac[6];
 	bool dhcp;      /* punt DHCP to the control thread (the network serves it) */
+	bool dns;       /* punt UDP/TCP port 53 to the gateway's address (DNS served) */
 };
 
 struct rte_mbuf;
