@@ -18,6 +18,7 @@
 
 #include "control/api.h"
 #include "control/ctl.h"
+#include "control/dns/dns_fwd.h"
 #include "control/log.h"
 #include "control/net.h"
 #include "control/netsvc.h"
@@ -214,6 +215,9 @@ int main(int argc, char **argv)
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
 	ev.data.fd = dp_punt_fd(c.dp);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ev.data.fd = dns_loop_fd(); /* the DNS forwarders' upstream sockets */
+	if (ev.data.fd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
 	LOG(NOTICE, "vnetd %s ready: API on %s (read-only: %s), %u worker(s), state in %s\n",
 	    VNETD_VERSION, o.socket, o.socket_ro, o.dp.n_workers, o.state_dir);
@@ -242,6 +246,8 @@ int main(int argc, char **argv)
 				}
 			} else if (evs[i].data.fd == dp_punt_fd(c.dp)) {
 				netsvc_process_punted(&c);
+			} else if (evs[i].data.fd == dns_loop_fd()) {
+				dns_loop_run();
 			}
 		}
 		if (dp_punt_timeout_ms(c.dp) == 0) /* punt work left from a flood */

@@ -21,7 +21,10 @@ build+=(libpcap0.8-dev)
 test+=(tcpdump tshark)
 # packaging test: systemd-analyze verify, man -l
 test+=(systemd man-db groff-base)
+# DNS (test_dns): dig and the upstream server in the "internet" namespace
+test+=(bind9-dnsutils dnsmasq-base)
 bench=(openvswitch-switch-dpdk dnsmasq-base kea-admin linux-perf valgrind)
+bench+=(dnsperf)
 want=("${build[@]}" "${run[@]}")
 for a in "$@"; do
 	case "$a" in
