@@ -178,8 +178,12 @@ static int dns_start(struct netsvc *s, const struct nx_network *def, uint32_t gw
 /* The leases' hostnames into the zone (rebuilt only when they changed). */
 static void dns_sync_leases(struct netsvc *s)
 {
-	if (!s->dns || !s->dhcp)
+	if (!s->dns)
 		return;
+	if (!s->dhcp) { /* DHCP withdrawn by net-update: its names go */
+		dns_net_leases(s->dns, NULL, 0);
+		return;
+	}
 	size_t n = netsvc_leases(s, NULL, NULL, 0);
 	struct dhcp_lease_info *l = n ? calloc(n, sizeof(*l)) : NULL;
 	if (n && !l)
@@ -309,6 +313,7 @@ int netsvc_reconfigure(struct ctl *c, struct netsvc *s, const struct nx_network 
 		dhcp_server_free(s->dhcp);
 	}
 	s->dhcp = d;
+	dns_sync_leases(s);
 	return 0;
 }
 

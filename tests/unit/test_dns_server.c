@@ -519,6 +519,36 @@ static void server_tcp(void **st)
 	dns_server_free(s);
 }
 
+/* No <forwarder>: the nameservers of resolv.conf, re-read when it changes. */
+static void server_resolv_conf(void **st)
+{
+	char path[] = "/tmp/test_dns_resolv.XXXXXX";
+	struct dns_server_stats ss;
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *f = fdopen(fd, "w");
+	fputs("# comment\nsearch lab\nnameserver 192.0.2.1\nnameserver 2001:db8::1\n", f);
+	fclose(f);
+	struct dns_server *s = mkserver(path);
+	dns_server_get_stats(s, &ss);
+	assert_int_equal(ss.fwd.servers, 2);
+	usleep(20000); /* a different mtime */
+	f = fopen(path, "w");
+	fputs("nameserver 192.0.2.1\nnameserver 192.0.2.2\nnameserver 192.0.2.3\nnameserver bogus\n", f);
+	fclose(f);
+	dns_server_tick(s);
+	dns_server_get_stats(s, &ss);
+	assert_int_equal(ss.fwd.servers, 3);
+	/* a general <forwarder> replaces resolv.conf's servers */
+	assert_int_equal(dns_server_add_forwarder(s, NULL, "192.0.2.9"), 0);
+	dns_server_get_stats(s, &ss);
+	assert_int_equal(ss.fwd.servers, 1);
+	assert_int_equal(dns_server_add_forwarder(s, NULL, "not-an-address"), -EINVAL);
+	unlink(path);
+	dns_server_tick(s);
+	dns_server_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
@@ -529,6 +559,7 @@ int main(void)
 		cmocka_unit_test(server_forwards_and_caches),
 		cmocka_unit_test(server_rate_limit_per_port),
 		cmocka_unit_test(server_tcp),
+		cmocka_unit_test(server_resolv_conf),
 	};
 	return cmocka_run_group_tests_name("dns_server", t, NULL, NULL);
 }
