@@ -12,7 +12,8 @@
 # when it releases the lease); a static <host name>, <dns><host>, SRV, TXT,
 # PTR; an external name through the upstream (then from the cache); a
 # localOnly domain and a <forwarder domain> without address answered
-# locally, never seen upstream (tcpdump there); forwardPlainNames='no';
+# locally, never seen upstream (tcpdump there), nor a dotless name with
+# forwardPlainNames='no';
 # TCP queries (dig +tcp) for local and forwarded names; net-update of
 # <dns><host> live; the counters (vnetctl net-dns-stats); <dns enable='no'>:
 # no answer on port 53 and no option 6.
@@ -121,7 +122,7 @@ stat_of() { api_ok GET /v1/networks/$NET | jq -r ".network.dns.$1"; }
 vnetd_start --cpus 0,1
 api_ok POST /v1/networks "{\"xml\":\"<network><name>$NET</name><bridge name='${P}br'/>\
 <mac address='52:54:00:79:09:01'/><domain name='lab.test' localOnly='yes'/>\
-<dns><forwarder addr='$UP'/><forwarder domain='corp.test'/>\
+<dns forwardPlainNames='no'><forwarder addr='$UP'/><forwarder domain='corp.test'/>\
 <host ip='10.79.9.50'><hostname>printer</hostname><hostname>lp.other.test</hostname></host>\
 <srv service='ldap' protocol='tcp' domain='lab.test' target='ldap.lab.test' port='389' priority='10' weight='5'/>\
 <txt name='info.lab.test' value='hello world'/></dns>\
@@ -174,12 +175,13 @@ for _ in $(seq 100); do grep -q listening "$T/tcpdump.log" && break; sleep 0.05;
 assert_eq "unknown name in the localOnly domain" NXDOMAIN "$(status_of ghost.lab.test a)"
 assert_eq "<forwarder domain> without addr" NXDOMAIN "$(status_of www.corp.test a)"
 assert_eq "unknown type of a local name" NOERROR "$(status_of fixed.lab.test MX a)"
+assert_eq "forwardPlainNames='no': a dotless name the upstream knows" NXDOMAIN "$(status_of plain a)"
 sleep 0.5
 kill -INT "$TD"
 wait "$TD" || true
 n=$(tcpdump -n -r "$T/up.pcap" 2>/dev/null | wc -l)
 assert_eq "packets the upstream saw for local names" 0 "$n"
-ok "localOnly domain and <forwarder domain/> answered locally, nothing upstream"
+ok "localOnly domain, <forwarder domain/>, forwardPlainNames='no' answered locally, nothing upstream"
 
 # 5. TCP
 assert_eq "TCP, local" 10.79.9.30 "$(qs +tcp fixed.lab.test a)"
