@@ -641,6 +641,51 @@ static void net_metrics(struct ctl *c, FILE *f)
 	free(has);
 }
 
+/* DNS: one set per network that serves it. */
+static void dns_metrics(struct ctl *c, FILE *f)
+{
+	size_t n = netreg_count(c->nets);
+	struct netsvc_dns_stats *ds = calloc(n ? n : 1, sizeof(*ds));
+	bool *has = calloc(n ? n : 1, sizeof(*has));
+	if (!ds || !has) {
+		free(ds);
+		free(has);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct netsvc *s = net_svc(netreg_at(c->nets, i));
+		has[i] = s && netsvc_dns_stats(s, &ds[i]) == 0;
+	}
+#define EACH_DNS(stmt)                                                     \
+	for (size_t i = 0; i < n; i++) {                                   \
+		if (!has[i])                                               \
+			continue;                                          \
+		const char *nn = net_name(netreg_at(c->nets, i));          \
+		const struct dns_server_stats *d = &ds[i].server;          \
+		stmt;                                                      \
+	}
+	head(f, "vnetd_dns_queries_total", "counter", "DNS queries answered or forwarded, by how.");
+	EACH_DNS(sample(f, "vnetd_dns_queries_total", "network", nn, "answer", "local", d->local);
+		 sample(f, "vnetd_dns_queries_total", "network", nn, "answer", "local_nxdomain",
+			d->local_nxdomain);
+		 sample(f, "vnetd_dns_queries_total", "network", nn, "answer", "cached", d->cached);
+		 sample(f, "vnetd_dns_queries_total", "network", nn, "answer", "forwarded",
+			d->forwarded));
+	head(f, "vnetd_dns_drops_total", "counter", "DNS queries dropped, by reason.");
+	EACH_DNS(sample(f, "vnetd_dns_drops_total", "network", nn, "reason", "malformed", d->malformed);
+		 sample(f, "vnetd_dns_drops_total", "network", nn, "reason", "rate_limited",
+			d->rate_limited);
+		 sample(f, "vnetd_dns_drops_total", "network", nn, "reason", "pending_full",
+			d->pending_full));
+	head(f, "vnetd_dns_upstream_failures_total", "counter", "Forwarded DNS queries answered SERVFAIL.");
+	EACH_DNS(sample(f, "vnetd_dns_upstream_failures_total", "network", nn, NULL, NULL, d->servfail));
+	head(f, "vnetd_dns_cache_entries", "gauge", "Answers in the DNS cache.");
+	EACH_DNS(sample(f, "vnetd_dns_cache_entries", "network", nn, NULL, NULL, d->cache.entries));
+#undef EACH_DNS
+	free(ds);
+	free(has);
+}
+
 char *api_metrics(struct ctl *c, size_t *len)
 {
 	char *buf = NULL;
@@ -649,6 +694,7 @@ char *api_metrics(struct ctl *c, size_t *len)
 		return NULL;
 	port_metrics(c, f);
 	net_metrics(c, f);
+	dns_metrics(c, f);
 	struct dp_stats s;
 	dp_stats(c->dp, &s);
 	head(f, "vnetd_drops_total", "counter", "Frames the dataplane dropped, by reason.");

@@ -210,6 +210,9 @@ vc net-dns-stats $NET >"$T/stats.out" || fail "net-dns-stats failed"
 grep -q '^queries: *[1-9]' "$T/stats.out" || fail "net-dns-stats: $(cat "$T/stats.out")"
 grep -q '^cache (hits): *[1-9]' "$T/stats.out" || fail "net-dns-stats cache: $(cat "$T/stats.out")"
 [ "$(vc net-dns-stats $NET --json | jq -r .upstream.servers)" = 1 ] || fail "upstream servers"
+curl -sf --unix-socket "$T/run/vnetd-ro.sock" http://vnetd/metrics >"$T/metrics" || fail "GET /metrics"
+grep -Eq '^vnetd_dns_queries_total\{network="'$NET'",answer="local"\} [1-9]' "$T/metrics" ||
+	fail "no DNS metrics: $(grep dns "$T/metrics" | head -5)"
 ok "net-dns-stats: $(grep -c . "$T/stats.out") counters"
 
 # 9. <dns enable="no">
