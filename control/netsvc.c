@@ -193,6 +193,20 @@ static void dns_sync_leases(struct netsvc *s)
 	free(l);
 }
 
+/* Is this DHCP reply frame an ACK?  (Only bindings change the names; the
+ * rest, releases and expiries, are picked up by the tick.) */
+static bool dns_reply_is_ack(const uint8_t *reply, size_t len)
+{
+	const size_t b = DHCP_FRAME_HDR_LEN + DHCP_OPTIONS_OFFSET;
+	struct dhcp_opts o;
+	if (len <= b)
+		return false;
+	memset(&o, 0, sizeof(o));
+	dhcp_opts_decode(reply + b, len - b, &o);
+	return o.ptr[DHCP_OPT_MSG_TYPE] && o.len[DHCP_OPT_MSG_TYPE] == 1 &&
+	       o.ptr[DHCP_OPT_MSG_TYPE][0] == DHCP_ACK;
+}
+
 static void dns_tick(struct netsvc *s)
 {
 	if (!s || !s->dns)
@@ -338,8 +352,8 @@ int netsvc_frame(struct netsvc *s, uint16_t port, const uint8_t *frame, size_t l
 	if (!s->dhcp)
 		return 0;
 	int r = dhcp_server_handle(s->dhcp, frame, len, time(NULL), reply, cap);
-	if (r > 0)
-		dns_sync_leases(s);
+	if (r > 0 && dns_reply_is_ack(reply, (size_t)r))
+		dns_sync_leases(s); /* a binding: its hostname resolves at once */
 	return r > 0 ? r : 0;
 }
 

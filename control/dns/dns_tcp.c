@@ -10,7 +10,8 @@
  * answers cut to the client's MSS, FIN -> our FIN once every answer is
  * out, RST closes.  A segment for no connection gets an RST.  At most
  * DNS_TCP_MAX_CONNS connections per network; more SYNs get an RST
- * (tcp_refused).  A connection idle for DNS_TCP_IDLE_SECS is reset.
+ * (tcp_refused), unless a half-open one older than a second can go.  A
+ * connection idle for DNS_TCP_IDLE_SECS is reset.
  * What it does not: retransmit its own segments (the frames go to a local
  * port and are not lost on the way; a lost answer ends in the client's
  * timeout), windows beyond the query buffer, options other than MSS.
@@ -248,6 +249,13 @@ void dns_tcp_segment(struct dns_tcp *t, const struct dns_client *cl, const uint8
 		for (unsigned i = 0; i < DNS_TCP_MAX_CONNS && !k; i++)
 			if (t->c[i].st == C_FREE)
 				k = &t->c[i];
+		/* full: a half-open connection older than a second makes room
+		 * (a SYN flood cannot hold every slot for the idle limit) */
+		for (unsigned i = 0; i < DNS_TCP_MAX_CONNS && !k; i++)
+			if (t->c[i].st == C_SYN_RCVD && mono_sec() - t->c[i].last >= 1) {
+				k = &t->c[i];
+				st->tcp_drops++;
+			}
 		if (!k || (fl & TH_ACK)) {
 			st->tcp_refused += !k;
 			st->tcp_drops += k != NULL;
