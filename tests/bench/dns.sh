@@ -86,17 +86,32 @@ sleep 1
 
 echo "printer.lab.test A" >"$T/q.local"
 echo "www.ext.example A" >"$T/q.cached"
-run() { # NS MIX -> queries per second
+# CPU time (utime + stime, clock ticks) of the thread that answers: vnetd's
+# control thread (the main thread; the workers poll and are not counted) and
+# dnsmasq's single thread.
+# Also the whole process (vnetd: plus its worker, which does the AF_PACKET
+# receive/send and the punt/inject rings, and polls: idle time counts too).
+ticks() { awk '{print $14 + $15}' "/proc/$1/task/$1/stat"; }
+pticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+HZ=$(getconf CLK_TCK)
+run() { # NS MIX PID -> "qps thread-cpu-us-per-query process-cpu-us-per-query"
 	ip netns exec "$1" dig +short +time=1 @10.81.0.1 www.ext.example >/dev/null # warm the cache
-	ip netns exec "$1" dnsperf -s 10.81.0.1 -d "$T/q.$2" -l "$SECS" -c "$CLIENTS" -q 200 2>&1 |
-		awk '/Queries per second/ {print $4} /Queries lost/ {lost=$3} END {}' | head -1
+	local t0 t1 p0 p1
+	t0=$(ticks "$3")
+	p0=$(pticks "$3")
+	ip netns exec "$1" dnsperf -s 10.81.0.1 -d "$T/q.$2" -l "$SECS" -c "$CLIENTS" -q 200 >"$T/perf.out" 2>&1
+	t1=$(ticks "$3")
+	p1=$(pticks "$3")
+	awk -v t=$((t1 - t0)) -v p=$((p1 - p0)) -v hz="$HZ" '/Queries completed/ {q=$3} /Queries per second/ {qps=$4}
+		END {printf "%.0f %.2f %.2f\n", qps, q ? t * 1e6 / hz / q : 0, q ? p * 1e6 / hz / q : 0}' "$T/perf.out"
 }
-printf '%-8s %-10s %12s\n' mix server qps
+printf '%-8s %-10s %10s %14s %14s\n' mix server qps thread-us/q process-us/q
 for mix in local cached; do
 	for round in 1 2; do
-		v=$(run $C1 $mix)
-		d=$(run $C2 $mix)
-		printf '%-8s %-10s %12s\n' "$mix" vnetd "$v" "$mix" dnsmasq "$d"
+		read -r vq vcpu vproc <<<"$(run $C1 $mix $VPID)"
+		read -r dq dc dproc <<<"$(run $C2 $mix $DPID)"
+		printf '%-8s %-10s %10s %14s %14s\n' "$mix" vnetd "$vq" "$vcpu" "$vproc" \
+			"$mix" dnsmasq "$dq" "$dc" "$dproc"
 	done
 done
 "${vc[@]}" net-dns-stats bdns | grep -v ": *0$"
