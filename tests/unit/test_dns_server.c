@@ -255,7 +255,8 @@ static size_t mkframe(uint8_t *f, uint8_t proto, const uint8_t *l4payload, size_
 		l4[13] = tcp_flags;
 		l4[14] = 0xff;
 	}
-	memcpy(l4 + l4h, l4payload, plen);
+	if (plen)
+		memcpy(l4 + l4h, l4payload, plen);
 	return 14 + tot;
 }
 
