@@ -436,6 +436,84 @@ static void server_forwards_and_caches(void **st)
 	dns_server_free(s);
 }
 
+/* A truncated upstream answer (TC) is asked again over TCP to the same
+ * server; the query goes upstream as the guest sent it (EDNS0 kept). */
+static void server_upstream_tc_retries_over_tcp(void **st)
+{
+	uint8_t reply[2048], q[512], f[1024], buf[4096], r[4096];
+	char addr[64];
+	struct dns_server_stats ss;
+	int up = upstream(addr, sizeof(addr));
+	struct sockaddr_in a;
+	socklen_t al = sizeof(a);
+	getsockname(up, (struct sockaddr *)&a, &al);
+	int lst = socket(AF_INET, SOCK_STREAM, 0);
+	int one = 1;
+	setsockopt(lst, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	assert_int_equal(bind(lst, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lst, 4), 0);
+	struct dns_server *s = mkserver("/nonexistent/resolv.conf");
+	assert_int_equal(dns_server_add_forwarder(s, NULL, addr), 0);
+	memset(&sent, 0, sizeof(sent));
+	size_t ql = mkquery(q, 0x3131, "big.example.com", DNS_T_A, 1232);
+	size_t fl = mkframe(f, 17, q, ql, 0, 0, 0);
+	assert_int_equal(dns_server_frame(s, 3, f, fl, reply, sizeof(reply)), 0);
+	struct sockaddr_in from;
+	socklen_t froml = sizeof(from);
+	ssize_t n = recvfrom(up, buf, sizeof(buf), 0, (struct sockaddr *)&from, &froml);
+	struct dns_query uq;
+	assert_int_equal(dns_parse_query(buf, (size_t)n, &uq), 0);
+	assert_true(uq.edns);
+	assert_int_equal(uq.udp_size, 1232);
+	/* TC over UDP */
+	size_t rl = mkreply(r, buf, (size_t)n, DNS_R_NOERROR, 0, 0, 0, 0);
+	r[2] |= 0x02;
+	sendto(up, r, rl, 0, (struct sockaddr *)&from, froml);
+	run_loop(500);
+	/* the TCP connection: connect completes, the query is written */
+	int c = -1;
+	for (int i = 0; i < 20 && c < 0; i++) {
+		struct pollfd pf = { .fd = lst, .events = POLLIN };
+		run_loop(50);
+		if (poll(&pf, 1, 50) > 0)
+			c = accept(lst, NULL, NULL);
+	}
+	assert_true(c >= 0);
+	size_t got = 0;
+	for (int i = 0; i < 40; i++) {
+		run_loop(50);
+		struct pollfd pf = { .fd = c, .events = POLLIN };
+		if (poll(&pf, 1, 50) > 0) {
+			ssize_t k = recv(c, buf + got, sizeof(buf) - got, 0);
+			if (k > 0)
+				got += (size_t)k;
+		}
+		if (got >= 2 && got >= 2 + (size_t)(buf[0] << 8 | buf[1]))
+			break;
+	}
+	assert_true(got > 2);
+	assert_int_equal(dns_parse_query(buf + 2, got - 2, &uq), 0);
+	rl = mkreply(r + 2, buf + 2, got - 2, DNS_R_NOERROR, 0x0a0b0c0d, 60, 0, 0);
+	r[0] = (uint8_t)(rl >> 8);
+	r[1] = (uint8_t)rl;
+	assert_int_equal(send(c, r, rl + 2, 0), (ssize_t)(rl + 2));
+	for (int i = 0; i < 20 && !sent.n; i++)
+		run_loop(100);
+	assert_int_equal(sent.n, 1);
+	size_t pl;
+	const uint8_t *p = check_reply(sent.f[0], sent.len[0], 17, &pl);
+	assert_int_equal(p[0], 0x31);
+	assert_int_equal(p[2] & 0x02, 0); /* the full answer, not truncated */
+	assert_int_equal(p[7], 1);
+	dns_server_get_stats(s, &ss);
+	assert_int_equal(ss.fwd.tcp_retries, 1);
+	assert_int_equal(ss.fwd.tcp_failed, 0);
+	close(c);
+	close(lst);
+	close(up);
+	dns_server_free(s);
+}
+
 /* One port's flood: DNS_FWD_RATE forwarded a second, then dropped; another
  * port still gets through. */
 static void server_rate_limit_per_port(void **st)
@@ -558,6 +636,7 @@ int main(void)
 		cmocka_unit_test(cache_bounded_lru),
 		cmocka_unit_test(server_local_answers),
 		cmocka_unit_test(server_forwards_and_caches),
+		cmocka_unit_test(server_upstream_tc_retries_over_tcp),
 		cmocka_unit_test(server_rate_limit_per_port),
 		cmocka_unit_test(server_tcp),
 		cmocka_unit_test(server_resolv_conf),
