@@ -514,6 +514,58 @@ static void server_upstream_tc_retries_over_tcp(void **st)
 	dns_server_free(s);
 }
 
+/* A silent server: after DNS_FWD_TIMEOUT_MS the next one is asked; when
+ * every attempt times out the client gets SERVFAIL. */
+static void server_upstream_timeout_and_retry(void **st)
+{
+	uint8_t reply[2048], q[512], f[1024], buf[4096], r[4096];
+	char a1[64], a2[64];
+	struct dns_server_stats ss;
+	int u1 = upstream(a1, sizeof(a1)), u2 = upstream(a2, sizeof(a2));
+	struct dns_server *s = mkserver("/nonexistent/resolv.conf");
+	assert_int_equal(dns_server_add_forwarder(s, NULL, a1), 0);
+	assert_int_equal(dns_server_add_forwarder(s, NULL, a2), 0);
+	memset(&sent, 0, sizeof(sent));
+	size_t ql = mkquery(q, 0x5151, "slow.example.com", DNS_T_A, 0);
+	size_t fl = mkframe(f, 17, q, ql, 0, 0, 0);
+	assert_int_equal(dns_server_frame(s, 3, f, fl, reply, sizeof(reply)), 0);
+	assert_true(recv(u1, buf, sizeof(buf), 0) > 0); /* u1 stays silent */
+	struct sockaddr_in from;
+	socklen_t froml = sizeof(from);
+	ssize_t n = -1;
+	for (int i = 0; i < 30 && n < 0; i++) {
+		run_loop(100);
+		n = recvfrom(u2, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from, &froml);
+	}
+	assert_true(n > 0);
+	size_t rl = mkreply(r, buf, (size_t)n, DNS_R_NOERROR, 0x01020304, 60, 0, 0);
+	sendto(u2, r, rl, 0, (struct sockaddr *)&from, froml);
+	for (int i = 0; i < 20 && !sent.n; i++)
+		run_loop(100);
+	assert_int_equal(sent.n, 1);
+	dns_server_get_stats(s, &ss);
+	assert_int_equal(ss.fwd.timeouts, 1);
+	assert_int_equal(ss.upstream_answers, 1);
+	/* nobody answers: SERVFAIL after DNS_FWD_TRIES attempts */
+	memset(&sent, 0, sizeof(sent));
+	ql = mkquery(q, 0x5252, "dead.example.com", DNS_T_A, 0);
+	fl = mkframe(f, 17, q, ql, 0, 0, 0);
+	assert_int_equal(dns_server_frame(s, 3, f, fl, reply, sizeof(reply)), 0);
+	for (int i = 0; i < 50 && !sent.n; i++)
+		run_loop(100);
+	assert_int_equal(sent.n, 1);
+	size_t pl;
+	const uint8_t *p = check_reply(sent.f[0], sent.len[0], 17, &pl);
+	assert_int_equal(p[0], 0x52);
+	assert_int_equal(p[3] & 0xf, DNS_R_SERVFAIL);
+	dns_server_get_stats(s, &ss);
+	assert_int_equal(ss.servfail, 1);
+	assert_int_equal(ss.fwd.timeouts, 1 + DNS_FWD_TRIES);
+	close(u1);
+	close(u2);
+	dns_server_free(s);
+}
+
 /* One port's flood: DNS_FWD_RATE forwarded a second, then dropped; another
  * port still gets through. */
 static void server_rate_limit_per_port(void **st)
@@ -637,6 +689,7 @@ int main(void)
 		cmocka_unit_test(server_local_answers),
 		cmocka_unit_test(server_forwards_and_caches),
 		cmocka_unit_test(server_upstream_tc_retries_over_tcp),
+		cmocka_unit_test(server_upstream_timeout_and_retry),
 		cmocka_unit_test(server_rate_limit_per_port),
 		cmocka_unit_test(server_tcp),
 		cmocka_unit_test(server_resolv_conf),
