@@ -18,11 +18,11 @@
 
 #include "control/api.h"
 #include "control/ctl.h"
-#include "control/dns/dns_fwd.h"
 #include "control/log.h"
 #include "control/net.h"
 #include "control/netsvc.h"
 #include "control/opts.h"
+#include "control/dns/dns_fwd.h"
 #include "control/port.h"
 #include "control/store.h"
 #include "dataplane/dp.h"

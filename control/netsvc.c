@@ -24,12 +24,12 @@
 
 struct netsvc {
 	struct dhcp_server *dhcp; /* NULL when the network serves no DHCP */
+	struct dns_net *dns;      /* NULL when the network serves no DNS */
+	struct ctl *ctl;          /* for dns_inject */
+	uint64_t dns_no_mbuf, dns_queue_full; /* DNS answers lost on the way out */
 	int prefix;
 	uint64_t reply_no_mbuf;   /* DHCP replies lost: mempool empty */
 	uint64_t reply_queue_full;/* DHCP replies lost: the worker's inject ring full */
-	struct ctl *ctl;
-	struct dns_net *dns;      /* NULL when the network serves no DNS */
-	uint64_t dns_no_mbuf, dns_queue_full; /* DNS answers lost on the way out */
 };
 
 int netsvc_prefix(const struct netsvc *s)

@@ -15,14 +15,14 @@ test=(dpdk-dev libclang-rt-14-dev libxml2-utils qemu-system-x86 linux-image-amd6
 # tests/guest/mk{vmlinux,initramfs}.sh unpack zstd kernels/modules; the libvirt
 # data fetch (tests/conformance/fetch-libvirt.sh) needs only apt, tar, xz
 test+=(zstd)
+# DNS (test_dns): dig and the upstream server in the "internet" namespace
+test+=(bind9-dnsutils dnsmasq-base)
 test+=(ethtool)
 # port-capture: the filter compiler (build) and the pcap readers its test runs
 build+=(libpcap0.8-dev)
 test+=(tcpdump tshark)
 # packaging test: systemd-analyze verify, man -l
 test+=(systemd man-db groff-base)
-# DNS (test_dns): dig and the upstream server in the "internet" namespace
-test+=(bind9-dnsutils dnsmasq-base)
 bench=(openvswitch-switch-dpdk dnsmasq-base kea-admin linux-perf valgrind)
 bench+=(dnsperf)
 want=("${build[@]}" "${run[@]}")
