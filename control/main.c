@@ -237,6 +237,8 @@ int main(int argc, char **argv)
 				struct signalfd_siginfo si;
 				if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP)
 					run = false;
+			} else if (evs[i].data.fd == dns_loop_fd()) {
+				dns_loop_run(); /* upstream DNS answers, timeouts */
 			} else if (evs[i].data.fd == tfd) {
 				uint64_t ticks;
 				if (read(tfd, &ticks, sizeof(ticks)) > 0) {
@@ -246,8 +248,6 @@ int main(int argc, char **argv)
 				}
 			} else if (evs[i].data.fd == dp_punt_fd(c.dp)) {
 				netsvc_process_punted(&c);
-			} else if (evs[i].data.fd == dns_loop_fd()) {
-				dns_loop_run();
 			}
 		}
 		if (dp_punt_timeout_ms(c.dp) == 0) /* punt work left from a flood */
