@@ -174,6 +174,9 @@ esac
 case " $info " in
 *" server=$GW "*) ;; *) fail "lease-info: want server=$GW: $info" ;;
 esac
+case " $info " in # DHCP option 6: the gateway serves DNS (issue 11)
+*" dns=$GW "*) ;; *) fail "lease-info: want dns=$GW: $info" ;;
+esac
 assert_eq "vm3 ping-info $GW" "ping-info $GW tx=3 rx=3" \
 	"$(guest_marker vm3 "ping-info $GW " | cut -d' ' -f1-4)"
 ok "dhcp: vm3 leased $LIP ($info) and pinged $GW"
