@@ -61,10 +61,12 @@ struct dns_fwd {
 	void *ctx;
 	struct pend *head;
 	unsigned n_pend;
+	uint16_t port_pend[256];         /* in flight per guest port (mod 256) */
 	struct dns_fwd_stats st;
 };
 
 static int loop_ep = -1, loop_tfd = -1;
+static unsigned pend_all;                /* in flight, every network */
 static bool timer_armed;
 static struct dns_fwd *all;
 
@@ -297,6 +299,8 @@ static void pend_free(struct pend *p)
 	if (p->next)
 		p->next->prev = p->prev;
 	f->n_pend--;
+	f->port_pend[p->cl.port & 255]--;
+	pend_all--;
 	free(p->tc);
 	free(p->rbuf);
 	free(p);
@@ -371,7 +375,8 @@ int dns_fwd_query(struct dns_fwd *f, const struct dns_client *cl, const struct d
 {
 	if (dns_loop_fd() < 0)
 		return -EIO;
-	if (f->n_pend >= DNS_FWD_PENDING)
+	if (f->n_pend >= DNS_FWD_PENDING || pend_all >= DNS_FWD_PENDING_ALL ||
+	    f->port_pend[cl->port & 255] >= DNS_FWD_PORT_PENDING)
 		return -EBUSY;
 	if (len < DNS_HDR_LEN || len > TCP_MSG_MAX)
 		return -EINVAL;
@@ -389,6 +394,8 @@ int dns_fwd_query(struct dns_fwd *f, const struct dns_client *cl, const struct d
 		f->head->prev = p;
 	f->head = p;
 	f->n_pend++;
+	f->port_pend[cl->port & 255]++;
+	pend_all++;
 	f->st.pending = f->n_pend;
 	int r = attempt(p);
 	while (r < 0 && r != -ENOENT && p->tries < DNS_FWD_TRIES) {

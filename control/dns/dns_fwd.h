@@ -22,8 +22,12 @@
  *    DNS_FWD_TRIES attempts; then the client gets SERVFAIL.  A truncated
  *    reply (TC) is retried over TCP to the same server (a non-blocking
  *    connect, a length-prefixed query, the length-prefixed reply).
- *  - Memory: at most DNS_FWD_PENDING queries in flight per network (one
- *    malloc each, freed when answered, failed, or dns_fwd_free()).
+ *  - Memory and descriptors: at most DNS_FWD_PORT_PENDING queries in flight
+ *    per guest port, DNS_FWD_PENDING per network and DNS_FWD_PENDING_ALL in
+ *    the daemon (each holds a malloc and a socket until it is answered,
+ *    failed, or dns_fwd_free()): a flood of unique names from guests cannot
+ *    use up the daemon's file descriptors (the API, vhost sockets) nor one
+ *    port's flood all of a network's room.
  *  - Errors: 0 or a negative errno.
  */
 #ifndef VNETD_DNS_FWD_H
@@ -37,7 +41,9 @@
 
 #define DNS_FWD_TIMEOUT_MS 1000
 #define DNS_FWD_TRIES 3
-#define DNS_FWD_PENDING 512
+#define DNS_FWD_PENDING 256        /* in flight per network */
+#define DNS_FWD_PENDING_ALL 512    /* in flight, all networks (each holds a socket) */
+#define DNS_FWD_PORT_PENDING 64    /* in flight per guest port (ports hashed mod 256) */
 #define DNS_FWD_MAX_SERVERS 16
 
 /* Who asked: enough to address the reply (opaque to dns_fwd). */
@@ -76,7 +82,8 @@ int dns_fwd_add(struct dns_fwd *f, const char *domain, const char *addr);
 void dns_fwd_clear(struct dns_fwd *f);   /* the forwarders (not the pending queries) */
 bool dns_fwd_is_local(const struct dns_fwd *f, const char *name);
 /* msg/len: the client's query as received (its ID is replaced upstream).
- * 0 in flight, -ENOENT no upstream server, -EBUSY too many in flight. */
+ * 0 in flight, -ENOENT no upstream server, -EBUSY too many in flight
+ * (for the port, the network or the daemon). */
 int dns_fwd_query(struct dns_fwd *f, const struct dns_client *cl, const struct dns_query *q,
 		const uint8_t *msg, size_t len);
 void dns_fwd_tick(struct dns_fwd *f);     /* re-reads resolv.conf if it changed */

@@ -19,8 +19,9 @@
  *  - Floods: the dataplane already bounds the frames a port punts per
  *    second; on top of that each port may start DNS_FWD_RATE forwarded
  *    queries a second (local and cached answers are cheap and not limited
- *    here), and at most DNS_FWD_PENDING are in flight per network: a flood
- *    from one port cannot starve the others' forwarding or the API.
+ *    here), and at most DNS_FWD_PORT_PENDING of them are in flight per
+ *    port (DNS_FWD_PENDING per network): a flood from one port cannot
+ *    starve the others' forwarding or the API.
  *  - UDP answers are kept within the client's size (512 or its EDNS0 size,
  *    at most DNS_UDP_ANSWER_MAX so a frame fits the MTU): a bigger one goes
  *    out as a truncated answer (TC) and the client retries over TCP.
@@ -71,7 +72,7 @@ struct dns_server_stats {
 	uint64_t malformed;          /* dropped: not a DNS query, bad frame */
 	uint64_t formerr, notimp;    /* answered FORMERR / NOTIMP */
 	uint64_t rate_limited;       /* dropped: port over DNS_FWD_RATE */
-	uint64_t pending_full;       /* dropped: DNS_FWD_PENDING in flight */
+	uint64_t pending_full;       /* dropped: too many in flight (port, network, daemon) */
 	uint64_t stale_replies;      /* upstream answer for a gone TCP connection */
 	uint64_t tcp_conns, tcp_refused, tcp_resets, tcp_drops;
 	struct dns_cache_stats cache;

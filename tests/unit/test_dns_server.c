@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "dns/dns_cache.h"
@@ -566,9 +567,55 @@ static void server_upstream_timeout_and_retry(void **st)
 	dns_server_free(s);
 }
 
-/* One port's flood: DNS_FWD_RATE forwarded a second, then dropped; another
- * port still gets through. */
+/* One port's flood of unique names, answered by the upstream as fast as it
+ * comes: DNS_FWD_RATE forwarded a second, the rest dropped; another port
+ * still gets through. */
 static void server_rate_limit_per_port(void **st)
+{
+	uint8_t reply[2048], q[512], f[1024], buf[4096], r[4096];
+	char addr[64], name[64];
+	struct dns_server_stats ss;
+	struct timespec t0, t1;
+	int up = upstream(addr, sizeof(addr));
+	struct dns_server *s = mkserver("/nonexistent/resolv.conf");
+	assert_int_equal(dns_server_add_forwarder(s, NULL, addr), 0);
+	const int total = 3 * DNS_FWD_RATE;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < total; i++) {
+		snprintf(name, sizeof(name), "n%d.example.com", i);
+		size_t ql = mkquery(q, (uint16_t)i, name, DNS_T_A, 0);
+		size_t fl = mkframe(f, 17, q, ql, 0, 0, 0);
+		dns_server_frame(s, 5, f, fl, reply, sizeof(reply));
+		struct sockaddr_in from;
+		socklen_t froml = sizeof(from);
+		ssize_t n;
+		while ((n = recvfrom(up, buf, sizeof(buf), MSG_DONTWAIT, (struct sockaddr *)&from,
+				     &froml)) > 0) {
+			size_t rl = mkreply(r, buf, (size_t)n, DNS_R_NOERROR, 0x01020304, 60, 0, 0);
+			sendto(up, r, rl, 0, (struct sockaddr *)&from, froml);
+		}
+		run_loop(1);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	dns_server_get_stats(s, &ss);
+	uint64_t secs = (uint64_t)(t1.tv_sec - t0.tv_sec) + 1; /* windows the loop touched */
+	assert_true(ss.forwarded >= DNS_FWD_RATE);
+	assert_true(ss.forwarded <= DNS_FWD_RATE * secs);
+	assert_true(ss.forwarded < (uint64_t)total);
+	assert_int_equal(ss.rate_limited + ss.pending_full, total - ss.forwarded);
+	uint64_t fw = ss.forwarded;
+	size_t ql = mkquery(q, 1, "other.example.com", DNS_T_A, 0);
+	size_t fl = mkframe(f, 17, q, ql, 0, 0, 0);
+	dns_server_frame(s, 6, f, fl, reply, sizeof(reply));
+	dns_server_get_stats(s, &ss);
+	assert_int_equal(ss.forwarded, fw + 1);
+	close(up);
+	dns_server_free(s);
+}
+
+/* A silent upstream: one port has at most DNS_FWD_PORT_PENDING queries in
+ * flight; another port still forwards. */
+static void server_pending_per_port(void **st)
 {
 	uint8_t reply[2048], q[512], f[1024];
 	char addr[64], name[64];
@@ -576,23 +623,21 @@ static void server_rate_limit_per_port(void **st)
 	int up = upstream(addr, sizeof(addr));
 	struct dns_server *s = mkserver("/nonexistent/resolv.conf");
 	assert_int_equal(dns_server_add_forwarder(s, NULL, addr), 0);
-	for (int i = 0; i < 3 * DNS_FWD_RATE; i++) {
-		snprintf(name, sizeof(name), "n%d.example.com", i);
+	for (int i = 0; i < DNS_FWD_PORT_PENDING + 20; i++) {
+		snprintf(name, sizeof(name), "p%d.example.com", i);
 		size_t ql = mkquery(q, (uint16_t)i, name, DNS_T_A, 0);
 		size_t fl = mkframe(f, 17, q, ql, 0, 0, 0);
-		dns_server_frame(s, 5, f, fl, reply, sizeof(reply));
+		dns_server_frame(s, 7, f, fl, reply, sizeof(reply));
 	}
 	dns_server_get_stats(s, &ss);
-	/* (a second boundary in the loop may give one more second's worth) */
-	assert_true(ss.forwarded >= DNS_FWD_RATE);
-	assert_true(ss.forwarded <= 2 * DNS_FWD_RATE);
-	assert_int_equal(ss.rate_limited, 3 * DNS_FWD_RATE - ss.forwarded);
-	uint64_t fw = ss.forwarded;
+	assert_int_equal(ss.forwarded, DNS_FWD_PORT_PENDING);
+	assert_int_equal(ss.pending_full, 20);
+	assert_int_equal(ss.fwd.pending, DNS_FWD_PORT_PENDING);
 	size_t ql = mkquery(q, 1, "other.example.com", DNS_T_A, 0);
 	size_t fl = mkframe(f, 17, q, ql, 0, 0, 0);
-	dns_server_frame(s, 6, f, fl, reply, sizeof(reply));
+	dns_server_frame(s, 8, f, fl, reply, sizeof(reply));
 	dns_server_get_stats(s, &ss);
-	assert_int_equal(ss.forwarded, fw + 1);
+	assert_int_equal(ss.forwarded, DNS_FWD_PORT_PENDING + 1);
 	close(up);
 	dns_server_free(s);
 }
@@ -691,6 +736,7 @@ int main(void)
 		cmocka_unit_test(server_upstream_tc_retries_over_tcp),
 		cmocka_unit_test(server_upstream_timeout_and_retry),
 		cmocka_unit_test(server_rate_limit_per_port),
+		cmocka_unit_test(server_pending_per_port),
 		cmocka_unit_test(server_tcp),
 		cmocka_unit_test(server_resolv_conf),
 	};
