@@ -1,6 +1,7 @@
 /* netsvc — what an active network serves itself: its gateway (answered by
- * the workers: ARP, ICMP echo) and its DHCP server (on the control thread,
- * fed by the dataplane's punt ring, replying through dp_inject).
+ * the workers: ARP, ICMP echo), its DHCP server and its DNS server
+ * (control/dns/; both on the control thread, fed by the dataplane's punt
+ * ring, replying through dp_inject).
  *
  * Design: netsvc_start() derives the gateway and the DHCP configuration from
  * the network's live definition (first IPv4 <ip>, its <dhcp> ranges and
