@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 
+#include "control/api_ct.h"
 #include "control/dhcp_lease.h"
 #include "control/log.h"
 #include "control/net.h"
@@ -483,6 +484,9 @@ int api_execute(struct ctl *c, const struct api_req *r, json_t **out, struct ctl
 		return 200;
 	case API_PORT_CAPTURE: /* a stream: api_http.c's capture_respond */
 		break;
+	/* he: port forwarding, connection tracking */
+	case API_PF_LIST: case API_PF_ADD: case API_PF_DEL: case API_CT_LIST: case API_CT_FLUSH:
+		return api_ct_execute(c, r, out, e);
 	}
 	return ctl_fail(e, ENOSYS, 500, "internal-error", "internal error: unhandled route");
 }

@@ -27,6 +27,8 @@ enum api_route {
 	API_STATS, API_VERSION,
 	API_NET_UPDATE,
 	API_PORT_CAPTURE,
+	/* he: port forwarding and connection tracking (control/api_ct.c) */
+	API_PF_LIST, API_PF_ADD, API_PF_DEL, API_CT_LIST, API_CT_FLUSH,
 };
 
 #define API_CAP_SNAPLEN 2048u /* capture: bytes kept of a frame by default */
@@ -67,6 +69,13 @@ struct api_req {
 	unsigned cap_dir, cap_snaplen;
 	uint64_t cap_count;
 	char *cap_filter;
+	/* he: POST /v1/port-forwards (network in .network); ips host order */
+	struct {
+		uint8_t proto;
+		uint32_t ext_ip, int_ip;
+		uint16_t ext_port, int_port;
+		char desc[257];
+	} pf;
 };
 enum { API_UPD_LIVE = 1, API_UPD_CONFIG = 2 };
 

@@ -16,11 +16,13 @@ struct dp;
 struct store;
 struct netreg;
 struct portreg;
+struct portfwd;
 
 struct ctl {
 	struct dp *dp;
 	struct store *state;   /* persistent: networks, autostart, ports */
 	struct store *run;     /* runtime: active networks (cleared by reboot) */
+	struct portfwd *pf;    /* port forwarding rules (he: control/portfwd.h) */
 	const char *run_dir;
 	const char *socket_dir; /* server-mode port sockets (--socket-dir) */
 	const char *api_socket; /* never a port's socket */

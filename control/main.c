@@ -24,6 +24,7 @@
 #include "control/opts.h"
 #include "control/dns/dns_fwd.h"
 #include "control/port.h"
+#include "control/portfwd.h"
 #include "control/store.h"
 #include "dataplane/dp.h"
 #include "vhost/vh.h"
@@ -173,10 +174,12 @@ int main(int argc, char **argv)
 	vh_init(c.dp, gid);
 	c.ports = portreg_create(&c);
 	c.nets = netreg_create(&c);
-	if (!c.ports || !c.nets || dp_start(c.dp) < 0)
+	c.pf = portfwd_create(&c);
+	if (!c.ports || !c.nets || !c.pf || dp_start(c.dp) < 0)
 		goto out;
 	portreg_load(c.ports);
 	netreg_load(c.nets);
+	portfwd_load(c.pf);
 	/* What the stores brought up (autostart, or running at the last stop),
 	 * with what vnetd does not serve of each, as net-start reports it. */
 	for (size_t i = 0; i < netreg_count(c.nets); i++) {
@@ -242,6 +245,7 @@ int main(int argc, char **argv)
 			} else if (evs[i].data.fd == tfd) {
 				uint64_t ticks;
 				if (read(tfd, &ticks, sizeof(ticks)) > 0) {
+					portfwd_tick(c.pf); /* he: after a network changed */
 					dp_housekeeping(c.dp);
 					netreg_tick(c.nets);
 					portreg_tick(c.ports);
@@ -267,6 +271,7 @@ out:
 	if (tfd >= 0)
 		close(tfd);
 	/* Ports first (closes sockets, detaches devices), then networks. */
+	portfwd_free(c.pf); /* he */
 	portreg_free(c.ports);
 	vh_wait_removals(); /* the sockets' reaper threads */
 	netreg_free(c.nets);
