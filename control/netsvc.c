@@ -477,6 +477,8 @@ void netsvc_process_punted(struct ctl *c)
 	unsigned n;
 
 	while ((n = dp_punt_dequeue(c->dp, m, 32)) > 0) {
+		/* the answers to these frames: one wake of the worker at the end */
+		dp_inject_batch(c->dp, true);
 		for (unsigned i = 0; i < n; i++) {
 			uint16_t port = m[i]->port;
 			int dpn = dp_port_net(c->dp, port);
@@ -503,5 +505,6 @@ void netsvc_process_punted(struct ctl *c)
 			if (dp_inject(c->dp, port, r) < 0)
 				s->reply_queue_full++; /* or the port went away */
 		}
+		dp_inject_batch(c->dp, false);
 	}
 }
