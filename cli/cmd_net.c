@@ -377,6 +377,51 @@ static bool cmd_net_dhcp_stats(struct cli_ctx *ctx, const struct cli_inv *inv)
     return true;
 }
 
+/* net-dns-stats: the counters of a network's DNS server, flattened
+ * ("Cache hits:", "Drop (rate_limited):", ...). */
+static void print_dns_obj(json_t *o, const char *prefix)
+{
+    const char *k;
+    json_t *x;
+    json_object_foreach(o, k, x) {
+        char label[96], v[32];
+        if (json_is_object(x)) {
+            print_dns_obj(x, k);
+            continue;
+        }
+        if (prefix)
+            snprintf(label, sizeof(label), "%s (%s):", prefix, k);
+        else
+            snprintf(label, sizeof(label), "%s:", k);
+        snprintf(v, sizeof(v), "%lld", (long long)json_integer_value(x));
+        cli_print_field(label, v);
+    }
+}
+
+static bool cmd_net_dns_stats(struct cli_ctx *ctx, const struct cli_inv *inv)
+{
+    const char *net = cli_opt_str(inv, "network");
+    struct cli_api_res res;
+
+    if (lookup_net(ctx, net, &res) < 0) {
+        cli_api_res_free(&res);
+        return false;
+    }
+    json_t *d = json_object_get(net_info(&res), "dns");
+    if (!json_is_object(d)) {
+        cli_error("network '%s' serves no DNS (it is inactive, has no IPv4 <ip> or "
+                  "<dns enable='no'>)", net);
+        cli_api_res_free(&res);
+        return false;
+    }
+    if (cli_want_json(ctx, inv))
+        cli_print_json(ctx, d);
+    else
+        print_dns_obj(d, NULL);
+    cli_api_res_free(&res);
+    return true;
+}
+
 static bool cmd_net_uuid(struct cli_ctx *ctx, const struct cli_inv *inv)
 {
     const char *net = cli_opt_str(inv, "network");
@@ -1046,6 +1091,11 @@ const struct cli_cmd cli_net_cmds[] = {
       "Prints what the network's DHCP server received, answered and dropped\n"
       "    (malformed frames, the per-client rate limiter, ...) and the replies\n"
       "    lost on the way out." },
+    { "net-dns-stats", cmd_net_dns_stats, opts_net_json,
+      "show the counters of a network's DNS server",
+      "Prints what the network's DNS server answered (local names, cache,\n"
+      "    upstream), dropped (malformed, rate limited, ...), its cache and its\n"
+      "    upstream servers' counters." },
     { "net-dumpxml", cmd_net_dumpxml, opts_net_dumpxml,
       "network information in XML",
       "Output the network information as an XML dump to stdout." },

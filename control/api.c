@@ -121,6 +121,46 @@ static json_t *dhcp_json(const struct net *n)
 	return o;
 }
 
+/* The DNS server's counters, for GET /v1/networks/NAME (NULL: no DNS). */
+static json_t *dns_json(const struct net *n)
+{
+	struct netsvc_dns_stats st;
+	const struct netsvc *s = net_svc(n);
+	if (!s || netsvc_dns_stats(s, &st) < 0)
+		return NULL;
+	const struct dns_server_stats *d = &st.server;
+#define I(x) (json_int_t)(x)
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			      "queries", I(d->queries), "queries_tcp", I(d->queries_tcp),
+			      "local", I(d->local), "local_nxdomain", I(d->local_nxdomain),
+			      "cached", I(d->cached), "forwarded", I(d->forwarded),
+			      "upstream_answers", I(d->upstream_answers), "servfail", I(d->servfail),
+			      "refused", I(d->refused), "truncated", I(d->truncated));
+	json_object_set_new(o, "drops", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}",
+			    "malformed", I(d->malformed), "rate_limited", I(d->rate_limited),
+			    "pending_full", I(d->pending_full), "stale_replies", I(d->stale_replies),
+			    "no_mbuf", I(st.reply_no_mbuf), "queue_full", I(st.reply_queue_full)));
+	json_object_set_new(o, "errors", json_pack("{s:I, s:I}", "formerr", I(d->formerr),
+			    "notimp", I(d->notimp)));
+	json_object_set_new(o, "tcp", json_pack("{s:I, s:I, s:I, s:I}", "connections",
+			    I(d->tcp_conns), "refused", I(d->tcp_refused), "resets", I(d->tcp_resets),
+			    "drops", I(d->tcp_drops)));
+	json_object_set_new(o, "cache", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			    "entries", I(d->cache.entries), "hits", I(d->cache.hits), "misses",
+			    I(d->cache.misses), "inserts", I(d->cache.inserts), "evictions",
+			    I(d->cache.evictions), "expired", I(d->cache.expired), "uncacheable",
+			    I(d->cache.uncacheable)));
+	json_object_set_new(o, "upstream", json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			    "servers", I(d->fwd.servers), "pending", I(d->fwd.pending), "sent",
+			    I(d->fwd.sent), "retries", I(d->fwd.retries), "timeouts",
+			    I(d->fwd.timeouts), "replies", I(d->fwd.replies), "bad_replies",
+			    I(d->fwd.bad_replies), "tcp_retries", I(d->fwd.tcp_retries),
+			    "tcp_failed", I(d->fwd.tcp_failed), "socket_errors",
+			    I(d->fwd.socket_errors)));
+#undef I
+	return o;
+}
+
 #define API_LOG(lvl, ...) VNETD_LOG("api", lvl, __VA_ARGS__)
 
 static int no_network(const char *id, struct ctl_err *e)
@@ -181,6 +221,9 @@ static int do_networks(struct ctl *c, const struct api_req *r, json_t **out, str
 		json_t *d = dhcp_json(n);
 		if (d)
 			json_object_set_new(info, "dhcp", d);
+		json_t *dn = dns_json(n);
+		if (dn)
+			json_object_set_new(info, "dns", dn);
 		*out = json_pack("{s:o}", "network", info);
 		return 200;
 	}
@@ -602,6 +645,51 @@ static void net_metrics(struct ctl *c, FILE *f)
 	free(has);
 }
 
+/* DNS: one set per network that serves it. */
+static void dns_metrics(struct ctl *c, FILE *f)
+{
+	size_t n = netreg_count(c->nets);
+	struct netsvc_dns_stats *ds = calloc(n ? n : 1, sizeof(*ds));
+	bool *has = calloc(n ? n : 1, sizeof(*has));
+	if (!ds || !has) {
+		free(ds);
+		free(has);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct netsvc *s = net_svc(netreg_at(c->nets, i));
+		has[i] = s && netsvc_dns_stats(s, &ds[i]) == 0;
+	}
+#define EACH_DNS(stmt)                                                     \
+	for (size_t i = 0; i < n; i++) {                                   \
+		if (!has[i])                                               \
+			continue;                                          \
+		const char *nn = net_name(netreg_at(c->nets, i));          \
+		const struct dns_server_stats *d = &ds[i].server;          \
+		stmt;                                                      \
+	}
+	head(f, "vnetd_dns_queries_total", "counter", "DNS queries answered or forwarded, by how.");
+	EACH_DNS(sample(f, "vnetd_dns_queries_total", "network", nn, "answer", "local", d->local);
+		 sample(f, "vnetd_dns_queries_total", "network", nn, "answer", "local_nxdomain",
+			d->local_nxdomain);
+		 sample(f, "vnetd_dns_queries_total", "network", nn, "answer", "cached", d->cached);
+		 sample(f, "vnetd_dns_queries_total", "network", nn, "answer", "forwarded",
+			d->forwarded));
+	head(f, "vnetd_dns_drops_total", "counter", "DNS queries dropped, by reason.");
+	EACH_DNS(sample(f, "vnetd_dns_drops_total", "network", nn, "reason", "malformed", d->malformed);
+		 sample(f, "vnetd_dns_drops_total", "network", nn, "reason", "rate_limited",
+			d->rate_limited);
+		 sample(f, "vnetd_dns_drops_total", "network", nn, "reason", "pending_full",
+			d->pending_full));
+	head(f, "vnetd_dns_upstream_failures_total", "counter", "Forwarded DNS queries answered SERVFAIL.");
+	EACH_DNS(sample(f, "vnetd_dns_upstream_failures_total", "network", nn, NULL, NULL, d->servfail));
+	head(f, "vnetd_dns_cache_entries", "gauge", "Answers in the DNS cache.");
+	EACH_DNS(sample(f, "vnetd_dns_cache_entries", "network", nn, NULL, NULL, d->cache.entries));
+#undef EACH_DNS
+	free(ds);
+	free(has);
+}
+
 char *api_metrics(struct ctl *c, size_t *len)
 {
 	char *buf = NULL;
@@ -610,6 +698,7 @@ char *api_metrics(struct ctl *c, size_t *len)
 		return NULL;
 	port_metrics(c, f);
 	net_metrics(c, f);
+	dns_metrics(c, f);
 	struct dp_stats s;
 	dp_stats(c->dp, &s);
 	head(f, "vnetd_drops_total", "counter", "Frames the dataplane dropped, by reason.");

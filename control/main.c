@@ -23,6 +23,7 @@
 #include "control/net.h"
 #include "control/netsvc.h"
 #include "control/opts.h"
+#include "control/dns/dns_fwd.h"
 #include "control/port.h"
 #include "control/portfwd.h"
 #include "control/store.h"
@@ -220,6 +221,9 @@ int main(int argc, char **argv)
 	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
 	ev.data.fd = dp_punt_fd(c.dp);
 	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ev.data.fd = dns_loop_fd(); /* the DNS forwarders' upstream sockets */
+	if (ev.data.fd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
 
 	LOG(NOTICE, "vnetd %s ready: API on %s (read-only: %s), %u worker(s), state in %s\n",
 	    VNETD_VERSION, o.socket, o.socket_ro, o.dp.n_workers, o.state_dir);
@@ -239,6 +243,8 @@ int main(int argc, char **argv)
 				struct signalfd_siginfo si;
 				if (read(sfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo != SIGHUP)
 					run = false;
+			} else if (evs[i].data.fd == dns_loop_fd()) {
+				dns_loop_run(); /* upstream DNS answers, timeouts */
 			} else if (evs[i].data.fd == tfd) {
 				uint64_t ticks;
 				if (read(tfd, &ticks, sizeof(ticks)) > 0) {

@@ -98,10 +98,6 @@ int net_unsupported(const struct net *n, char *buf, size_t len)
 		more[k++] = m == NX_FWD_NAT ? "forward mode='nat' (no uplink yet)"
 			  : m == NX_FWD_ROUTE ? "forward mode='route' (no uplink yet)"
 					      : "forward mode='open' (no uplink yet)";
-	uint32_t a;
-	int p;
-	if (nx_dns_enabled(n->def) && nx_ipv4(n->def, &a, &p) == 0)
-		more[k++] = "dns (no DNS server yet)";
 	for (int i = 0; i < k; i++)
 		l += snprintf(buf + ((size_t)l < len ? (size_t)l : len),
 			      (size_t)l < len ? len - (size_t)l : 0, "%s%s", l ? ", " : "", more[i]);

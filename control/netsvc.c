@@ -14,6 +14,7 @@
 #include <rte_mbuf.h>
 
 #include "control/dhcp_server.h"
+#include "control/dns/dns_net.h"
 #include "control/net.h"
 #include "control/netxml.h"
 #include "control/store.h"
@@ -26,6 +27,9 @@
 
 struct netsvc {
 	struct dhcp_server *dhcp; /* NULL when the network serves no DHCP */
+	struct dns_net *dns;      /* NULL when the network serves no DNS */
+	struct ctl *ctl;          /* for dns_inject */
+	uint64_t dns_no_mbuf, dns_queue_full; /* DNS answers lost on the way out */
 	int prefix;
 	uint64_t reply_no_mbuf;   /* DHCP replies lost: mempool empty */
 	uint64_t reply_queue_full;/* DHCP replies lost: the worker's inject ring full */
@@ -55,11 +59,10 @@ static int dhcp_config(const struct nx_network *def, uint32_t gw, int prefix,
 	cfg->server_ip = gw;
 	cfg->prefix = prefix;
 	memcpy(cfg->server_mac, mac, 6);
-	/* libvirt's dnsmasq also serves DNS on the gateway; vnetd does not yet,
-	 * so it does not hand out a DNS server that would never answer (the
-	 * network reports "dns" as unsupported). */
-	cfg->dns_enabled = 0;
-	if (nx_domain(def))
+	/* The gateway serves DNS unless <dns enable='no'>: options 6 (the
+	 * gateway) and 15 (the domain) only then, as libvirt's dnsmasq. */
+	cfg->dns_enabled = nx_dns_enabled(def);
+	if (nx_domain(def) && cfg->dns_enabled)
 		snprintf(cfg->domain, sizeof(cfg->domain), "%s", nx_domain(def));
 	cfg->mtu = (uint16_t)nx_mtu(def);
 	/* The lease file is rewritten by the 1 s tick, not fsync'd per binding
@@ -144,6 +147,105 @@ static struct dhcp_server *dhcp_create(struct ctl *c, const struct nx_network *d
 	return d;
 }
 
+/* ---- DNS (control/dns/): the network's server, its lifecycle and frames ---- */
+
+/* Answers that come later (upstream replies, TCP) leave like DHCP replies. */
+static void dns_inject(void *ctx, uint16_t port, const uint8_t *frame, size_t len)
+{
+	struct netsvc *s = ctx;
+	struct rte_mbuf *r = rte_pktmbuf_alloc(dp_mempool(s->ctl->dp));
+	char *d = r ? rte_pktmbuf_append(r, (uint16_t)len) : NULL;
+	if (!d) {
+		rte_pktmbuf_free(r);
+		s->dns_no_mbuf++;
+		return;
+	}
+	memcpy(d, frame, len);
+	if (dp_inject(s->ctl->dp, port, r) < 0)
+		s->dns_queue_full++;
+}
+
+static void dns_sync_leases(struct netsvc *s);
+
+/* Served on every network with an IPv4 <ip> unless <dns enable='no'>. */
+static int dns_start(struct netsvc *s, const struct nx_network *def, uint32_t gw,
+		     const uint8_t mac[6], struct ctl_err *e)
+{
+	if (!nx_dns_enabled(def))
+		return 0;
+	s->dns = dns_net_new(def, gw, mac, "/etc/resolv.conf", dns_inject, s);
+	if (!s->dns)
+		return ctl_fail(e, ENOMEM, 500, "internal-error",
+				"internal error: cannot start the DNS server of network '%s'",
+				nx_name(def));
+	dns_sync_leases(s);
+	return 0;
+}
+
+/* The leases' hostnames into the zone (rebuilt only when they changed). */
+static void dns_sync_leases(struct netsvc *s)
+{
+	if (!s->dns)
+		return;
+	if (!s->dhcp) { /* DHCP withdrawn by net-update: its names go */
+		dns_net_leases(s->dns, NULL, 0);
+		return;
+	}
+	size_t n = netsvc_leases(s, NULL, NULL, 0);
+	struct dhcp_lease_info *l = n ? calloc(n, sizeof(*l)) : NULL;
+	if (n && !l)
+		return;
+	n = l ? netsvc_leases(s, NULL, l, n) : 0;
+	dns_net_leases(s->dns, l, n);
+	free(l);
+}
+
+/* Is this DHCP reply frame an ACK?  (Only bindings change the names; the
+ * rest, releases and expiries, are picked up by the tick.) */
+static bool dns_reply_is_ack(const uint8_t *reply, size_t len)
+{
+	const size_t b = DHCP_FRAME_HDR_LEN + DHCP_OPTIONS_OFFSET;
+	struct dhcp_opts o;
+	if (len <= b)
+		return false;
+	memset(&o, 0, sizeof(o));
+	dhcp_opts_decode(reply + b, len - b, &o);
+	return o.ptr[DHCP_OPT_MSG_TYPE] && o.len[DHCP_OPT_MSG_TYPE] == 1 &&
+	       o.ptr[DHCP_OPT_MSG_TYPE][0] == DHCP_ACK;
+}
+
+static void dns_tick(struct netsvc *s)
+{
+	if (!s || !s->dns)
+		return;
+	dns_server_tick(dns_net_server(s->dns));
+	dns_sync_leases(s);
+}
+
+/* UDP or TCP port 53 (the workers punt DNS only to the gateway's address). */
+static bool dns_is_query(const struct netsvc *s, const uint8_t *f, size_t len)
+{
+	struct pkt_meta m;
+	return s->dns && pkt_parse(f, len, true, &m) == 0 && m.l4_off &&
+	       (m.proto == 17 || m.proto == 6) && m.dport == htons(53);
+}
+
+static int dns_frame(struct netsvc *s, uint16_t port, const uint8_t *f, size_t len,
+		     uint8_t *reply, size_t cap)
+{
+	return dns_server_frame(dns_net_server(s->dns), port, f, len, reply, cap);
+}
+
+int netsvc_dns_stats(const struct netsvc *s, struct netsvc_dns_stats *out)
+{
+	if (!s || !s->dns)
+		return -ENOENT;
+	dns_server_get_stats(dns_net_server(s->dns), &out->server);
+	out->reply_no_mbuf = s->dns_no_mbuf;
+	out->reply_queue_full = s->dns_queue_full;
+	return 0;
+}
+
 static bool serves_dhcp(const struct nx_network *def)
 {
 	return nx_dhcp_range_count(def) || nx_dhcp_host_count(def);
@@ -178,15 +280,22 @@ struct netsvc *netsvc_start(struct ctl *c, const struct nx_network *def, uint16_
 	if (nx_ipv4(def, &gw, &prefix) < 0 || nx_mac(def, mac) < 0)
 		return s; /* no IPv4 subnet here: nothing to serve */
 	s->prefix = prefix;
+	s->ctl = c;
 	if (serves_dhcp(def) && !(s->dhcp = dhcp_create(c, def, gw, prefix, mac, e))) {
 		free(s);
 		return NULL;
 	}
-	struct dp_gw g = { .ip = htonl(gw), .dhcp = s->dhcp != NULL };
+	if (dns_start(s, def, gw, mac, e) < 0) {
+		dhcp_server_free(s->dhcp);
+		free(s);
+		return NULL;
+	}
+	struct dp_gw g = { .ip = htonl(gw), .dhcp = s->dhcp != NULL, .dns = s->dns != NULL };
 	memcpy(g.mac, mac, 6);
 	int r = dp_net_set_gateway(c->dp, dp_net, &g);
 	if (r < 0) {
 		dhcp_server_free(s->dhcp);
+		dns_net_free(s->dns);
 		free(s);
 		ctl_fail(e, -r, 500, "internal-error", "internal error: cannot set the gateway: %s",
 			 strerror(-r));
@@ -209,6 +318,8 @@ int netsvc_reconfigure(struct ctl *c, struct netsvc *s, const struct nx_network 
 
 	if (!s || nx_ipv4(def, &gw, &prefix) < 0 || nx_mac(def, mac) < 0)
 		return 0; /* no IPv4 subnet (net-update cannot add one) */
+	if (s->dns && dns_net_reconfigure(s->dns, def) < 0)
+		return ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
 	bool want = serves_dhcp(def);
 	if (want && s->dhcp) {
 		/* Same server, new ranges and hosts: the leases that are still
@@ -229,7 +340,7 @@ int netsvc_reconfigure(struct ctl *c, struct netsvc *s, const struct nx_network 
 	struct dhcp_server *d = NULL;
 	if (want && !(d = dhcp_create(c, def, gw, prefix, mac, e)))
 		return -EINVAL;
-	struct dp_gw g = { .ip = htonl(gw), .dhcp = want };
+	struct dp_gw g = { .ip = htonl(gw), .dhcp = want, .dns = s->dns != NULL };
 	memcpy(g.mac, mac, 6);
 	int r = dp_net_set_gateway(c->dp, dp_net, &g);
 	if (r < 0) {
@@ -242,6 +353,7 @@ int netsvc_reconfigure(struct ctl *c, struct netsvc *s, const struct nx_network 
 		dhcp_server_free(s->dhcp);
 	}
 	s->dhcp = d;
+	dns_sync_leases(s);
 	return 0;
 }
 
@@ -257,14 +369,20 @@ void netsvc_stop(struct ctl *c, struct netsvc *s, uint16_t dp_net)
 		dhcp_server_flush(s->dhcp);
 		dhcp_server_free(s->dhcp);
 	}
+	dns_net_free(s->dns);
 	free(s);
 }
 
-int netsvc_frame(struct netsvc *s, const uint8_t *frame, size_t len, uint8_t *reply, size_t cap)
+int netsvc_frame(struct netsvc *s, uint16_t port, const uint8_t *frame, size_t len,
+		 uint8_t *reply, size_t cap)
 {
+	if (dns_is_query(s, frame, len))
+		return dns_frame(s, port, frame, len, reply, cap);
 	if (!s->dhcp)
 		return 0;
 	int r = dhcp_server_handle(s->dhcp, frame, len, time(NULL), reply, cap);
+	if (r > 0 && dns_reply_is_ack(reply, (size_t)r))
+		dns_sync_leases(s); /* a binding: its hostname resolves at once */
 	return r > 0 ? r : 0;
 }
 
@@ -272,6 +390,7 @@ void netsvc_tick(struct netsvc *s)
 {
 	if (s && s->dhcp)
 		dhcp_server_tick(s->dhcp, time(NULL));
+	dns_tick(s);
 }
 
 int netsvc_dhcp_stats(const struct netsvc *s, struct netsvc_dhcp_stats *out)
@@ -387,6 +506,8 @@ void netsvc_process_punted(struct ctl *c)
 	unsigned n;
 
 	while ((n = dp_punt_dequeue(c->dp, m, 32)) > 0) {
+		/* the answers to these frames: one wake of the worker at the end */
+		dp_inject_batch(c->dp, true);
 		for (unsigned i = 0; i < n; i++) {
 			uint16_t port = m[i]->port;
 			int dpn = dp_port_net(c->dp, port);
@@ -395,7 +516,7 @@ void netsvc_process_punted(struct ctl *c)
 			int len = 0;
 			if (s) {
 				const uint8_t *f = rte_pktmbuf_mtod(m[i], const uint8_t *);
-				len = netsvc_frame(s, f, rte_pktmbuf_data_len(m[i]), reply,
+				len = netsvc_frame(s, port, f, rte_pktmbuf_data_len(m[i]), reply,
 						   sizeof(reply));
 				log_dhcp(net_name(net), f, rte_pktmbuf_data_len(m[i]), reply, len);
 			}
@@ -413,6 +534,7 @@ void netsvc_process_punted(struct ctl *c)
 			if (dp_inject(c->dp, port, r) < 0)
 				s->reply_queue_full++; /* or the port went away */
 		}
+		dp_inject_batch(c->dp, false);
 	}
 }
 

@@ -1,6 +1,7 @@
 /* netsvc — what an active network serves itself: its gateway (answered by
- * the workers: ARP, ICMP echo) and its DHCP server (on the control thread,
- * fed by the dataplane's punt ring, replying through dp_inject).
+ * the workers: ARP, ICMP echo), its DHCP server and its DNS server
+ * (control/dns/; both on the control thread, fed by the dataplane's punt
+ * ring, replying through dp_inject).
  *
  * Design: netsvc_start() derives the gateway and the DHCP configuration from
  * the network's live definition (first IPv4 <ip>, its <dhcp> ranges and
@@ -20,6 +21,7 @@
 
 #include "control/ctl.h"
 #include "control/dhcp_server.h"
+#include "control/dns/dns_server.h"
 
 struct netsvc;
 struct nx_network;
@@ -37,8 +39,8 @@ void netsvc_stop(struct ctl *c, struct netsvc *s, uint16_t dp_net);
 int netsvc_reconfigure(struct ctl *c, struct netsvc *s, const struct nx_network *def,
 		       uint16_t dp_net, struct ctl_err *e);
 /* Handles one punted frame; returns the reply length or 0. */
-int netsvc_frame(struct netsvc *s, const uint8_t *frame, size_t len, uint8_t *reply,
-		 size_t cap);
+int netsvc_frame(struct netsvc *s, uint16_t port, const uint8_t *frame, size_t len,
+		 uint8_t *reply, size_t cap);
 void netsvc_tick(struct netsvc *s);
 /* Leases (all, or of one MAC); returns the count written to out. */
 size_t netsvc_leases(const struct netsvc *s, const uint8_t *mac, struct dhcp_lease_info *out,
@@ -63,6 +65,15 @@ struct netsvc_dhcp_stats {
 	uint64_t reply_queue_full; /* the worker's inject ring was full */
 };
 int netsvc_dhcp_stats(const struct netsvc *s, struct netsvc_dhcp_stats *out);
+
+/* The DNS server's counters (control/dns/dns_server.h) and the answers lost
+ * on the way out.  -ENOENT when the network serves no DNS. */
+struct netsvc_dns_stats {
+	struct dns_server_stats server;
+	uint64_t reply_no_mbuf;
+	uint64_t reply_queue_full;
+};
+int netsvc_dns_stats(const struct netsvc *s, struct netsvc_dns_stats *out);
 
 /* Drains the dataplane's punt ring: each frame goes to the service of the
  * network of the port it came from. */

@@ -135,6 +135,13 @@ size_t nx_dns_host_count(const struct nx_network *n);
 int nx_dns_host(const struct nx_network *n, size_t i, int *family,
                 const char **ip, size_t *nnames);
 const char *nx_dns_host_name(const struct nx_network *n, size_t i, size_t j);
+size_t nx_dns_txt_count(const struct nx_network *n);
+int nx_dns_txt(const struct nx_network *n, size_t i, const char **name, const char **value);
+size_t nx_dns_srv_count(const struct nx_network *n);
+/* strings NULL when absent; numbers 0 when absent */
+int nx_dns_srv(const struct nx_network *n, size_t i, const char **service, const char **protocol,
+               const char **domain, const char **target, unsigned *port, unsigned *priority,
+               unsigned *weight);
 
 /* ---- IP ---- */
 size_t nx_ip_count(const struct nx_network *n);

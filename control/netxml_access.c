@@ -405,3 +405,35 @@ nx_nat_ipv6(const struct nx_network *n)
     return n && n->forward.type == NX_FWD_NAT && n->forward.nat_ipv6 == NX_TRI_YES;
 }
 
+
+size_t nx_dns_txt_count(const struct nx_network *n) { return n ? n->dns.ntxts : 0; }
+
+int
+nx_dns_txt(const struct nx_network *n, size_t i, const char **name, const char **value)
+{
+    if (!n || i >= n->dns.ntxts)
+        return -ERANGE;
+    *name = n->dns.txts[i].name;
+    *value = n->dns.txts[i].value;
+    return 0;
+}
+
+size_t nx_dns_srv_count(const struct nx_network *n) { return n ? n->dns.nsrvs : 0; }
+
+int
+nx_dns_srv(const struct nx_network *n, size_t i, const char **service, const char **protocol,
+           const char **domain, const char **target, unsigned *port, unsigned *priority,
+           unsigned *weight)
+{
+    if (!n || i >= n->dns.nsrvs)
+        return -ERANGE;
+    const struct nx_dns_srv *s = &n->dns.srvs[i];
+    *service = s->service;
+    *protocol = s->protocol;
+    *domain = s->domain;
+    *target = s->target;
+    *port = s->port;
+    *priority = s->priority;
+    *weight = s->weight;
+    return 0;
+}

@@ -412,10 +412,6 @@ nx_unsupported(const struct nx_network *n, char *buf, size_t len)
         list_add(&l, "bridge zone");
     if (n->mac_table_manager)
         list_add(&l, "bridge macTableManager");
-    if (n->dns.nsrvs)
-        list_add(&l, "dns srv");
-    if (n->dns.ntxts)
-        list_add(&l, "dns txt");
     for (i = 0; i < n->nips; i++) {
         if (n->ips[i].tftproot) {
             list_add(&l, "tftp");

@@ -426,6 +426,7 @@ int dp_net_set_gateway(struct dp *dp, uint16_t id, const struct dp_gw *gw)
 	g->ip = gw ? gw->ip : 0;
 	memcpy(g->mac, gw ? gw->mac : (const uint8_t[6]){ 0 }, 6);
 	g->dhcp = gw ? gw->dhcp : false;
+	g->dns = gw ? gw->dns : false;
 	bump_net_epochs(dp, id);
 	return dp_commit(dp);
 }
@@ -667,14 +668,29 @@ int dp_inject(struct dp *dp, uint16_t port, struct rte_mbuf *m)
 		return -ENOENT;
 	}
 	/* The worker that polls the port's first queue sends it. */
-	struct dp_worker *w = dp->w[port % dp->p.n_workers];
+	unsigned wi = port % dp->p.n_workers;
+	struct dp_worker *w = dp->w[wi];
 	m->port = port;
 	if (rte_ring_enqueue(w->inject, m) != 0) {
 		rte_pktmbuf_free(m);
 		return -ENOBUFS;
 	}
-	dp_worker_wake(w);
+	if (dp->inject_batch)
+		dp->inject_wake |= 1u << wi;
+	else
+		dp_worker_wake(w);
 	return 0;
+}
+
+void dp_inject_batch(struct dp *dp, bool on)
+{
+	dp->inject_batch = on;
+	if (on)
+		return;
+	for (unsigned i = 0; i < dp->p.n_workers; i++)
+		if (dp->inject_wake & (1u << i))
+			dp_worker_wake(dp->w[i]);
+	dp->inject_wake = 0;
 }
 
 void dp_port_vring_state(struct dp *dp, uint16_t id, unsigned vring, bool enabled)

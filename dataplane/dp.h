@@ -118,6 +118,7 @@ struct dp_gw {
 	uint32_t ip;    /* network order; 0: no gateway */
 	uint8_t mac[6];
 	bool dhcp;      /* punt DHCP to the control thread (the network serves it) */
+	bool dns;       /* punt UDP/TCP port 53 to the gateway's address (DNS served) */
 };
 
 struct rte_mbuf;
@@ -196,6 +197,12 @@ int dp_punt_fd(const struct dp *dp);
 unsigned dp_punt_dequeue(struct dp *dp, struct rte_mbuf **pkts, unsigned n);
 int dp_punt_timeout_ms(const struct dp *dp);
 int dp_inject(struct dp *dp, uint16_t port, struct rte_mbuf *m);
+/* dp_inject() wakes the port's worker (one eventfd write per frame); between
+ * dp_inject_batch(dp, true) and dp_inject_batch(dp, false) the wakes wait
+ * for the end, which wakes each worker that got frames once: a burst of
+ * answers costs one system call per worker, not one per frame.  Control
+ * thread (as dp_inject). */
+void dp_inject_batch(struct dp *dp, bool on);
 
 /* Configuration changes (dp_net_*, dp_port_create/destroy) are staged and
  * take effect at the next dp_flush(), which the control thread calls once

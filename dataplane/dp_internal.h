@@ -184,6 +184,8 @@ struct dp {
 	uint64_t punt_start;    /* TSC: this wakeup's start */
 	uint64_t punt_until;    /* TSC: end of this wakeup's time budget */
 	uint64_t punt_resume;   /* TSC: after a spent budget, rest until then */
+	bool inject_batch;      /* dp_inject_batch(): wakes wait for its end */
+	uint32_t inject_wake;   /* ... workers (bit i: w[i]) to wake then */
 	bool stop;
 	bool running;
 	uint32_t fdb_seq;

@@ -6,6 +6,7 @@
 #define ARP_HLEN 28
 #define IP_UDP 17
 #define IP_ICMP 1
+#define IP_TCP 6
 
 uint16_t gw_csum(const void *data, size_t len)
 {
@@ -128,6 +129,10 @@ enum gw_verdict gw_process(uint8_t *f, size_t len, const struct pkt_meta *m,
 		return GW_PASS;
 	if (m->dst_ip == g->ip && m->proto == IP_ICMP)
 		return icmp_echo(f, len, m, g, why);
+	/* DNS to the gateway's address, when the network serves it. */
+	if (g->dns && m->dst_ip == g->ip && m->l4_off && (m->proto == IP_UDP || m->proto == IP_TCP) &&
+	    m->dport == __builtin_bswap16(53))
+		return GW_PUNT;
 	*why = GW_DROP_NO_ROUTE;
 	return GW_DROP;
 }

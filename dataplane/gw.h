@@ -4,7 +4,8 @@
  * decide what the gateway does with a frame of its network and, for ARP and
  * ICMP echo, turn the request into its reply in place, so the worker sends
  * the same buffer back out of the ingress port.  DHCP is punted to the
- * control thread (the DHCP server).  The gateway answers only for its own
+ * control thread (the DHCP server), and so is DNS to the gateway's
+ * address when the network serves it (UDP and TCP port 53).  The gateway answers only for its own
  * address: ARP for other addresses (guests' requests, gratuitous ARP and
  * duplicate-address probes) passes on to the switch untouched.  Frames from
  * a multicast or all-zero source MAC are never answered or punted: they pass
@@ -40,6 +41,8 @@ struct gw_conf {
 	bool dhcp;         /* the network serves DHCP: punt it; otherwise DHCP
 	                    * is ordinary traffic, switched to the other ports
 	                    * (a DHCP server a guest runs), as a Linux bridge does */
+	bool dns;          /* the network serves DNS: punt UDP and TCP port 53 to
+	                    * the gateway's address (and MAC) */
 };
 
 /* m: the frame parsed with want_l3 = true.  len: bytes available at f. */

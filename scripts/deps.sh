@@ -15,6 +15,8 @@ test=(dpdk-dev libclang-rt-14-dev libxml2-utils qemu-system-x86 linux-image-amd6
 # tests/guest/mk{vmlinux,initramfs}.sh unpack zstd kernels/modules; the libvirt
 # data fetch (tests/conformance/fetch-libvirt.sh) needs only apt, tar, xz
 test+=(zstd)
+# DNS (test_dns): dig and the upstream server in the "internet" namespace
+test+=(bind9-dnsutils dnsmasq-base)
 test+=(ethtool)
 # port-capture: the filter compiler (build) and the pcap readers its test runs
 build+=(libpcap0.8-dev)
@@ -25,6 +27,7 @@ test+=(systemd man-db groff-base)
 # its test drives tc (iproute2), ethtool, clang, python3 and curl
 build+=(bpftool)
 bench=(openvswitch-switch-dpdk dnsmasq-base kea-admin linux-perf valgrind)
+bench+=(dnsperf)
 want=("${build[@]}" "${run[@]}")
 for a in "$@"; do
 	case "$a" in

@@ -9,6 +9,13 @@
 #     router 192.168.122.1, pings the gateway; the lease is listed by
 #     GET /v1/networks/default/leases and `vnetctl net-dhcp-leases default`.
 #     Prints "boot-to-lease: X.Y s" (host seconds from QEMU start).
+#  3. DNS (issue 11): that guest resolves, with busybox nslookup and the
+#     resolver its DHCP lease configured, a <dns><host> name added to the
+#     network live (an address nothing else knows), answered locally by
+#     vnetd's DNS server on the gateway (its "local" counter moves).
+#     External names are not looked up: vnetd runs in the root namespace
+#     here, so forwarding would reach the machine's real resolvers
+#     (test_dns covers forwarding inside namespaces).
 # QEMU runs on CPU 0 ($VNET_GUEST_CPUS), vnetd's worker on CPU 1.
 # A missing QEMU or guest kernel is a failure (scripts/deps.sh --test
 # installs them), never a skip.
@@ -148,14 +155,21 @@ M3=52:54:00:00:c1:03
 port_add d1 default "\"mac\":\"$M3\""
 assert_eq "no lease before the guest" 0 \
 	"$(api_ok GET "/v1/networks/default/leases?mac=$M3" | jq '.leases | length')"
+# a name only the network's DNS server knows (round 3)
+DNSNAME=vnetprobe DNSIP=$NET.250
+"$VNETCTL" -q -s "$SOCK" net-update default add dns-host \
+	"<host ip='$DNSIP'><hostname>$DNSNAME</hostname></host>" --live ||
+	fail "net-update default add dns-host failed"
+dns0=$(api_ok GET /v1/networks/default | jq .network.dns.local)
 drops_before=$(api_ok GET /v1/stats)
 t0=$EPOCHREALTIME
 guest_start vm3 "$(port_sock d1)" \
-	"vnet.dhcp=1 vnet.dhcptimeout=30 vnet.ping=$GW vnet.count=3" \
+	"vnet.dhcp=1 vnet.dhcptimeout=30 vnet.ping=$GW vnet.count=3 vnet.nslookup=$DNSNAME" \
 	--mode client --mac "$M3" --timeout "$GUEST_TIMEOUT" \
 	--expect "link up" --expect lease --expect lease-info --expect "ping $GW ok" \
-	--expect "result pass" --expect "done" \
-	--reject "dhcp fail" --reject "ping $GW fail" --reject "result fail"
+	--expect "nslookup $DNSNAME ok" --expect "result pass" --expect "done" \
+	--reject "dhcp fail" --reject "ping $GW fail" --reject "nslookup $DNSNAME fail" \
+	--reject "result fail"
 wait_connected d1
 guest_wait vm3
 t1=$EPOCHREALTIME
@@ -173,6 +187,9 @@ case " $info " in
 esac
 case " $info " in
 *" server=$GW "*) ;; *) fail "lease-info: want server=$GW: $info" ;;
+esac
+case " $info " in # DHCP option 6: the gateway serves DNS (issue 11)
+*" dns=$GW "*) ;; *) fail "lease-info: want dns=$GW: $info" ;;
 esac
 assert_eq "vm3 ping-info $GW" "ping-info $GW tx=3 rx=3" \
 	"$(guest_marker vm3 "ping-info $GW " | cut -d' ' -f1-4)"
@@ -235,6 +252,13 @@ assert_eq "d1 rx_dropped = no_dest drops" \
 	"$(( $(jq .drops.no_dest <<<"$after") - $(jq .drops.no_dest <<<"$drops_before") ))" \
 	"$(jget .stats.rx_dropped <<<"$st")"
 ok "dhcp: counters and drops (punted $punted, no_dest $(jget .stats.rx_dropped <<<"$st"))"
+
+# ---- 3. DNS: the guest resolved the network's <dns><host> ------------------
+assert_eq "vm3 nslookup $DNSNAME" "nslookup $DNSNAME ok $DNSIP" \
+	"$(guest_marker vm3 "nslookup $DNSNAME ")"
+dns1=$(api_ok GET /v1/networks/default | jq .network.dns.local)
+[ "$((dns1 - dns0))" -ge 1 ] || fail "vnetd's DNS server answered no local query ($dns0 -> $dns1)"
+ok "dns: vm3 resolved $DNSNAME to $DNSIP through the gateway ($((dns1 - dns0)) local answers)"
 
 tl=$(guest_time vm3 'lease ')
 [ -n "$tl" ] || fail "no host time for vm3's lease marker"

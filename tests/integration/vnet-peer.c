@@ -19,11 +19,19 @@
  * MAC and xid each) from PORT as fast as it can for SECONDS, after the
  * --sends, and prints "dhcp-flood PORT COUNT".
  *
+ * --dns-load PORT,SECONDS,WINDOW,GWMAC with --dns-query SRCIP,GWIP,NAME
+ * sends DNS queries (A NAME, UDP from SRCIP to GWIP port 53, to GWMAC, a
+ * new source port and ID each) from PORT for SECONDS, keeping at most
+ * WINDOW unanswered (like dnsperf's -q; a query unanswered for 100 ms is
+ * given up), and prints "dns-load PORT SENT ANSWERS NOERROR SECONDS"
+ * (answers: UDP from port 53; noerror: RCODE 0 with an answer record).
+ *
  * Frames carry ethertype 0x88b5 (IEEE local experimental).  With --echo,
  * the program instead answers every received test frame back to its sender
  * until --settle-ms of silence (used to measure round trips).
  */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +77,68 @@ static struct peer_send sends[MAX_SENDS];
 static struct peer_flow flows[MAX_FLOWS];
 static unsigned n_ports, n_sends, n_flows;
 static unsigned n_queues = 1;
+static uint64_t dns_answers, dns_noerror;
+
+/* A DNS query for A NAME from SRC (UDP port 1024 + n % 60000, ID n) to
+ * GW port 53 (addresses in network order). */
+static uint16_t dns_query(uint8_t *d, const uint8_t src_mac[6], const uint8_t gw_mac[6],
+			  uint32_t src, uint32_t gw, const char *name, uint32_t n)
+{
+	uint8_t *ip = d + 14, *udp = ip + 20, *q = udp + 8;
+	uint16_t qlen = 12;
+	memset(d, 0, 14 + 20 + 8 + 12);
+	memcpy(d, gw_mac, 6);
+	memcpy(d + 6, src_mac, 6);
+	d[12] = 0x08;
+	q[0] = (uint8_t)(n >> 8), q[1] = (uint8_t)n;
+	q[2] = 0x01; /* RD */
+	q[5] = 1;    /* QDCOUNT */
+	for (const char *l = name; *l;) { /* labels */
+		const char *e = strchr(l, '.');
+		size_t len = e ? (size_t)(e - l) : strlen(l);
+		q[qlen++] = (uint8_t)len;
+		memcpy(q + qlen, l, len);
+		qlen = (uint16_t)(qlen + len);
+		l += len + (e ? 1 : 0);
+	}
+	q[qlen++] = 0;
+	q[qlen++] = 0, q[qlen++] = 1; /* A */
+	q[qlen++] = 0, q[qlen++] = 1; /* IN */
+	uint16_t udp_len = (uint16_t)(8 + qlen), ip_len = (uint16_t)(20 + udp_len);
+	ip[0] = 0x45;
+	ip[2] = (uint8_t)(ip_len >> 8);
+	ip[3] = (uint8_t)ip_len;
+	ip[8] = 64;
+	ip[9] = 17;
+	memcpy(ip + 12, &src, 4);
+	memcpy(ip + 16, &gw, 4);
+	uint32_t sum = 0;
+	for (int i = 0; i < 20; i += 2)
+		sum += (uint32_t)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (uint8_t)(~sum >> 8);
+	ip[11] = (uint8_t)~sum;
+	uint16_t sport = (uint16_t)(1024 + n % 60000);
+	udp[0] = (uint8_t)(sport >> 8), udp[1] = (uint8_t)sport;
+	udp[3] = 53;
+	udp[4] = (uint8_t)(udp_len >> 8);
+	udp[5] = (uint8_t)udp_len; /* checksum 0: none */
+	return (uint16_t)(14 + ip_len);
+}
+
+/* Counts a DNS answer (IPv4 UDP from port 53). */
+static void count_dns(const uint8_t *d, uint32_t len)
+{
+	if (len < 14 + 20 + 8 + 12 || d[12] != 0x08 || d[13] != 0 || d[23] != 17)
+		return;
+	const uint8_t *udp = d + 14 + (d[14] & 0xf) * 4;
+	if (udp + 8 + 12 > d + len || udp[0] != 0 || udp[1] != 53)
+		return;
+	dns_answers++;
+	if ((udp[8 + 3] & 0xf) == 0 && (udp[8 + 6] | udp[8 + 7]))
+		dns_noerror++;
+}
 
 /* A DHCPDISCOVER from client MAC 02:dd:<n>, xid n (RFC 2131). */
 static uint16_t dhcp_discover(uint8_t *d, uint32_t n)
@@ -135,7 +205,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: vnet-peer [EAL args] -- --port NAME,SOCK,MAC[,server] ...\n"
 			"       [--send PORT,DSTMAC,COUNT[,SIZE]] ... [--go-file F] [--settle-ms N]\n"
-			"       [--queues N] [--echo] [--dhcp-flood PORT,SECONDS]\n");
+			"       [--queues N] [--echo] [--dhcp-flood PORT,SECONDS]\n"
+			"       [--dns-load PORT,SECONDS,WINDOW,GWMAC --dns-query SRCIP,GWIP,NAME]\n");
 	exit(2);
 }
 
@@ -169,6 +240,7 @@ static unsigned poll_all(struct rte_mempool *mp, bool echo)
 			uint8_t *d = rte_pktmbuf_mtod(b[i], uint8_t *);
 			if (rte_pktmbuf_data_len(b[i]) >= 14)
 				count_rx((int)p, d + 6, d);
+			count_dns(d, rte_pktmbuf_data_len(b[i]));
 			if (echo && rte_pktmbuf_data_len(b[i]) >= 14 && d[12] == (ETHERTYPE >> 8) &&
 			    d[13] == (ETHERTYPE & 0xff) && !(d[0] & 1)) {
 				uint8_t t[6];
@@ -205,6 +277,8 @@ int main(int argc, char **argv)
 		{ "echo", no_argument, NULL, 'e' },
 		{ "queues", required_argument, NULL, 'q' },
 		{ "dhcp-flood", required_argument, NULL, 'd' },
+		{ "dns-load", required_argument, NULL, 'l' },
+		{ "dns-query", required_argument, NULL, 'Q' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *go = NULL;
@@ -213,10 +287,15 @@ int main(int argc, char **argv)
 	int flood_port = -1;
 	unsigned flood_secs = 0;
 	uint64_t flooded = 0;
+	int dns_port = -1;
+	unsigned dns_secs = 0, dns_window = 0;
+	uint8_t dns_gwmac[6];
+	uint32_t dns_src = 0, dns_gw = 0;
+	char dns_name[256] = "";
 	int c;
 	while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
 		char buf[512], *a = NULL, *b2 = NULL, *c2 = NULL, *d2 = NULL;
-		if (c == 'p' || c == 's' || c == 'd') { /* A,B,C[,D] */
+		if (c == 'p' || c == 's' || c == 'd' || c == 'l' || c == 'Q') { /* A,B,C[,D] */
 			char *save = NULL;
 			snprintf(buf, sizeof(buf), "%s", optarg);
 			a = strtok_r(buf, ",", &save);
@@ -256,6 +335,21 @@ int main(int argc, char **argv)
 				usage();
 			flood_secs = (unsigned)atoi(b2);
 			break;
+		case 'l':
+			if (!a || !b2 || !c2 || !d2 || (dns_port = find_port(a)) < 0 ||
+			    parse_mac(d2, dns_gwmac) < 0)
+				usage();
+			dns_secs = (unsigned)atoi(b2);
+			dns_window = (unsigned)atoi(c2);
+			if (dns_window < 1)
+				usage();
+			break;
+		case 'Q':
+			if (!a || !b2 || !c2 || inet_pton(AF_INET, a, &dns_src) != 1 ||
+			    inet_pton(AF_INET, b2, &dns_gw) != 1 || strlen(c2) >= sizeof(dns_name) - 2)
+				usage();
+			snprintf(dns_name, sizeof(dns_name), "%s", c2);
+			break;
 		case 'q':
 			n_queues = (unsigned)atoi(optarg);
 			if (n_queues < 1 || n_queues > MAX_QUEUES)
@@ -264,7 +358,7 @@ int main(int argc, char **argv)
 		default: usage();
 		}
 	}
-	if (n_ports == 0)
+	if (n_ports == 0 || (dns_port >= 0 && !dns_name[0]))
 		usage();
 
 	struct rte_mempool *mp = rte_pktmbuf_pool_create("peer", 8191, 256, 0,
@@ -365,6 +459,51 @@ int main(int argc, char **argv)
 			poll_all(mp, false);
 		}
 		printf("dhcp-flood %s %llu\n", p->name, (unsigned long long)flooded);
+	}
+	if (dns_port >= 0) {
+		/* windowed: at most dns_window queries unanswered; one that
+		 * stays unanswered for 100 ms (lost) frees its place */
+		struct peer_port *p = &ports[dns_port];
+		uint64_t start = rte_get_timer_cycles(), end = start + dns_secs * hz;
+		uint64_t sent = 0, last_progress = start;
+		uint64_t base_answers = dns_answers, base_noerror = dns_noerror, lost = 0;
+		struct rte_mbuf *b[32];
+		while (rte_get_timer_cycles() < end) {
+			uint64_t answered = dns_answers - base_answers;
+			uint64_t out = sent - answered - lost;
+			unsigned k = 0;
+			while (k < 32 && out + k < dns_window) {
+				b[k] = rte_pktmbuf_alloc(mp);
+				if (!b[k])
+					break;
+				uint8_t *d = (uint8_t *)rte_pktmbuf_append(b[k], 300);
+				uint16_t len = dns_query(d, p->mac, dns_gwmac, dns_src, dns_gw, dns_name,
+							 (uint32_t)(sent + k));
+				rte_pktmbuf_trim(b[k], (uint16_t)(300 - len));
+				k++;
+			}
+			uint16_t n = k ? rte_eth_tx_burst(p->id, (uint16_t)(sent % n_queues), b, (uint16_t)k) : 0;
+			if (n < k)
+				rte_pktmbuf_free_bulk(b + n, k - n);
+			sent += n;
+			p->tx += n;
+			uint64_t before = dns_answers, now = rte_get_timer_cycles();
+			poll_all(mp, false);
+			if (dns_answers != before || (n == 0 && out == 0))
+				last_progress = now;
+			else if (now - last_progress > hz / 10) { /* nothing for 100 ms */
+				lost = sent - (dns_answers - base_answers);
+				last_progress = now;
+			}
+		}
+		double secs = (double)(rte_get_timer_cycles() - start) / (double)hz;
+		/* answers still on their way are counted in the settle below */
+		uint64_t settle_end = rte_get_timer_cycles() + hz / 10;
+		while (rte_get_timer_cycles() < settle_end)
+			poll_all(mp, false);
+		printf("dns-load %s %llu %llu %llu %.3f\n", p->name, (unsigned long long)sent,
+		       (unsigned long long)(dns_answers - base_answers),
+		       (unsigned long long)(dns_noerror - base_noerror), secs);
 	}
 	uint64_t quiet_until = rte_get_timer_cycles() + settle * hz / 1000;
 	while (rte_get_timer_cycles() < quiet_until) {

@@ -32,6 +32,17 @@ static int setup(void **s)
 	return 0;
 }
 
+/* A dataplane whose workers do not run: their eventfds and inject rings
+ * are only touched by the test. */
+static int setup_stopped(void **s)
+{
+	struct dp_params p = { .n_workers = 1, .worker_lcores = { 1 }, .mbufs = 2048,
+			       .flow_entries = 1024, .fdb_entries = 256, .ageing_secs = 300,
+			       .flow_idle_secs = 10, .idle_us = 200 };
+	dp = dp_create(&p);
+	return dp ? 0 : -1;
+}
+
 static int teardown(void **s)
 {
 	dp_free(dp);
@@ -209,6 +220,42 @@ static void publication_reaches_worker(void **s)
 	close(sv[1]);
 }
 
+/* dp_inject() wakes the port's worker at once; inside dp_inject_batch()
+ * the wake waits for the end, once for all the frames of the batch, and an
+ * empty batch wakes nobody. */
+static void inject_batch_wakes_once(void **s)
+{
+	uint16_t n, p;
+	struct dp_port_params pp = { .learning = true };
+	struct dp_worker *w = dp->w[0];
+	uint64_t v;
+	assert_int_equal(dp_net_create(dp, &n), 0);
+	pp.net = n;
+	assert_int_equal(dp_port_create(dp, &pp, &p), 0);
+	while (read(w->wakefd, &v, sizeof(v)) > 0) {
+	}
+	assert_int_equal(dp_inject(dp, p, rte_pktmbuf_alloc(dp->pool)), 0);
+	assert_int_equal(read(w->wakefd, &v, sizeof(v)), (ssize_t)sizeof(v)); /* at once */
+	assert_int_equal(v, 1);
+
+	dp_inject_batch(dp, true);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(dp_inject(dp, p, rte_pktmbuf_alloc(dp->pool)), 0);
+	assert_int_equal(read(w->wakefd, &v, sizeof(v)), -1); /* not yet */
+	assert_int_equal(errno, EAGAIN);
+	dp_inject_batch(dp, false);
+	assert_int_equal(read(w->wakefd, &v, sizeof(v)), (ssize_t)sizeof(v));
+	assert_int_equal(v, 1); /* one wake for the five */
+	assert_int_equal(rte_ring_count(w->inject), 6);
+
+	dp_inject_batch(dp, true);
+	dp_inject_batch(dp, false);
+	assert_int_equal(read(w->wakefd, &v, sizeof(v)), -1); /* nothing injected */
+	/* after a batch, dp_inject wakes at once again */
+	assert_int_equal(dp_inject(dp, p, rte_pktmbuf_alloc(dp->pool)), 0);
+	assert_int_equal(read(w->wakefd, &v, sizeof(v)), (ssize_t)sizeof(v));
+}
+
 static void several_changes_one_publication(void **s)
 {
 	uint16_t n, p[10];
@@ -366,6 +413,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(failed_change_never_published, setup, teardown),
 		cmocka_unit_test_setup_teardown(detach_waits_for_grace_period, setup_busy, teardown),
 		cmocka_unit_test_setup_teardown(punt_budget_per_wakeup, setup, teardown),
+		cmocka_unit_test_setup_teardown(inject_batch_wakes_once, setup_stopped, teardown),
 		cmocka_unit_test_setup_teardown(counters_reset_on_slot_reuse, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("dp", t, NULL, NULL);

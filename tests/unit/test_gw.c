@@ -240,6 +240,47 @@ static void no_gateway_passes_everything(void **s)
 	assert_int_equal(gw_process(f, len, &m, &g, &why), GW_PASS);
 }
 
+/* DNS to the gateway's address and MAC (UDP and TCP 53) is punted when the
+ * network serves DNS; otherwise, or to another address, it is not. */
+static void dns_to_gateway_is_punted(void **s)
+{
+	uint8_t f[128];
+	enum gw_drop why;
+	struct pkt_meta m;
+	struct gw_conf g = conf();
+	memset(f, 0, sizeof(f));
+	memcpy(f, GWMAC, 6);
+	memcpy(f + 6, VM, 6);
+	f[12] = 0x08;
+	uint8_t *ip = f + 14;
+	ip[0] = 0x45; ip[3] = 60; ip[8] = 64; ip[9] = 17;
+	ip[12] = 192; ip[13] = 168; ip[14] = 122; ip[15] = 7;
+	memcpy(ip + 16, &g.ip, 4);
+	ip[20] = 0x9c; ip[21] = 0x40; ip[22] = 0; ip[23] = 53;
+	size_t len = 14 + 60;
+	g.dns = true;
+	assert_int_equal(pkt_parse(f, len, true, &m), 0);
+	assert_int_equal(gw_process(f, len, &m, &g, &why), GW_PUNT);
+	ip[9] = 6; /* TCP */
+	assert_int_equal(pkt_parse(f, len, true, &m), 0);
+	assert_int_equal(gw_process(f, len, &m, &g, &why), GW_PUNT);
+	g.dns = false; /* <dns enable='no'>: dropped as any IP to the gateway */
+	assert_int_equal(gw_process(f, len, &m, &g, &why), GW_DROP);
+	assert_int_equal(why, GW_DROP_NO_ROUTE);
+	g.dns = true;
+	ip[23] = 54; /* another port */
+	assert_int_equal(pkt_parse(f, len, true, &m), 0);
+	assert_int_equal(gw_process(f, len, &m, &g, &why), GW_DROP);
+	ip[23] = 53;
+	ip[19] = 99; /* another address behind the gateway MAC: not for our DNS */
+	assert_int_equal(pkt_parse(f, len, true, &m), 0);
+	assert_int_equal(gw_process(f, len, &m, &g, &why), GW_DROP);
+	memcpy(ip + 16, &g.ip, 4);
+	memset(f, 0xff, 6); /* broadcast MAC: not punted */
+	assert_int_equal(pkt_parse(f, len, true, &m), 0);
+	assert_int_equal(gw_process(f, len, &m, &g, &why), GW_PASS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
@@ -253,6 +294,7 @@ int main(void)
 		cmocka_unit_test(no_gateway_passes_everything),
 		cmocka_unit_test(dhcp_passes_when_not_served),
 		cmocka_unit_test(bad_source_is_left_to_the_switch),
+		cmocka_unit_test(dns_to_gateway_is_punted),
 	};
 	return cmocka_run_group_tests_name("gw", t, NULL, NULL);
 }

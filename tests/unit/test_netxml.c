@@ -745,7 +745,7 @@ test_format_misc(void **state)
     len = nx_unsupported(n, list, sizeof(list));
     assert_string_equal(list, "bandwidth, portgroup, virtualport, port isolated, "
                               "trustGuestRxFilters, bridge zone, bridge macTableManager, "
-                              "dns srv, dns txt, localPtr");
+                              "localPtr");
     assert_int_equal(len, (int)strlen(list));
     /* truncation reports the needed length */
     assert_int_equal(nx_unsupported(n, list, 10), len);
