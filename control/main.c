@@ -260,6 +260,7 @@ int main(int argc, char **argv)
 		}
 		if (dp_punt_timeout_ms(c.dp) == 0) /* punt work left from a flood */
 			netsvc_process_punted(&c);
+		dp_neigh_resolve(c.dp); /* guests the workers could not reach: ARP */
 		api_run(api);
 		/* the configuration changes of this iteration: one publication */
 		dp_flush(c.dp);

@@ -239,6 +239,14 @@ int dp_uplink_set(struct dp *dp, uint16_t port, const struct dp_uplink_conf *c);
 int dp_uplink_neigh_set(struct dp *dp, uint16_t port, uint32_t ip, const uint8_t mac[6]); /* on-link, NULL mac: remove */
 /* on-link destinations the workers could not resolve since the last call (control thread resolves them) */
 unsigned dp_uplink_neigh_misses(struct dp *dp, uint16_t port, uint32_t *ips, unsigned max);
+/* Control thread, after each event loop iteration (cheap when nothing is
+ * pending): the guest-side addresses the workers could not resolve since
+ * the last call get an ARP request from the gateway's MAC and address,
+ * broadcast on each guest port of their network; the guest's reply (to the
+ * gateway MAC) fills the network's ARP table.  The packets that missed are
+ * dropped (no_neigh), not queued.  At most one request a second per address
+ * and 16 addresses a second per network.  Returns the requests sent. */
+unsigned dp_neigh_resolve(struct dp *dp);
 
 /* Port forwarding: the whole table, published with the snapshot. */
 struct dp_portfwd { uint8_t proto; uint32_t ext_ip; uint16_t ext_port; uint16_t net; uint32_t int_ip; uint16_t int_port; }; /* ips/ports network order; ext_ip 0: the uplink's */

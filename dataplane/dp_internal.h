@@ -195,6 +195,16 @@ struct dp {
 	 * workers store, the control thread takes (dp_uplink_neigh_misses) */
 	uint32_t neigh_miss[DP_MAX_PORTS][8];
 	struct dp_arp *arp[DP_MAX_NETS];
+	/* guest-side addresses a worker could not resolve (route.c sess_out),
+	 * per network: workers store (relaxed, a few slots by hash) and set
+	 * guest_miss_wake, writing the punt eventfd once when it was clear; the
+	 * control thread clears it, takes the slots and ARPs for them
+	 * (dp_neigh_resolve), at most once a second per address and
+	 * DP_ARP_REQ_SLOTS addresses a second per network (arp_sent) */
+	uint32_t guest_miss[DP_MAX_NETS][8];
+	uint32_t guest_miss_wake;
+#define DP_ARP_REQ_SLOTS 16
+	struct { uint32_t ip; uint64_t tsc; } arp_sent[DP_MAX_NETS][DP_ARP_REQ_SLOTS];
 	/* NAT allocators by range, shared by the networks with that range and
 	 * kept until dp_free: a session's reference never dangles */
 	struct { uint32_t amin, amax; uint16_t pmin, pmax; struct nat_map *m; } nat[16];

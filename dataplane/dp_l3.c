@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include <rte_byteorder.h>
+#include <rte_cycles.h>
+#include <rte_mbuf.h>
 
 static const char *const state_names[DP_CT_STATE_MAX] = {
 	[DP_CT_SYN_SENT] = "SYN_SENT",   [DP_CT_SYN_RECV] = "SYN_RECV",
@@ -186,6 +188,77 @@ unsigned dp_uplink_neigh_misses(struct dp *dp, uint16_t port, uint32_t *ips, uns
 			ips[n++] = ip;
 	}
 	return n;
+}
+
+/* Per address at most one request a second, and at most DP_ARP_REQ_SLOTS
+ * addresses a second per network: a scan of the subnet from outside gets
+ * 16 ARP requests a second, not one per probe.  true: send one now. */
+static bool arp_req_allowed(struct dp *dp, uint16_t n, uint32_t ip, uint64_t now)
+{
+	uint64_t hz = rte_get_tsc_hz();
+	typeof(dp->arp_sent[0][0]) *oldest = NULL;
+	for (unsigned i = 0; i < DP_ARP_REQ_SLOTS; i++) {
+		typeof(dp->arp_sent[0][0]) *e = &dp->arp_sent[n][i];
+		bool recent = e->ip && now - e->tsc < hz;
+		if (recent && e->ip == ip)
+			return false;
+		if (!recent && (!oldest || e->tsc < oldest->tsc))
+			oldest = e;
+	}
+	if (!oldest)
+		return false; /* this second's requests are spent */
+	oldest->ip = ip;
+	oldest->tsc = now;
+	return true;
+}
+
+static unsigned arp_request(struct dp *dp, uint16_t n, uint32_t ip)
+{
+	const struct dp_snapshot *s = &dp->staging;
+	const struct gw_conf *gw = &s->net[n].gw;
+	unsigned sent = 0;
+	for (uint16_t p = 0; p < DP_MAX_PORTS; p++) {
+		const struct dp_port_snap *ps = &s->port[p];
+		if (!ps->used || ps->net != n || ps->role != DP_ROLE_GUEST)
+			continue;
+		struct rte_mbuf *m = rte_pktmbuf_alloc(dp->pool);
+		uint8_t *f = m ? (uint8_t *)rte_pktmbuf_append(m, 42) : NULL;
+		if (!f) {
+			rte_pktmbuf_free(m);
+			break;
+		}
+		static const uint8_t hdr[8] = { 0, 1, 0x08, 0, 6, 4, 0, 1 }; /* request */
+		memset(f, 0xff, 6);
+		memcpy(f + 6, gw->mac, 6);
+		f[12] = 0x08;
+		f[13] = 0x06;
+		memcpy(f + 14, hdr, 8);
+		memcpy(f + 22, gw->mac, 6);
+		memcpy(f + 28, &gw->ip, 4);
+		memset(f + 32, 0, 6);
+		memcpy(f + 38, &ip, 4);
+		if (dp_inject(dp, p, m) == 0)
+			sent++;
+	}
+	return sent;
+}
+
+unsigned dp_neigh_resolve(struct dp *dp)
+{
+	if (!__atomic_exchange_n(&dp->guest_miss_wake, 0, __ATOMIC_SEQ_CST))
+		return 0;
+	uint64_t now = rte_get_tsc_cycles();
+	unsigned sent = 0;
+	for (uint16_t n = 0; n < DP_MAX_NETS; n++) {
+		const struct dp_net_snap *ns = &dp->staging.net[n];
+		for (unsigned i = 0; i < RTE_DIM(dp->guest_miss[n]); i++) {
+			uint32_t ip = __atomic_exchange_n(&dp->guest_miss[n][i], 0, __ATOMIC_RELAXED);
+			if (ip && ns->used && ns->active && ns->gw.ip &&
+			    arp_req_allowed(dp, n, ip, now))
+				sent += arp_request(dp, n, ip);
+		}
+	}
+	return sent;
 }
 
 int dp_portfwd_replace(struct dp *dp, const struct dp_portfwd *v, unsigned n)

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rte_byteorder.h>
 #include <rte_prefetch.h>
@@ -79,6 +80,24 @@ static void neigh_miss(struct dp *dp, uint16_t u, uint32_t ip)
 		__atomic_store_n(&dp->neigh_miss[u][mix32(ip) & 7], ip, __ATOMIC_RELAXED);
 }
 
+/* A guest-side address without ARP entry: the control thread ARPs for it
+ * (dp_neigh_resolve), woken once until it has taken the misses. */
+static void guest_miss(struct dp *dp, const struct dp_net_snap *ns, uint16_t n, uint32_t ip)
+{
+	if (!ip || ip == ns->gw.ip || !in_prefix(ip, ns->l3.prefix, ns->l3.plen))
+		return;
+	uint32_t *slot = &dp->guest_miss[n][mix32(ip) & 7];
+	if (__atomic_load_n(slot, __ATOMIC_RELAXED) != ip)
+		__atomic_store_n(slot, ip, __ATOMIC_RELAXED);
+	if (!__atomic_load_n(&dp->guest_miss_wake, __ATOMIC_RELAXED) &&
+	    !__atomic_exchange_n(&dp->guest_miss_wake, 1, __ATOMIC_SEQ_CST)) {
+		uint64_t one = 1;
+		if (write(dp->punt_fd, &one, sizeof(one)) < 0) {
+			/* saturated: the control thread is awake anyway */
+		}
+	}
+}
+
 /* The next hop's MAC for dst leaving through uplink u. */
 static int next_hop(struct dp *dp, const struct dp_snapshot *s, uint16_t u, uint32_t dst,
 		    uint8_t mac[6])
@@ -121,8 +140,10 @@ static int sess_out(struct dp *dp, const struct dp_snapshot *s, struct ct_sess *
 	if (n >= DP_MAX_NETS || !s->net[n].active || !s->net[n].gw.ip)
 		return DP_DROP_NO_ROUTE;
 	int port = dp_arp_find(dp->arp[n], r->src, ss->dmac[d]);
-	if (port < 0 || !s->port[port].used || s->port[port].net != n)
+	if (port < 0 || !s->port[port].used || s->port[port].net != n) {
+		guest_miss(dp, &s->net[n], n, r->src);
 		return DP_DROP_NO_NEIGH;
+	}
 	memcpy(ss->smac[d], s->net[n].gw.mac, 6);
 	ss->out_port[d] = (uint16_t)port;
 	return 0;

@@ -309,6 +309,13 @@ static bool gateway(struct dp_worker *w, const struct dp_snapshot *s, uint16_t n
 		/* For the gateway's address but not served by the dataplane
 		 * (TCP/UDP to it, replies to the host's ARP and pings): the
 		 * host port is the gateway's other half. */
+		if (why == GW_DROP_NONE && meta->ethertype == PKT_ETH_P_ARP &&
+		    d[meta->l2_len + 6] == 0 && d[meta->l2_len + 7] == 2) {
+			/* a reply to the gateway (its requests: dp_neigh_resolve) */
+			uint32_t ip;
+			memcpy(&ip, d + meta->l2_len + 14, 4);
+			dp_arp_learn(w->dp->arp[net], ip, d + meta->l2_len + 8, in_port);
+		}
 		if ((why == GW_DROP_NONE || why == GW_DROP_NO_ROUTE) && host_port != DP_PORT_NONE) {
 			w->port[in_port].forwarded++;
 			tx_push(w, host_port, m);

@@ -572,6 +572,64 @@ static void no_neigh_isolated_limit(void **st)
 	assert_int_equal(cs.refused_port_limit, 20);
 }
 
+/* A guest that never spoke, toward which a port forward arrives: dropped
+ * no_neigh, then the gateway ARPs for it on the network's guest ports (not
+ * the host port), once a second per address; the guest's reply to the
+ * gateway MAC fills the table and the next packet is delivered. */
+static void arp_for_silent_guest(void **st)
+{
+	uint8_t f[1600], r[1600];
+	size_t n;
+	struct dp_portfwd pf = { .proto = 6, .ext_ip = 0, .ext_port = htons(8080), .net = net,
+				 .int_ip = ip4("10.0.0.3"), .int_port = htons(80) };
+	assert_int_equal(dp_portfwd_replace(dp, &pf, 1), 0);
+	dp_sync(dp);
+	assert_int_equal(dp_neigh_resolve(dp), 0); /* nothing pending */
+	uint64_t d0 = drops(DP_DROP_NO_NEIGH);
+	n = mk(f, UP_MAC, NH_MAC, 6, "203.0.113.9", 33333, "198.51.100.2", 8080, 0x02);
+	tx(fu, f, n);
+	assert_true(nothing(fb));
+	assert_int_equal(drops(DP_DROP_NO_NEIGH), d0 + 1);
+	assert_int_equal(dp_neigh_resolve(dp), 2); /* A and B, not the host port */
+	uint32_t gw = ip4("10.0.0.1"), b = ip4("10.0.0.3");
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(rx(i ? fa : fb, r), 42);
+		assert_memory_equal(r, "\xff\xff\xff\xff\xff\xff", 6);
+		assert_memory_equal(r + 6, GW_MAC, 6);
+		assert_int_equal(rd16(r + 12), 0x0806);
+		assert_int_equal(rd16(r + 20), 1); /* request */
+		assert_memory_equal(r + 22, GW_MAC, 6);
+		assert_memory_equal(r + 28, &gw, 4);
+		assert_memory_equal(r + 38, &b, 4);
+	}
+	assert_true(nothing(fh));
+	/* the retransmission within the second: dropped, no second request */
+	tx(fu, f, n);
+	assert_true(nothing(fb));
+	assert_int_equal(drops(DP_DROP_NO_NEIGH), d0 + 2);
+	assert_int_equal(dp_neigh_resolve(dp), 0);
+	assert_true(nothing(fb));
+	/* B answers the gateway */
+	uint8_t a[60] = { 0 };
+	memcpy(a, GW_MAC, 6);
+	memcpy(a + 6, B_MAC, 6);
+	wr16(a + 12, 0x0806);
+	uint8_t h[8] = { 0, 1, 8, 0, 6, 4, 0, 2 };
+	memcpy(a + 14, h, 8);
+	memcpy(a + 22, B_MAC, 6);
+	memcpy(a + 28, &b, 4);
+	memcpy(a + 32, GW_MAC, 6);
+	memcpy(a + 38, &gw, 4);
+	tx(fb, a, 60);
+	assert_int_equal(rx(fh, r), 60); /* the host port still sees it */
+	tx(fu, f, n);
+	assert_int_equal(rx(fb, r), n);
+	valid(r, n);
+	assert_memory_equal(r, B_MAC, 6);
+	assert_int_equal(rd16(r + 36), 80);
+	assert_int_equal(drops(DP_DROP_NO_NEIGH), d0 + 2);
+}
+
 /* Bad configuration is refused and changes nothing. */
 /* TTL 1: an ICMP time exceeded back to the sender, from the gateway's
  * address (guest side) or the uplink's (outside: a session's reply), quoting
@@ -694,6 +752,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(no_neigh_isolated_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(ttl_time_exceeded, setup, teardown),
+		cmocka_unit_test_setup_teardown(arp_for_silent_guest, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("route", t, NULL, NULL);
 }
