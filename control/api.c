@@ -10,11 +10,11 @@
 #include <arpa/inet.h>
 
 #include "control/api_ct.h"
-#include "control/dhcp_lease.h"
+#include "control/dhcp/dhcp_lease.h"
 #include "control/log.h"
 #include "control/net.h"
 #include "control/netsvc.h"
-#include "control/netxml.h"
+#include "control/netxml/netxml.h"
 #include "control/port.h"
 #include "dataplane/dp.h"
 #include "dataplane/pkt.h"

@@ -10,7 +10,7 @@
 #include <netinet/in.h>
 
 #include "control/net.h"
-#include "control/portfwd.h"
+#include "control/nat/portfwd.h"
 #include "dataplane/dp.h"
 #include "he_config.h" /* VNETD_HAVE_L3: the dataplane has the session table */
 

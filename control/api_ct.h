@@ -3,7 +3,7 @@
  * GET/DELETE /v1/conntrack[?network=N]; doc/api.md).
  *
  * Design: called by api_execute() on the control thread with a request
- * api_req_parse() validated.  Port forwards live in control/portfwd.c; the
+ * api_req_parse() validated.  Port forwards live in control/nat/portfwd.c; the
  * session table is the dataplane's (dp_ct_dump/dp_ct_flush/dp_ct_stats),
  * copied whole into a buffer grown until every row fits (as the FDB
  * listing), then formatted; nothing is kept between requests.

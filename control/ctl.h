@@ -22,7 +22,7 @@ struct ctl {
 	struct dp *dp;
 	struct store *state;   /* persistent: networks, autostart, ports */
 	struct store *run;     /* runtime: active networks (cleared by reboot) */
-	struct portfwd *pf;    /* port forwarding rules (he: control/portfwd.h) */
+	struct portfwd *pf;    /* port forwarding rules (he: control/nat/portfwd.h) */
 	const char *run_dir;
 	const char *socket_dir; /* server-mode port sockets (--socket-dir) */
 	const char *api_socket; /* never a port's socket */

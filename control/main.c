@@ -25,7 +25,7 @@
 #include "control/opts.h"
 #include "control/dns/dns_fwd.h"
 #include "control/port.h"
-#include "control/portfwd.h"
+#include "control/nat/portfwd.h"
 #include "control/store.h"
 #include "dataplane/dp.h"
 #include "vhost/vh.h"

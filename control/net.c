@@ -11,7 +11,7 @@
 #include "control/log.h"
 
 #include "control/netsvc.h"
-#include "control/netxml.h"
+#include "control/netxml/netxml.h"
 #include "control/port.h"
 #include "control/store.h"
 #include "dataplane/dp.h"

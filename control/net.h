@@ -49,7 +49,7 @@ int net_start(struct netreg *r, struct net *n, struct ctl_err *e);
 int net_destroy(struct netreg *r, struct net *n, bool *gone, struct ctl_err *e);
 int net_undefine(struct netreg *r, struct net *n, bool *gone, struct ctl_err *e);
 int net_set_autostart(struct netreg *r, struct net *n, bool on, struct ctl_err *e);
-/* virsh net-update: command/section are nx_update()'s (control/netxml.h);
+/* virsh net-update: command/section are nx_update()'s (control/netxml/netxml.h);
  * flags NET_UPD_LIVE and/or NET_UPD_CONFIG, 0 = current (live if active,
  * else config); *applied (may be NULL) gets the flags used.  A live update
  * reconfigures the running DHCP server in place (no restart, ports stay).

@@ -1,5 +1,5 @@
 #include "control/netsvc.h"
-#include "control/l3.h"
+#include "control/nat/l3.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,10 +13,10 @@
 #include "control/log.h"
 #include <rte_mbuf.h>
 
-#include "control/dhcp_server.h"
+#include "control/dhcp/dhcp_server.h"
 #include "control/dns/dns_net.h"
 #include "control/net.h"
-#include "control/netxml.h"
+#include "control/netxml/netxml.h"
 #include "control/store.h"
 #include "dataplane/dp.h"
 #include "dataplane/pkt.h"

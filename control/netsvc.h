@@ -20,7 +20,7 @@
 #include <time.h>
 
 #include "control/ctl.h"
-#include "control/dhcp_server.h"
+#include "control/dhcp/dhcp_server.h"
 #include "control/dns/dns_server.h"
 
 struct netsvc;
@@ -48,7 +48,7 @@ size_t netsvc_leases(const struct netsvc *s, const uint8_t *mac, struct dhcp_lea
 int netsvc_prefix(const struct netsvc *s);
 /* The network's uplink (hd's control/host/uplink.c calls it once the uplink
  * is acquired, DP_PORT_NONE when released): the forward mode and NAT range
- * go to the dataplane with it (control/l3.c). */
+ * go to the dataplane with it (control/nat/l3.c). */
 int netsvc_set_uplink(struct ctl *c, struct netsvc *s, const struct nx_network *def,
 		      uint16_t dp_net, uint16_t uplink);
 uint16_t netsvc_uplink(const struct netsvc *s);

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/dhcp_lease.h"
-#include "control/netxml.h"
+#include "control/dhcp/dhcp_lease.h"
+#include "control/netxml/netxml.h"
 
 struct lease_name {
 	char name[DHCP_HOSTNAME_MAX];

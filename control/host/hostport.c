@@ -3,7 +3,7 @@
 #include "control/host/nl.h"
 #include "control/ctl.h"
 #include "control/log.h"
-#include "control/netxml.h"
+#include "control/netxml/netxml.h"
 #include "dataplane/dp.h"
 
 #include <arpa/inet.h>

@@ -20,11 +20,11 @@ XML_LIBS=$(pkg-config --libs libxml-2.0)
 CMOCKA_CFLAGS=$(pkg-config --cflags cmocka)
 CMOCKA_LIBS=$(pkg-config --libs cmocka)
 
-CFLAGS="-std=gnu11 -Wall -Wextra -Werror -g -O1 -I$ROOT/control $XML_CFLAGS"
+CFLAGS="-std=gnu11 -Wall -Wextra -Werror -g -O1 -I$ROOT -I$ROOT/control $XML_CFLAGS"
 if [ "${SAN:-1}" = 1 ]; then
     CFLAGS="$CFLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 fi
-SRCS="$ROOT/control/netxml.c $ROOT/control/netxml_elems.c $ROOT/control/netxml_util.c $ROOT/control/netxml_access.c $ROOT/control/netxml_format.c $ROOT/control/netxml_validate.c"
+SRCS="$ROOT/control/netxml/netxml.c $ROOT/control/netxml/netxml_elems.c $ROOT/control/netxml/netxml_util.c $ROOT/control/netxml/netxml_access.c $ROOT/control/netxml/netxml_format.c $ROOT/control/netxml/netxml_validate.c"
 
 set -x
 gcc $CFLAGS -o "$OUT/test_netxml" "$ROOT/tests/unit/test_netxml.c" $SRCS \
@@ -41,7 +41,7 @@ run)
     ;;
 fuzz)
     set -x
-    clang -std=gnu11 -Wall -Wextra -Werror -g -O1 -I"$ROOT/control" $XML_CFLAGS \
+    clang -std=gnu11 -Wall -Wextra -Werror -g -O1 -I"$ROOT" -I"$ROOT/control" $XML_CFLAGS \
         -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -o "$OUT/fuzz_netxml" "$ROOT/tests/fuzz/fuzz_netxml.c" $SRCS $XML_LIBS
     set +x

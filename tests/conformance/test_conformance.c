@@ -34,7 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netxml.h"
+#include "control/netxml/netxml.h"
 
 static int npass, nfail;
 

@@ -20,7 +20,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "dhcp_server.h"
+#include "control/dhcp/dhcp_server.h"
 
 #define SERVER_IP 0xc0a87a01u /* 192.168.122.1 */
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netxml.h"
+#include "control/netxml/netxml.h"
 
 static int
 in_use(const char *name, void *opaque)

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "netxml.h"
+#include "control/netxml/netxml.h"
 
 static const char base[] =
     "<network><name>f</name><uuid>81ff0d90-c91e-6742-64da-4a736edb9a9b</uuid>"

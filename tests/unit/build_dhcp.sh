@@ -8,10 +8,10 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 OUT=${OUT:-${TMPDIR:-/tmp}/vnetd-dhcp-build}
 FUZZ_SECS=${1:-20}
 mkdir -p "$OUT"
-CFLAGS="-std=gnu11 -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -I$ROOT/control"
+CFLAGS="-std=gnu11 -Wall -Wextra -Werror -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all -I$ROOT -I$ROOT/control"
 JANSSON=$(pkg-config --cflags --libs jansson)
 CMOCKA=$(pkg-config --cflags --libs cmocka)
-SRCS="$ROOT/control/dhcp_proto.c $ROOT/control/dhcp_lease.c $ROOT/control/dhcp_server.c"
+SRCS="$ROOT/control/dhcp/dhcp_proto.c $ROOT/control/dhcp/dhcp_lease.c $ROOT/control/dhcp/dhcp_server.c"
 
 for t in proto lease server; do
 	echo "== build test_dhcp_$t"
@@ -27,7 +27,7 @@ if [ "$FUZZ_SECS" != 0 ]; then
 	echo "== build fuzz_dhcp"
 	# shellcheck disable=SC2086
 	clang -std=gnu11 -Wall -Wextra -Werror -g -O1 -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -I"$ROOT/control" -o "$OUT/fuzz_dhcp" \
+		-fno-sanitize-recover=all -I"$ROOT" -I"$ROOT/control" -o "$OUT/fuzz_dhcp" \
 		"$ROOT/tests/fuzz/fuzz_dhcp.c" $SRCS $JANSSON
 	mkdir -p "$OUT/fuzz_corpus"
 	echo "== run fuzz_dhcp for ${FUZZ_SECS}s"

@@ -1,5 +1,5 @@
 /*
- * test_dhcp_lease.c - cmocka tests for control/dhcp_lease.c: table
+ * test_dhcp_lease.c - cmocka tests for control/dhcp/dhcp_lease.c: table
  * operations, dnsmasq client matching, expiry, listing, JSON persistence
  * (round trip, libvirt shape, atomic save, tolerant load).
  */
@@ -18,7 +18,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "dhcp_lease.h"
+#include "control/dhcp/dhcp_lease.h"
 
 static const uint8_t MAC1[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0x01 };
 static const uint8_t MAC2[6] = { 0x52, 0x54, 0x00, 0xaa, 0xbb, 0x02 };

@@ -1,5 +1,5 @@
 /*
- * test_dhcp_proto.c - cmocka tests for control/dhcp_proto.c: option TLV
+ * test_dhcp_proto.c - cmocka tests for control/dhcp/dhcp_proto.c: option TLV
  * decode/encode, classless routes, checksums, frame parsing (every drop
  * reason) and reply frame headers.  Frames are built by hand here (not with
  * the module's own writer) so that encoder bugs cannot hide decoder bugs.
@@ -12,7 +12,7 @@
 #include <errno.h>
 #include <cmocka.h>
 
-#include "dhcp_proto.h"
+#include "control/dhcp/dhcp_proto.h"
 
 /* ---- hand-made frame ---------------------------------------------------- */
 

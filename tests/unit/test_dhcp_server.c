@@ -1,5 +1,5 @@
 /*
- * test_dhcp_server.c - cmocka tests for control/dhcp_server.c: every
+ * test_dhcp_server.c - cmocka tests for control/dhcp/dhcp_server.c: every
  * message / client state (DISCOVER, SELECTING, INIT-REBOOT, RENEWING,
  * REBINDING, DECLINE, RELEASE, INFORM), RFC 2131 4.1 reply addressing,
  * option 55 handling, static hosts, returning clients (also across a
@@ -19,7 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "dhcp_server.h"
+#include "control/dhcp/dhcp_server.h"
 
 #define IP(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 #define SERVER IP(192, 168, 122, 1)

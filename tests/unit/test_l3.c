@@ -1,4 +1,4 @@
-/* control/l3.c: libvirt's <forward> as the dataplane's L3 configuration. */
+/* control/nat/l3.c: libvirt's <forward> as the dataplane's L3 configuration. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "control/l3.h"
+#include "control/nat/l3.h"
 
 static struct nx_network *parse(const char *xml)
 {

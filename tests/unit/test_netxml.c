@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "netxml.h"
+#include "control/netxml/netxml.h"
 
 static struct nx_network *
 parse_ok(const char *xml)

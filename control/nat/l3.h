@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "control/netxml.h"
+#include "control/netxml/netxml.h"
 #include "dataplane/dp.h"
 
 int l3_config(const struct nx_network *def, uint16_t uplink, struct dp_net_l3 *c);

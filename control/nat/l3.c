@@ -1,4 +1,4 @@
-#include "control/l3.h"
+#include "control/nat/l3.h"
 
 #include <arpa/inet.h>
 #include <errno.h>

@@ -21,7 +21,7 @@
 #include <libxml/tree.h>
 
 #include "netxml_priv.h"
-#include "hex.h"
+#include "control/hex.h"
 
 /* ------------------------------------------------------------------ */
 /* errors                                                               */

@@ -5,7 +5,7 @@
  */
 #define _GNU_SOURCE
 #include "dhcp_lease.h"
-#include "hex.h"
+#include "control/hex.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,4 @@
-#include "control/portfwd.h"
+#include "control/nat/portfwd.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -10,7 +10,7 @@
 
 #include "control/log.h"
 #include "control/net.h"
-#include "control/netxml.h"
+#include "control/netxml/netxml.h"
 #include "control/store.h"
 #include "dataplane/dp.h"
 #include "he_config.h" /* VNETD_HAVE_L3: the dataplane has the session table */

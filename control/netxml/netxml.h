@@ -180,7 +180,7 @@ int nx_nat_range(const struct nx_network *n, uint32_t *addr_start,
                  unsigned *port_end);
 int nx_nat_ipv6(const struct nx_network *n);
 
-/* ---- net-update (virNetworkUpdate; control/netxml_update.c) ---- */
+/* ---- net-update (virNetworkUpdate; control/netxml/netxml_update.c) ---- */
 /* libvirt's virNetworkUpdateCommand and virNetworkUpdateSection values */
 enum nx_update_command {
     NX_UPD_MODIFY = 1, NX_UPD_DELETE, NX_UPD_ADD_LAST, NX_UPD_ADD_FIRST,
