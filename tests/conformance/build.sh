@@ -24,7 +24,7 @@ CFLAGS="-std=gnu11 -Wall -Wextra -Werror -g -O1 -I$ROOT -I$ROOT/control $XML_CFL
 if [ "${SAN:-1}" = 1 ]; then
     CFLAGS="$CFLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"
 fi
-SRCS="$ROOT/control/netxml/netxml.c $ROOT/control/netxml/netxml_elems.c $ROOT/control/netxml/netxml_util.c $ROOT/control/netxml/netxml_access.c $ROOT/control/netxml/netxml_format.c $ROOT/control/netxml/netxml_validate.c"
+SRCS="$ROOT/control/netxml/netxml.c $ROOT/control/netxml/netxml_elems.c $ROOT/control/netxml/netxml_util.c $ROOT/control/netxml/netxml_access.c $ROOT/control/netxml/netxml_format.c $ROOT/control/netxml/netxml_validate.c $ROOT/control/netxml/netxml_update.c"
 
 set -x
 gcc $CFLAGS -o "$OUT/test_netxml" "$ROOT/tests/unit/test_netxml.c" $SRCS \
