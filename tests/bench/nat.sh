@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # DUT_* and NAT_PGX are read by lib.sh and the sourcing scripts
 # tests/bench/nat.sh - the NAT DUTs (sourced after lib.sh and ovs.sh; used by
 # bench-nat.sh and profile.sh):
 #   vnetd-nat  tests/bench/nat_dut: vnetd's dataplane as a NAT router between
@@ -8,7 +9,6 @@
 # endpoints, see bench-nat.sh).
 GW_MAC=52:54:00:00:00:fe   # the guests' gateway (vnetd: nat_dut.c; OVS: ignored)
 UP_MAC=52:54:00:00:01:01   # the uplink's MAC (the translated frames' source)
-# shellcheck disable=SC2034 # used by the scripts that source this file
 NAT_PGX="--dmac $GW_MAC --sport-range 256"
 BENCH_NAT_DUT=${BENCH_NAT_DUT:-$BENCH_LIB_DIR/../../build/tests/bench/nat_dut}
 
