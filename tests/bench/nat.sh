@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # DUT_* and NAT_PGX are read by lib.sh and the sourcing scripts
 # tests/bench/nat.sh - the NAT DUTs (sourced after lib.sh and ovs.sh; used by
 # bench-nat.sh and profile.sh):
 #   vnetd-nat  tests/bench/nat_dut: vnetd's dataplane as a NAT router between

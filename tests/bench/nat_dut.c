@@ -46,7 +46,7 @@ static const uint8_t GUEST_MAC[6] = { 0x02, 0, 0, 0, 0, 0x01 };
 static const uint8_t UP_MAC[6] = { 0x52, 0x54, 0, 0, 0x01, 0x01 };
 static const uint8_t NEXT_MAC[6] = { 0x02, 0, 0, 0, 0, 0x02 };
 
-static void die(const char *what, int r)
+static _Noreturn void die(const char *what, int r)
 {
 	fprintf(stderr, "nat_dut: %s: %s\n", what, strerror(r < 0 ? -r : r));
 	exit(1);

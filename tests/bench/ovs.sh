@@ -6,7 +6,7 @@ OVS_VSWITCHD=${BENCH_OVS_VSWITCHD:-/usr/lib/openvswitch-switch-dpdk/ovs-vswitchd
 OVS_SCHEMA=${BENCH_OVS_SCHEMA:-/usr/share/openvswitch/vswitch.ovsschema}
 OVS_PORT_TYPE=${BENCH_OVS_PORT_TYPE:-dpdkvhostuserclient}
 
-ovs_vsctl() { ovs-vsctl --db="unix:$OVS_R/db.sock" --timeout=20 "$@"; }
+ovs_vsctl() { ovs-vsctl --db="unix:$OVS_R/db.sock" --timeout="${BENCH_OVS_VSCTL_TIMEOUT:-20}" "$@"; }
 ovs_ofctl() { ovs-ofctl "$@"; }  # uses $OVS_RUNDIR/br0.mgmt
 ovs_appctl() { ovs-appctl --target="$OVS_R/ovs-vswitchd.ctl" "$@"; }
 
