@@ -130,13 +130,14 @@ fi
 if [ -z "$INITRD" ]; then
     # per kernel version: the modules inside must match the kernel
     KV=$("$HERE/mkinitramfs.sh" --print-kver) || die "no kernel modules"
-    INITRD="$CACHE/initramfs-$KV.cpio.gz"
-    stale=0
-    [ -s "$INITRD" ] || stale=1
-    for f in "$HERE/init" "$HERE/udhcpc.script" "$HERE/mkinitramfs.sh"; do
-        [ "$f" -nt "$INITRD" ] && stale=1
-    done
-    if [ $stale = 1 ]; then "$HERE/mkinitramfs.sh" "$INITRD" >/dev/null || die "building initramfs failed"; fi
+    # named by the content of its inputs, not judged by their mtimes: two
+    # checkouts with different guest scripts (worktrees, an older clone) share
+    # the cache without one using the other's image
+    SUM=$(cat "$HERE/init" "$HERE/udhcpc.script" "$HERE/mkinitramfs.sh" | sha256sum | cut -c1-12)
+    INITRD="$CACHE/initramfs-$KV-$SUM.cpio.gz"
+    if [ ! -s "$INITRD" ]; then
+        "$HERE/mkinitramfs.sh" "$INITRD" >/dev/null || die "building initramfs failed"
+    fi
 fi
 [ -r "$INITRD" ] || die "initrd $INITRD not readable"
 flock -u 9; exec 9>&-
