@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 
+#include "control/api_sg.h"
 #include "control/dhcp_lease.h"
 #include "control/log.h"
 #include "control/net.h"
@@ -87,6 +88,8 @@ static json_t *port_json(struct ctl *c, const struct port *p)
 		pkt_mac_format(i.mac, mac);
 		json_object_set_new(o, "mac", json_string(mac));
 	}
+	if (o)
+		port_sec_json(p, o);
 	return o;
 }
 
@@ -322,6 +325,7 @@ static int do_ports(struct ctl *c, const struct api_req *r, json_t **out, struct
 			.path = r->path[0] ? r->path : NULL,
 			.has_mac = r->has_mac,
 			.learning = r->learning,
+			.sec = &r->sec,
 		};
 		memcpy(pp.mac, r->mac, 6);
 		int rc = portreg_add(c->ports, &pp, &p, e);
@@ -339,6 +343,13 @@ static int do_ports(struct ctl *c, const struct api_req *r, json_t **out, struct
 		*out = json_pack("{s:O}", "stats", json_object_get(pj, "stats"));
 		json_decref(pj);
 		return 200;
+	}
+	if (r->route == API_PORT_UPDATE) {
+		json_decref(pj);
+		int rc = portreg_update_sec(c->ports, p, &r->sec, e);
+		if (rc < 0)
+			return rc;
+		pj = port_json(c, p);
 	}
 	if (r->route == API_PORT_DEL) {
 		int rc = portreg_remove(c->ports, p, e);
@@ -440,6 +451,13 @@ int api_execute(struct ctl *c, const struct api_req *r, json_t **out, struct ctl
 		return 200;
 	case API_PORT_CAPTURE: /* a stream: api_http.c's capture_respond */
 		break;
+	/* security groups (hf) */
+	case API_SG_LIST: case API_SG_CREATE: case API_SG_GET: case API_SG_UPDATE:
+	case API_SG_DEL: case API_SGR_LIST: case API_SGR_CREATE: case API_SGR_GET:
+	case API_SGR_DEL:
+		return api_sg_execute(c, r, out, e);
+	case API_PORT_UPDATE:
+		return do_ports(c, r, out, e);
 	}
 	return ctl_fail(e, ENOSYS, 500, "internal-error", "internal error: unhandled route");
 }

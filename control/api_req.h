@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "control/ctl.h"
+#include "control/port.h"
 
 #define API_MAX_BODY (1u << 20)
 
@@ -27,6 +28,10 @@ enum api_route {
 	API_STATS, API_VERSION,
 	API_NET_UPDATE,
 	API_PORT_CAPTURE,
+	/* security groups (hf) */
+	API_SG_LIST, API_SG_CREATE, API_SG_GET, API_SG_UPDATE, API_SG_DEL,
+	API_SGR_LIST, API_SGR_CREATE, API_SGR_GET, API_SGR_DEL,
+	API_PORT_UPDATE,
 };
 
 #define API_CAP_SNAPLEN 2048u /* capture: bytes kept of a frame by default */
@@ -67,6 +72,12 @@ struct api_req {
 	unsigned cap_dir, cap_snaplen;
 	uint64_t cap_count;
 	char *cap_filter;
+	/* security groups (hf): the validated "security_group" or
+	 * "security_group_rule" object (owned reference), the rule list's
+	 * ?security_group_id=, a port's security attributes (add, update) */
+	struct json_t *policy;
+	char sg_filter[256];
+	struct port_sec_req sec;
 };
 enum { API_UPD_LIVE = 1, API_UPD_CONFIG = 2 };
 

@@ -16,6 +16,7 @@ struct dp;
 struct store;
 struct netreg;
 struct portreg;
+struct sgreg;
 
 struct ctl {
 	struct dp *dp;
@@ -27,6 +28,7 @@ struct ctl {
 	const char *api_socket_ro; /* the read-only one: never a port's socket either */
 	struct netreg *nets;
 	struct portreg *ports;
+	struct sgreg *sgs;     /* security groups (control/api_sg.c) */
 };
 
 struct ctl_err {

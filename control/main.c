@@ -17,6 +17,7 @@
 #include <rte_log.h>
 
 #include "control/api.h"
+#include "control/api_sg.h"
 #include "control/ctl.h"
 #include "control/log.h"
 #include "control/net.h"
@@ -172,8 +173,10 @@ int main(int argc, char **argv)
 	vh_init(c.dp, gid);
 	c.ports = portreg_create(&c);
 	c.nets = netreg_create(&c);
-	if (!c.ports || !c.nets || dp_start(c.dp) < 0)
+	c.sgs = sgreg_create(&c);
+	if (!c.ports || !c.nets || !c.sgs || dp_start(c.dp) < 0)
 		goto out;
+	sgreg_load(c.sgs); /* before the ports, which name groups */
 	portreg_load(c.ports);
 	netreg_load(c.nets);
 	/* What the stores brought up (autostart, or running at the last stop),
@@ -239,13 +242,17 @@ int main(int argc, char **argv)
 					dp_housekeeping(c.dp);
 					netreg_tick(c.nets);
 					portreg_tick(c.ports);
+					portreg_portsec_refresh(c.ports);
 				}
 			} else if (evs[i].data.fd == dp_punt_fd(c.dp)) {
 				netsvc_process_punted(&c);
+				portreg_portsec_after_dhcp(c.ports); /* a lease may have bound */
 			}
 		}
-		if (dp_punt_timeout_ms(c.dp) == 0) /* punt work left from a flood */
+		if (dp_punt_timeout_ms(c.dp) == 0) { /* punt work left from a flood */
 			netsvc_process_punted(&c);
+			portreg_portsec_after_dhcp(c.ports);
+		}
 		api_run(api);
 		/* the configuration changes of this iteration: one publication */
 		dp_flush(c.dp);
@@ -264,6 +271,7 @@ out:
 	portreg_free(c.ports);
 	vh_wait_removals(); /* the sockets' reaper threads */
 	netreg_free(c.nets);
+	sgreg_free(c.sgs);
 	if (c.dp)
 		dp_stop(c.dp);
 	dp_free(c.dp);

@@ -33,6 +33,12 @@ static const char *const drop_names[DP_DROP_MAX] = {
 	[DP_DROP_MAC_LIMIT] = "mac_limit",
 	[DP_DROP_RX_OVERSIZE] = "rx_oversize",
 	[DP_DROP_TX_OVERSIZE] = "tx_oversize",
+	[DP_DROP_SPOOF_MAC] = "spoof_mac",
+	[DP_DROP_SPOOF_IP] = "spoof_ip",
+	[DP_DROP_SPOOF_ARP] = "spoof_arp",
+	[DP_DROP_DHCP_SERVER] = "dhcp_server",
+	[DP_DROP_DHCP_SPOOF] = "dhcp_spoof",
+	[DP_DROP_GUEST_RA] = "guest_ra",
 };
 
 const char *dp_drop_name(enum dp_drop d)
@@ -444,6 +450,24 @@ int dp_port_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
 	ps->shape = PKT_SHAPE_L2;
 	ps->epoch = (uint32_t)dp->gen + 1;
 	*id = (uint16_t)i;
+	return dp_commit(dp);
+}
+
+int dp_port_set_portsec(struct dp *dp, uint16_t id, const struct portsec_conf *c)
+{
+	if (id >= DP_MAX_PORTS || !dp->staging.port[id].used)
+		return -ENOENT;
+	if (c->n_macs > PORTSEC_MAX_MACS || c->n_ips > PORTSEC_MAX_IPS)
+		return -EINVAL;
+	for (unsigned i = 0; i < c->n_ips; i++)
+		if (c->ips[i].mac >= c->n_macs)
+			return -EINVAL;
+	if (portsec_conf_equal(&dp->staging.port[id].sec, c))
+		return 0;
+	int r = reserve(dp);
+	if (r < 0)
+		return r;
+	dp->staging.port[id].sec = *c;
 	return dp_commit(dp);
 }
 

@@ -69,6 +69,13 @@ enum dp_drop {
 	DP_DROP_MAC_LIMIT,   /* new source MAC of a port at its learning limit (--mac-limit) */
 	DP_DROP_RX_OVERSIZE, /* kernel port: received frame larger than a packet buffer */
 	DP_DROP_TX_OVERSIZE, /* kernel port: frame larger than the interface's MTU */
+	/* port security (hf, dataplane/portsec.h) */
+	DP_DROP_SPOOF_MAC,   /* source MAC not the port's (nor an allowed pair's) */
+	DP_DROP_SPOOF_IP,    /* IPv4 source not the port's address */
+	DP_DROP_SPOOF_ARP,   /* ARP sender MAC/IP not the port's */
+	DP_DROP_DHCP_SERVER, /* DHCP (v4/v6) server message from a guest */
+	DP_DROP_DHCP_SPOOF,  /* DHCP request for a client MAC not the port's */
+	DP_DROP_GUEST_RA,    /* IPv6 router advertisement from a guest */
 	DP_DROP_MAX
 };
 const char *dp_drop_name(enum dp_drop d);
@@ -153,6 +160,11 @@ bool dp_port_attached(const struct dp *dp, uint16_t id);
 unsigned dp_port_queues(const struct dp *dp, uint16_t id);
 /* The network of a port (control thread), or -ENOENT. */
 int dp_port_net(const struct dp *dp, uint16_t id);
+/* Port security (anti-spoofing) of a guest port: checked on every frame it
+ * sends (dataplane/portsec.h); published with the next snapshot.  Control
+ * thread. */
+struct portsec_conf;
+int dp_port_set_portsec(struct dp *dp, uint16_t id, const struct portsec_conf *c);
 
 int dp_port_stats(const struct dp *dp, uint16_t id, struct dp_port_stats *s);
 void dp_stats(const struct dp *dp, struct dp_stats *s);

@@ -18,6 +18,7 @@
 #include "dataplane/flow.h"
 #include "dataplane/gw.h"
 #include "dataplane/pkt.h"
+#include "dataplane/portsec.h"
 
 #define DP_BURST 32
 #define DP_SLEEP_FDS 1024 /* kick eventfds a worker sleeps on; more: no sleep */
@@ -43,6 +44,7 @@ struct dp_port_snap {
 	uint16_t net;
 	uint32_t epoch;
 	uint8_t mac[6];
+	struct portsec_conf sec; /* port security (hf): checked right after parse */
 };
 
 struct dp_net_snap {

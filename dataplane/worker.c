@@ -289,6 +289,23 @@ static bool gateway(struct dp_worker *w, const struct gw_conf *gw, uint16_t in_p
 	}
 }
 
+/* Port security (dataplane/portsec.h): true when the frame was dropped. */
+static bool portsec_stage(struct dp_worker *w, const struct dp_port_snap *ps, uint16_t in_port,
+			  struct rte_mbuf *m, const struct pkt_meta *meta)
+{
+	static const uint8_t why[] = {
+		[PORTSEC_SPOOF_MAC] = DP_DROP_SPOOF_MAC, [PORTSEC_SPOOF_IP] = DP_DROP_SPOOF_IP,
+		[PORTSEC_SPOOF_ARP] = DP_DROP_SPOOF_ARP, [PORTSEC_DHCP_SERVER] = DP_DROP_DHCP_SERVER,
+		[PORTSEC_DHCP_SPOOF] = DP_DROP_DHCP_SPOOF, [PORTSEC_GUEST_RA] = DP_DROP_GUEST_RA,
+	};
+	enum portsec_verdict v = portsec_check(&ps->sec, rte_pktmbuf_mtod(m, const uint8_t *),
+					       rte_pktmbuf_data_len(m), meta);
+	if (v == PORTSEC_PASS)
+		return false;
+	drop(w, in_port, (enum dp_drop)why[v], m);
+	return true;
+}
+
 static inline bool for_gateway(const struct gw_conf *gw, const struct pkt_meta *m)
 {
 	if (gw->ip == 0)
@@ -331,6 +348,9 @@ static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 			drop(w, in_port, DP_DROP_RUNT, pkts[i]);
 			continue;
 		}
+		/* stage: port security (hf) */
+		if (ps->sec.enabled && unlikely(portsec_stage(w, ps, in_port, pkts[i], &meta)))
+			continue;
 		if (for_gateway(gw, &meta) && gateway(w, gw, in_port, pkts[i], &meta, now))
 			continue;
 		pkt_key(&meta, in_port, (enum pkt_shape)ps->shape, &keys[m]);
