@@ -93,7 +93,8 @@ int net_unsupported(const struct net *n, char *buf, size_t len)
 	enum nx_forward_mode m = nx_forward_mode(n->def);
 	const char *more[3] = { NULL, NULL, NULL };
 	int k = 0;
-	if (m == NX_FWD_NAT || m == NX_FWD_ROUTE || m == NX_FWD_OPEN)
+	if ((m == NX_FWD_NAT || m == NX_FWD_ROUTE || m == NX_FWD_OPEN) &&
+	    netsvc_uplink(n->svc) == DP_PORT_NONE)
 		more[k++] = m == NX_FWD_NAT ? "forward mode='nat' (no uplink yet)"
 			  : m == NX_FWD_ROUTE ? "forward mode='route' (no uplink yet)"
 					      : "forward mode='open' (no uplink yet)";

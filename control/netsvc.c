@@ -1,4 +1,5 @@
 #include "control/netsvc.h"
+#include "control/l3.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +27,7 @@ struct netsvc {
 	int prefix;
 	uint64_t reply_no_mbuf;   /* DHCP replies lost: mempool empty */
 	uint64_t reply_queue_full;/* DHCP replies lost: the worker's inject ring full */
+	uint16_t uplink;          /* the uplink's dp port (netsvc_set_uplink), DP_PORT_NONE */
 };
 
 int netsvc_prefix(const struct netsvc *s)
@@ -142,6 +144,14 @@ static bool serves_dhcp(const struct nx_network *def)
 	return nx_dhcp_range_count(def) || nx_dhcp_host_count(def);
 }
 
+/* The network's <forward> (mode, NAT range) to the dataplane. */
+static int l3_apply(struct dp *dp, uint16_t dp_net, const struct nx_network *def, uint16_t uplink)
+{
+	struct dp_net_l3 c;
+	int r = l3_config(def, uplink, &c);
+	return r < 0 ? r : dp_net_set_l3(dp, dp_net, &c);
+}
+
 struct netsvc *netsvc_start(struct ctl *c, const struct nx_network *def, uint16_t dp_net,
 			    struct ctl_err *e)
 {
@@ -154,6 +164,7 @@ struct netsvc *netsvc_start(struct ctl *c, const struct nx_network *def, uint16_
 		ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
 		return NULL;
 	}
+	s->uplink = DP_PORT_NONE;
 	if (nx_ipv4(def, &gw, &prefix) < 0 || nx_mac(def, mac) < 0)
 		return s; /* no IPv4 subnet here: nothing to serve */
 	s->prefix = prefix;
@@ -171,6 +182,9 @@ struct netsvc *netsvc_start(struct ctl *c, const struct nx_network *def, uint16_
 			 strerror(-r));
 		return NULL;
 	}
+	if ((r = l3_apply(c->dp, dp_net, def, s->uplink)) < 0) /* <forward>: mode, NAT range */
+		SVC_LOG(WARNING, "network '%s': forward settings not applied (%s)\n", nx_name(def),
+			strerror(-r));
 	return s;
 }
 
@@ -223,6 +237,7 @@ void netsvc_stop(struct ctl *c, struct netsvc *s, uint16_t dp_net)
 {
 	if (!s)
 		return;
+	dp_ct_flush(c->dp, dp_net); /* its sessions and NAT ports */
 	dp_net_set_gateway(c->dp, dp_net, NULL);
 	if (s->dhcp) {
 		dhcp_server_flush(s->dhcp);
@@ -385,4 +400,20 @@ void netsvc_process_punted(struct ctl *c)
 				s->reply_queue_full++; /* or the port went away */
 		}
 	}
+}
+
+int netsvc_set_uplink(struct ctl *c, struct netsvc *s, const struct nx_network *def,
+		      uint16_t dp_net, uint16_t uplink)
+{
+	if (!s)
+		return -ENOENT;
+	int r = l3_apply(c->dp, dp_net, def, uplink);
+	if (r == 0)
+		s->uplink = uplink;
+	return r;
+}
+
+uint16_t netsvc_uplink(const struct netsvc *s)
+{
+	return s ? s->uplink : DP_PORT_NONE;
 }

@@ -44,6 +44,12 @@ void netsvc_tick(struct netsvc *s);
 size_t netsvc_leases(const struct netsvc *s, const uint8_t *mac, struct dhcp_lease_info *out,
 		     size_t max);
 int netsvc_prefix(const struct netsvc *s);
+/* The network's uplink (hd's control/host/uplink.c calls it once the uplink
+ * is acquired, DP_PORT_NONE when released): the forward mode and NAT range
+ * go to the dataplane with it (control/l3.c). */
+int netsvc_set_uplink(struct ctl *c, struct netsvc *s, const struct nx_network *def,
+		      uint16_t dp_net, uint16_t uplink);
+uint16_t netsvc_uplink(const struct netsvc *s);
 
 /* The DHCP server's counters (drops per reason, including malformed frames
  * and the per-client rate limiter) and the replies lost on the way out.

@@ -11,6 +11,7 @@
 /* The one table of vnetd's options: getopt_long's table, --help and the
  * manual page (--man, built into vnetd.8 by meson) are all made from it, so
  * they cannot drift apart.  help: lines separated by '\n'. */
+enum { O_CTSESS = 340, O_CTPORT, O_CTTCP, O_CTUDP }; /* hb: connection tracking */
 enum { O_STATE = 256, O_RUN, O_SOCK, O_GROUP, O_CPUS, O_MEM, O_HUGE, O_MBUFS, O_FLOWS,
        O_FDB, O_AGE, O_FIDLE, O_IDLE, O_NODEF, O_LOG, O_PUNT, O_SOCKDIR,
        O_MACLIM, O_SOCKRO, O_MAN };
@@ -44,6 +45,14 @@ static const struct opt_def {
 	  "DHCP frames per second and port handed to the DHCP\nserver; more are dropped and counted (default 2000)" },
 	{ "mac-limit", O_MACLIM, "N",
 	  "MACs one port may have learned; frames from more new\nsource MACs are dropped and counted; 0: no limit\n(default 1024)" },
+	{ "ct-sessions", O_CTSESS, "N",
+	  "connections tracked (routed, NATed), shared by the workers\n(each allocates from its share); more new connections are\ndropped and counted: ct_full (default 65536; 128 bytes each)" },
+	{ "ct-port-limit", O_CTPORT, "N",
+	  "connections one port may have open; more are dropped and\ncounted: ct_port_limit (default 65536)" },
+	{ "ct-tcp-established", O_CTTCP, "SECS",
+	  "idle timeout of an established TCP connection\n(default 432000, 5 days; RFC 5382 asks at least 7440)" },
+	{ "ct-udp-timeout", O_CTUDP, "SECS",
+	  "idle timeout of a UDP flow not yet answered; answered\n(assured): 6 times as long (default 30, so 180)" },
 	{ "no-default-network", O_NODEF, NULL,
 	  "do not define libvirt's 'default' network on first start" },
 	{ "log-level", O_LOG, "LEVEL",
@@ -178,6 +187,10 @@ int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t er
 	o->dp.mbufs = 16384;
 	o->dp.flow_entries = 65536;
 	o->dp.fdb_entries = 8192;
+	o->dp.ct_sessions = 65536;
+	o->dp.ct_port_limit = 65536;
+	o->dp.ct_tcp_established = 432000;
+	o->dp.ct_udp_timeout = 30;
 	o->dp.ageing_secs = 300;
 	o->dp.flow_idle_secs = 10;
 	o->dp.idle_us = 1000;
@@ -226,6 +239,10 @@ int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t er
 		case O_NODEF: o->default_network = false; break;
 		case O_PUNT: rc = num(optarg, 1, 10000000, &o->dp.punt_rate); what = "--punt-rate"; break;
 		case O_MACLIM: rc = num(optarg, 0, 1u << 24, &o->dp.mac_limit); what = "--mac-limit"; break;
+		case O_CTSESS: rc = num(optarg, 64, 1u << 24, &o->dp.ct_sessions); what = "--ct-sessions"; break;
+		case O_CTPORT: rc = num(optarg, 1, 1u << 24, &o->dp.ct_port_limit); what = "--ct-port-limit"; break;
+		case O_CTTCP: rc = num(optarg, 60, 100000000, &o->dp.ct_tcp_established); what = "--ct-tcp-established"; break;
+		case O_CTUDP: rc = num(optarg, 1, 1000000, &o->dp.ct_udp_timeout); what = "--ct-udp-timeout"; break;
 		case O_LOG: {
 			static const char *const lv[] = { "emerg", "alert", "crit", "err", "warning",
 							  "notice", "info", "debug", NULL };

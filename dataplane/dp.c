@@ -33,6 +33,13 @@ static const char *const drop_names[DP_DROP_MAX] = {
 	[DP_DROP_MAC_LIMIT] = "mac_limit",
 	[DP_DROP_RX_OVERSIZE] = "rx_oversize",
 	[DP_DROP_TX_OVERSIZE] = "tx_oversize",
+	[DP_DROP_CT_FULL] = "ct_full",
+	[DP_DROP_CT_PORT_LIMIT] = "ct_port_limit",
+	[DP_DROP_NAT_NO_PORT] = "nat_no_port",
+	[DP_DROP_NO_NEIGH] = "no_neigh",
+	[DP_DROP_CT_INVALID] = "ct_invalid",
+	[DP_DROP_FRAG] = "frag",
+	[DP_DROP_NO_SESSION] = "no_session",
 	[DP_DROP_SPOOF_MAC] = "spoof_mac",
 	[DP_DROP_SPOOF_IP] = "spoof_ip",
 	[DP_DROP_SPOOF_ARP] = "spoof_arp",
@@ -84,6 +91,27 @@ struct dp *dp_create(const struct dp_params *p)
 	dp->snap = calloc(1, sizeof(*dp->snap));
 	if (!dp->snap)
 		goto fail;
+	struct ct_params cp = {
+		.name = "vnetd_ct",
+		.sessions = p->ct_sessions ? p->ct_sessions : 65536,
+		.n_workers = p->n_workers,
+		.port_limit = p->ct_port_limit ? p->ct_port_limit : 65536,
+		.n_ports = DP_MAX_PORTS,
+		.qsbr = dp->qsbr,
+		.socket_id = (int)rte_socket_id(),
+		.timeout = {
+			[DP_CT_ESTABLISHED] = p->ct_tcp_established,
+			[DP_CT_UDP_UNREPLIED] = p->ct_udp_timeout,
+			[DP_CT_UDP_ASSURED] = p->ct_udp_timeout * 6,
+		},
+	};
+	dp->ct = ct_create(&cp);
+	if (!dp->ct)
+		goto fail;
+	ct_set_release_hook(dp->ct, dp_ct_release, dp);
+	for (unsigned i = 0; i < DP_MAX_NETS; i++)
+		if (!(dp->arp[i] = calloc(1, sizeof(*dp->arp[i]))))
+			goto fail;
 	for (unsigned i = 0; i < p->n_workers; i++) {
 		char name[32];
 		struct dp_worker *w = rte_zmalloc("vnetd_worker", sizeof(*w), RTE_CACHE_LINE_SIZE);
@@ -174,6 +202,11 @@ void dp_free(struct dp *dp)
 	for (unsigned i = 0; i < DP_MAX_NETS; i++)
 		fdb_free(dp->staging.net[i].fdb);
 	free(dp->snap);
+	ct_free(dp->ct);
+	for (unsigned i = 0; i < DP_MAX_NETS; i++)
+		free(dp->arp[i]);
+	for (unsigned i = 0; i < RTE_DIM(dp->nat); i++)
+		nat_map_free(dp->nat[i].m);
 	rte_free(dp->qsbr);
 	rte_mempool_free(dp->pool);
 	rte_free(dp);
@@ -201,7 +234,8 @@ static void defer_run(struct dp *dp, const struct dp_defer *d)
 	case DP_DEFER_PORT:
 		/* No worker uses the port now: drop its MACs, reset its
 		 * counters, and let dp_port_create hand the id out again. */
-		fdb_flush_port(d->ptr, d->id);
+		if (d->ptr) /* an uplink has no FDB */
+			fdb_flush_port(d->ptr, d->id);
 		for (unsigned i = 0; i < dp->p.n_workers; i++) {
 			memset(&dp->w[i]->port[d->id], 0, sizeof(dp->w[i]->port[d->id]));
 			dp->w[i]->punt_budget[d->id].sec = 0;
@@ -269,10 +303,13 @@ static void publish(struct dp *dp)
 		if (!s->port[i].used)
 			continue;
 		s->active[s->n_active++] = i;
+		if (s->port[i].role == DP_ROLE_UPLINK)
+			continue; /* in no network's flood list */
 		struct dp_net_snap *n = &s->net[s->port[i].net];
 		n->ports[n->n_ports++] = i;
 	}
 	s->gen = ++dp->gen;
+	s->l3_gen = (uint32_t)s->gen; /* ports, networks, routes: sessions recompute */
 	memcpy(ns, s, sizeof(*ns));
 	dp->spare = NULL;
 	dp->dirty = false;
@@ -303,6 +340,16 @@ static int make_room(struct dp *dp)
 		publish(dp);
 	defer_reclaim(dp, true);
 	return reserve(dp);
+}
+
+int dp_reserve(struct dp *dp)
+{
+	return reserve(dp);
+}
+
+int dp_commit_l3(struct dp *dp)
+{
+	return dp_commit(dp);
 }
 
 void dp_flush(struct dp *dp)
@@ -343,6 +390,10 @@ int dp_net_create(struct dp *dp, uint16_t *id)
 			return -ENOMEM;
 		n->used = true;
 		n->active = false;
+		n->host_port = DP_PORT_NONE;
+		n->l3 = (struct dp_net_l3){ .mode = DP_FWD_ISOLATED, .uplink = DP_PORT_NONE };
+		n->arp = dp->arp[i];
+		memset(dp->arp[i], 0, sizeof(*dp->arp[i]));
 		*id = i;
 		return dp_commit(dp);
 	}
@@ -394,6 +445,7 @@ int dp_net_destroy(struct dp *dp, uint16_t id)
 	if (r < 0 || (r = make_room(dp)) < 0)
 		return r;
 	struct fdb *f = dp->staging.net[id].fdb;
+	dp_ct_flush(dp, id);
 	memset(&dp->staging.net[id], 0, sizeof(dp->staging.net[id]));
 	/* freed once no worker can hold it (after the publication) */
 	defer(dp, DP_DEFER_FDB, 0, f);
@@ -418,8 +470,31 @@ static int free_port_id(struct dp *dp)
 	return -ENOSPC;
 }
 
+/* An uplink: in no network (net 0 for the arrays, never flooded to). */
+static int uplink_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
+{
+	int i = free_port_id(dp), r;
+	if (i < 0)
+		return i;
+	if ((r = reserve(dp)) < 0)
+		return r;
+	struct dp_port_snap *ps = &dp->staging.port[i];
+	memset(ps, 0, sizeof(*ps));
+	ps->used = true;
+	ps->role = DP_ROLE_UPLINK;
+	ps->shape = PKT_SHAPE_L3;
+	ps->epoch = (uint32_t)dp->gen + 1;
+	memset(&dp->staging.uplink[i], 0, sizeof(dp->staging.uplink[i]));
+	*id = (uint16_t)i;
+	return dp_commit(dp);
+}
+
 int dp_port_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
 {
+	if (p->role > DP_ROLE_UPLINK)
+		return -EINVAL;
+	if (p->role == DP_ROLE_UPLINK)
+		return uplink_create(dp, p, id);
 	if (p->net >= DP_MAX_NETS || !dp->staging.net[p->net].used)
 		return -ENOENT;
 	if (p->has_mac && (pkt_mac_is_multicast(p->mac) || pkt_mac_is_zero(p->mac)))
@@ -443,7 +518,8 @@ int dp_port_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
 	}
 	memset(ps, 0, sizeof(*ps));
 	ps->used = true;
-	ps->learning = p->learning;
+	ps->role = p->role;
+	ps->learning = p->learning && p->role == DP_ROLE_GUEST;
 	ps->has_mac = p->has_mac;
 	memcpy(ps->mac, p->mac, 6);
 	ps->net = p->net;
@@ -478,8 +554,11 @@ int dp_port_destroy(struct dp *dp, uint16_t id)
 	int r = reserve(dp);
 	if (r < 0 || (r = make_room(dp)) < 0)
 		return r;
-	struct fdb *f = dp->staging.net[dp->staging.port[id].net].fdb;
+	struct fdb *f = dp->staging.port[id].role == DP_ROLE_UPLINK
+				? NULL
+				: dp->staging.net[dp->staging.port[id].net].fdb;
 	dp_capture_port_gone(dp, id);
+	dp_l3_port_gone(dp, id);
 	memset(&dp->staging.port[id], 0, sizeof(dp->staging.port[id]));
 	dp->port_busy[id] = true;
 	defer(dp, DP_DEFER_PORT, id, f);

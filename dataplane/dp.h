@@ -50,6 +50,10 @@ struct dp_params {
 	unsigned idle_us;        /* empty-poll time before a worker sleeps; 0 = never sleep */
 	unsigned punt_rate;      /* frames per second a port may send to the control thread */
 	unsigned mac_limit;      /* MACs a port may have learned; 0 = no limit */
+	unsigned ct_sessions;    /* session table size (0: 262144) */
+	unsigned ct_port_limit;  /* sessions per guest port (0: 65536) */
+	unsigned ct_tcp_established; /* seconds (0: 432000) */
+	unsigned ct_udp_timeout; /* unreplied UDP, seconds (0: 30); assured: 6x */
 };
 
 enum dp_drop {
@@ -69,6 +73,13 @@ enum dp_drop {
 	DP_DROP_MAC_LIMIT,   /* new source MAC of a port at its learning limit (--mac-limit) */
 	DP_DROP_RX_OVERSIZE, /* kernel port: received frame larger than a packet buffer */
 	DP_DROP_TX_OVERSIZE, /* kernel port: frame larger than the interface's MTU */
+	DP_DROP_CT_FULL,     /* new connection, the session table (a worker's share) is full */
+	DP_DROP_CT_PORT_LIMIT, /* new connection, the guest port is at --ct-port-limit */
+	DP_DROP_NAT_NO_PORT, /* new connection, no free NAT port for it */
+	DP_DROP_NO_NEIGH,    /* uplink next hop not resolved (yet) */
+	DP_DROP_CT_INVALID,  /* TCP packet that cannot start a connection (RST), bad L4 */
+	DP_DROP_FRAG,        /* IP fragment of routed traffic (no reassembly) */
+	DP_DROP_NO_SESSION,  /* uplink: no session, port forward or route for it */
 	/* port security (hf, dataplane/portsec.h) */
 	DP_DROP_SPOOF_MAC,   /* source MAC not the port's (nor an allowed pair's) */
 	DP_DROP_SPOOF_IP,    /* IPv4 source not the port's address */
@@ -118,11 +129,17 @@ struct dp_gw {
 
 struct rte_mbuf;
 
+enum dp_port_role { DP_ROLE_GUEST = 0, DP_ROLE_HOST, DP_ROLE_UPLINK };
+
 struct dp_port_params {
 	uint16_t net;
 	bool has_mac;
 	uint8_t mac[6];
 	bool learning;      /* learn source MACs seen on this port */
+	uint8_t role;   /* DP_ROLE_GUEST (0, default), DP_ROLE_HOST (the network's TAP:
+	                   gateway identity, skips the gateway stage, static MAC = gw MAC,
+	                   learning off), DP_ROLE_UPLINK (not in any network's flood list;
+	                   .net is ignored) */
 };
 
 struct dp_fdb_row {
@@ -197,6 +214,54 @@ int dp_inject(struct dp *dp, uint16_t port, struct rte_mbuf *m);
  * waits for all of it (tests, shutdown). */
 void dp_flush(struct dp *dp);
 void dp_sync(struct dp *dp);
+
+/* Routing, NAT, connection tracking (issue 9).  Control thread. */
+enum dp_fwd_mode { DP_FWD_ISOLATED, DP_FWD_NAT, DP_FWD_ROUTE, DP_FWD_OPEN };
+struct dp_net_l3 {
+	uint8_t mode;                /* enum dp_fwd_mode */
+	uint32_t prefix; uint8_t plen; /* the network's IPv4 subnet (network order) */
+	uint16_t uplink;             /* dp port id of its uplink, DP_PORT_NONE if none */
+	uint32_t nat_addr_min, nat_addr_max; /* host order; 0,0: the uplink's address */
+	uint16_t nat_port_min, nat_port_max; /* 0,0: 1024..65535 (libvirt) */
+};
+#define DP_PORT_NONE 0xffff
+int dp_net_set_l3(struct dp *dp, uint16_t net, const struct dp_net_l3 *c);
+int dp_net_l3_host_port(struct dp *dp, uint16_t net, uint16_t port); /* DP_PORT_NONE: none */
+
+struct dp_uplink_conf {
+	uint32_t ip; uint8_t plen;   /* the uplink's address and on-link prefix (net order) */
+	uint8_t mac[6];
+	uint32_t gw_ip;              /* default route's gateway (0: none) */
+	uint8_t gw_mac[6]; bool gw_resolved;
+	uint16_t mtu;
+};
+int dp_uplink_set(struct dp *dp, uint16_t port, const struct dp_uplink_conf *c);
+int dp_uplink_neigh_set(struct dp *dp, uint16_t port, uint32_t ip, const uint8_t mac[6]); /* on-link, NULL mac: remove */
+/* on-link destinations the workers could not resolve since the last call (control thread resolves them) */
+unsigned dp_uplink_neigh_misses(struct dp *dp, uint16_t port, uint32_t *ips, unsigned max);
+
+/* Port forwarding: the whole table, published with the snapshot. */
+struct dp_portfwd { uint8_t proto; uint32_t ext_ip; uint16_t ext_port; uint16_t net; uint32_t int_ip; uint16_t int_port; }; /* ips/ports network order; ext_ip 0: the uplink's */
+#define DP_PORTFWD_MAX 256
+int dp_portfwd_replace(struct dp *dp, const struct dp_portfwd *v, unsigned n);
+
+/* Connection tracking */
+enum dp_ct_state { DP_CT_SYN_SENT, DP_CT_SYN_RECV, DP_CT_ESTABLISHED, DP_CT_FIN_WAIT, DP_CT_CLOSE_WAIT,
+	DP_CT_TIME_WAIT, DP_CT_CLOSE, DP_CT_UDP_UNREPLIED, DP_CT_UDP_ASSURED, DP_CT_ICMP, DP_CT_STATE_MAX };
+const char *dp_ct_state_name(unsigned s);   /* "SYN_SENT", ... as conntrack(8) prints them */
+struct dp_ct_row {
+	uint16_t net; uint8_t proto; uint8_t state;
+	uint32_t src, dst; uint16_t sport, dport;   /* original direction, network order */
+	uint32_t nat_ip; uint16_t nat_port;          /* translated source (nat), 0: none */
+	uint32_t age, expires;                       /* seconds */
+	uint64_t packets[2], bytes[2];               /* original, reply */
+};
+/* Copies up to max rows (net -1: all networks); returns the number of sessions that
+ * matched (may exceed max: call again with more room). */
+int dp_ct_dump(struct dp *dp, int net, struct dp_ct_row *rows, unsigned max);
+int dp_ct_flush(struct dp *dp, int net);            /* returns sessions removed */
+struct dp_ct_stats { uint64_t by_state[DP_CT_STATE_MAX]; uint64_t sessions, max, created, expired, refused_full, refused_port_limit, nat_ports_exhausted; };
+void dp_ct_stats(struct dp *dp, int net, struct dp_ct_stats *s);
 
 /* Periodic work of the control thread (FDB ageing). */
 void dp_housekeeping(struct dp *dp);

@@ -13,10 +13,12 @@
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
+#include "dataplane/ct.h"
 #include "dataplane/dp.h"
 #include "dataplane/fdb.h"
 #include "dataplane/flow.h"
 #include "dataplane/gw.h"
+#include "dataplane/nat.h"
 #include "dataplane/pkt.h"
 #include "dataplane/portsec.h"
 
@@ -41,6 +43,7 @@ struct dp_port_snap {
 	bool learning;
 	bool has_mac;
 	uint8_t shape;  /* enum pkt_shape */
+	uint8_t role;   /* enum dp_port_role */
 	uint16_t net;
 	uint32_t epoch;
 	uint8_t mac[6];
@@ -52,19 +55,41 @@ struct dp_net_snap {
 	bool active;
 	struct gw_conf gw;
 	struct fdb *fdb;
+	struct dp_net_l3 l3;     /* forward mode (dp_net_set_l3) */
+	uint16_t host_port;      /* DP_PORT_NONE: none */
+	struct nat_map *nat;     /* NAT networks with an address: the allocator */
+	struct dp_arp *arp;      /* guests' IPv4 -> MAC, port (dp-owned, per network) */
 	uint16_t n_ports;
 	uint16_t ports[DP_MAX_PORTS];
 };
 
+/* An uplink's addresses and next hop (dp_uplink_set). */
+struct dp_uplink_snap {
+	bool set;
+	struct dp_uplink_conf c;
+};
+
+#define DP_NEIGH_MAX 64
+struct dp_neigh {
+	uint16_t port;
+	uint32_t ip;
+	uint8_t mac[6];
+};
+
 struct dp_snapshot {
 	uint64_t gen;
+	uint32_t l3_gen;                /* bumped by every L3 change: sessions recompute */
+	uint16_t n_neigh, n_portfwd;
+	struct dp_neigh neigh[DP_NEIGH_MAX];
+	struct dp_portfwd portfwd[DP_PORTFWD_MAX];
+	struct dp_uplink_snap uplink[DP_MAX_PORTS];
 	uint16_t n_active;              /* ports to poll */
 	uint16_t active[DP_MAX_PORTS];
 	struct dp_port_snap port[DP_MAX_PORTS];
 	struct dp_net_snap net[DP_MAX_NETS];
 };
 
-enum dp_port_kind { DP_PORT_NONE = 0, DP_PORT_VHOST, DP_PORT_KERNEL };
+enum dp_port_kind { DP_PORT_KIND_NONE = 0, DP_PORT_VHOST, DP_PORT_KERNEL };
 
 /* Runtime state of a port's device, written by the vhost thread (vhost) or
  * the control thread (kernel).  vid >= 0 means attached: for a vhost port
@@ -111,6 +136,8 @@ struct dp_worker {
 	uint64_t loops, sleeps, wakeups;
 	uint64_t busy_cycles, busy_loops;
 	uint64_t gw_replies, punted, injected;
+	uint64_t routed, route_misses, nat_ports_exhausted; /* sessions made, slow paths run */
+	uint64_t ct_expire_tsc;  /* next session expiry step */
 	struct rte_ring *inject; /* frames from the control thread to send */
 	struct { uint32_t sec, left; } punt_budget[DP_MAX_PORTS]; /* per-port punt rate */
 	/* sleep: kick eventfds (our dups) polled with the wake eventfd */
@@ -149,7 +176,42 @@ struct dp {
 	bool running;
 	uint32_t fdb_seq;
 	uint32_t last_housekeeping;
+	struct ct *ct;          /* the session table (ct.h) */
+	/* on-link destinations a worker could not resolve, per uplink port:
+	 * workers store, the control thread takes (dp_uplink_neigh_misses) */
+	uint32_t neigh_miss[DP_MAX_PORTS][8];
+	struct dp_arp *arp[DP_MAX_NETS];
+	/* NAT allocators by range, shared by the networks with that range and
+	 * kept until dp_free: a session's reference never dangles */
+	struct { uint32_t amin, amax; uint16_t pmin, pmax; struct nat_map *m; } nat[16];
 };
+
+/* Guests' addresses, learned from their ARP to the gateway and their
+ * routed traffic: where routed and forwarded traffic to a guest goes.
+ * Direct-mapped; workers write, anyone reads (an entry is checked against
+ * its ip, read before and after the MAC word). */
+#define DP_ARP_SLOTS 4096
+struct dp_arp {
+	struct { uint32_t ip; uint64_t mac_port; } e[DP_ARP_SLOTS];
+};
+void dp_arp_learn(struct dp_arp *a, uint32_t ip, const uint8_t mac[6], uint16_t port);
+int dp_arp_find(const struct dp_arp *a, uint32_t ip, uint8_t mac[6]); /* port or -ENOENT */
+
+/* route.c: the route/NAT stage.  For each frame (IPv4, parsed, addressed
+ * to the gateway MAC, or received on an uplink), rewritten in place;
+ * out[i] the port to send it to, or DP_PORT_NONE with why[i] the drop
+ * reason. */
+void dp_route_burst(struct dp_worker *w, const struct dp_snapshot *s, uint16_t in_port,
+		    struct rte_mbuf **pkts, const struct pkt_meta *meta, unsigned n,
+		    uint32_t now, uint16_t *out, uint8_t *why);
+/* dp_l3.c: a session's NAT mapping goes (ct's release hook); a destroyed
+ * port leaves the L3 configuration (host port, uplink) */
+void dp_ct_release(struct ct_sess *s, void *o);
+void dp_l3_port_gone(struct dp *dp, uint16_t port);
+int dp_reserve(struct dp *dp);
+int dp_commit_l3(struct dp *dp);
+/* the session table's incremental expiry, per worker loop */
+void dp_route_expire(struct dp_worker *w, uint32_t now, unsigned budget);
 
 int dp_worker_main(void *arg);
 /* capture.c: a worker's burst of a captured port (dir: DP_CAP_IN/OUT) */

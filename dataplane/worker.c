@@ -1,13 +1,25 @@
-/* worker.c — the per-lcore pipeline:
+/* worker.c — the per-lcore pipeline.  process() runs the stages on a
+ * burst of one (port, queue):
  *
- *   for each polled (port, queue):  rx burst -> parse -> flow lookup (bulk)
- *        -> [miss: classify + install] -> act (output / flood / drop)
- *   tx flush -> expire idle flows -> quiescent state -> sleep when idle
+ *   parse -> [port security (hf)] -> gateway -> switch (L2)  -> output
+ *                                          \-> route (L3/NAT) -> output
  *
- * Everything the worker writes is its own (flow table, counters, tx
- * buffers) except FDB learning on the slow path.  Config is read from the
- * snapshot loaded at the top of each iteration; the quiescent state at the
- * bottom tells the control and vhost threads it no longer holds it.
+ * - gateway: ARP, ICMP echo and DHCP for the network's gateway answered or
+ *   punted (gw.c); what the gateway does not serve itself that is addressed
+ *   to it goes to the network's host port when it has one.
+ * - switch: frames not for the gateway MAC: per-worker flow cache (bulk
+ *   lookup), the FDB on a miss (classify), output / flood / drop.
+ * - route: IPv4 to the gateway MAC for an address beyond the gateway, and
+ *   everything received on an uplink: the shared session table (route.c,
+ *   ct.c): one bulk lookup, a hit applies the session's cached actions
+ *   (NAT rewrite, MACs, output port); a miss creates the session.
+ *
+ * then: tx flush -> expire idle flows and sessions -> quiescent state ->
+ * sleep when idle.  Everything the worker writes is its own (flow table,
+ * counters, tx buffers) except FDB learning and sessions (shared tables
+ * with their own rules, fdb.h and ct.h).  Config is read from the snapshot
+ * loaded at the top of each iteration; the quiescent state at the bottom
+ * tells the control and vhost threads it no longer holds it.
  */
 #include "dataplane/dp_internal.h"
 #include "dataplane/capture.h"
@@ -229,9 +241,13 @@ static inline void act(struct dp_worker *w, const struct dp_snapshot *s,
 
 /* Frames for the network's gateway: answered in place, punted or dropped.
  * Returns true when the frame was consumed. */
-static bool gateway(struct dp_worker *w, const struct gw_conf *gw, uint16_t in_port,
-		   struct rte_mbuf *m, struct pkt_meta *meta, uint32_t now)
+static bool gateway(struct dp_worker *w, const struct dp_snapshot *s, uint16_t net,
+		    uint16_t in_port, struct rte_mbuf *m, struct pkt_meta *meta, uint32_t now)
 {
+	const struct gw_conf *gw = &s->net[net].gw;
+	uint16_t host_port = s->net[net].host_port;
+	if (host_port != DP_PORT_NONE && (host_port >= DP_MAX_PORTS || !s->port[host_port].used))
+		host_port = DP_PORT_NONE;
 	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 	size_t len = rte_pktmbuf_data_len(m);
 	enum gw_drop why;
@@ -245,6 +261,11 @@ static bool gateway(struct dp_worker *w, const struct gw_conf *gw, uint16_t in_p
 	case GW_PASS:
 		return false;
 	case GW_REPLY:
+		if (meta->ethertype == PKT_ETH_P_ARP) { /* the asker, now the target */
+			uint32_t ip;
+			memcpy(&ip, d + meta->l2_len + 24, 4);
+			dp_arp_learn(w->dp->arp[net], ip, d + meta->l2_len + 18, in_port);
+		}
 		w->gw_replies++;
 		w->port[in_port].gw_replies++;
 		tx_push(w, in_port, m);
@@ -279,6 +300,14 @@ static bool gateway(struct dp_worker *w, const struct gw_conf *gw, uint16_t in_p
 	}
 	case GW_DROP:
 	default:
+		/* For the gateway's address but not served by the dataplane
+		 * (TCP/UDP to it, replies to the host's ARP and pings): the
+		 * host port is the gateway's other half. */
+		if ((why == GW_DROP_NONE || why == GW_DROP_NO_ROUTE) && host_port != DP_PORT_NONE) {
+			w->port[in_port].forwarded++;
+			tx_push(w, host_port, m);
+			return true;
+		}
 		drop(w, in_port,
 		     why == GW_DROP_CONFLICT   ? DP_DROP_GW_CONFLICT
 		     : why == GW_DROP_NO_ROUTE ? DP_DROP_NO_ROUTE
@@ -318,6 +347,53 @@ static inline bool for_gateway(const struct gw_conf *gw, const struct pkt_meta *
 	return m->ethertype == PKT_ETH_P_IP && pkt_mac_is_multicast(m->dmac);
 }
 
+/* IPv4 to the gateway's MAC for somebody beyond it: the route stage's. */
+static inline bool to_router(const struct gw_conf *gw, const uint8_t *d, size_t len,
+			     struct pkt_meta *meta)
+{
+	if (gw->ip == 0 || meta->ethertype != PKT_ETH_P_IP || memcmp(meta->dmac, gw->mac, 6))
+		return false;
+	if (meta->l3_off == 0 && pkt_parse(d, len, true, meta) < 0)
+		return false; /* the gateway stage counts it */
+	return meta->l3_off && meta->dst_ip != gw->ip;
+}
+
+/* stage: output of the route stage */
+static void route(struct dp_worker *w, const struct dp_snapshot *s, uint16_t in_port,
+		  struct rte_mbuf **pkts, const struct pkt_meta *meta, unsigned n, uint32_t now)
+{
+	uint16_t out[DP_BURST];
+	uint8_t why[DP_BURST];
+	dp_route_burst(w, s, in_port, pkts, meta, n, now, out, why);
+	for (unsigned i = 0; i < n; i++) {
+		if (out[i] == DP_PORT_NONE) {
+			drop(w, in_port, (enum dp_drop)why[i], pkts[i]);
+			continue;
+		}
+		w->port[in_port].forwarded++;
+		tx_push(w, out[i], pkts[i]);
+	}
+}
+
+/* An uplink's burst: everything it delivers is for the route stage. */
+static void uplink_in(struct dp_worker *w, const struct dp_snapshot *s, uint16_t in_port,
+		      struct rte_mbuf **pkts, unsigned n, uint32_t now)
+{
+	struct pkt_meta meta[DP_BURST];
+	struct rte_mbuf *ok[DP_BURST];
+	unsigned m = 0;
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		if (pkt_parse(d, rte_pktmbuf_data_len(pkts[i]), true, &meta[m]) < 0) {
+			drop(w, in_port, DP_DROP_RUNT, pkts[i]);
+			continue;
+		}
+		ok[m++] = pkts[i];
+	}
+	if (m)
+		route(w, s, in_port, ok, meta, m, now);
+}
+
 static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t in_port,
 		    struct rte_mbuf **pkts, unsigned n, uint32_t now)
 {
@@ -327,43 +403,61 @@ static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 	const struct flow_key *kp[DP_BURST];
 	struct flow_entry *fe[DP_BURST];
 	struct rte_mbuf *ok[DP_BURST];
+	struct pkt_meta rmeta[DP_BURST]; /* for the route stage */
+	struct rte_mbuf *rt[DP_BURST];
 	struct pkt_meta meta;
-	unsigned m = 0;
+	unsigned m = 0, nr = 0;
 
 	st->rx_packets += n;
 	for (unsigned i = 0; i < n; i++)
 		st->rx_bytes += rte_pktmbuf_pkt_len(pkts[i]);
+	if (ps->used && ps->role == DP_ROLE_UPLINK) {
+		uplink_in(w, s, in_port, pkts, n, now);
+		return;
+	}
 	if (!ps->used || !s->net[ps->net].active) {
 		for (unsigned i = 0; i < n; i++)
 			drop(w, in_port, DP_DROP_NET_DOWN, pkts[i]);
 		return;
 	}
 
-	/* parse; the gateway takes what is addressed to it */
 	const struct gw_conf *gw = &s->net[ps->net].gw;
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *d = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
-		if (pkt_parse(d, rte_pktmbuf_data_len(pkts[i]), ps->shape == PKT_SHAPE_L3,
-			      &meta) < 0) {
+		size_t len = rte_pktmbuf_data_len(pkts[i]);
+		/* stage: parse */
+		if (pkt_parse(d, len, ps->shape == PKT_SHAPE_L3, &meta) < 0) {
 			drop(w, in_port, DP_DROP_RUNT, pkts[i]);
 			continue;
 		}
 		/* stage: port security (hf) */
-		if (ps->sec.enabled && unlikely(portsec_stage(w, ps, in_port, pkts[i], &meta)))
+		if (ps->sec.enabled && ps->role == DP_ROLE_GUEST &&
+		    unlikely(portsec_stage(w, ps, in_port, pkts[i], &meta)))
 			continue;
-		if (for_gateway(gw, &meta) && gateway(w, gw, in_port, pkts[i], &meta, now))
-			continue;
+		/* stage: gateway (the host port is the gateway: it skips it) */
+		if (ps->role != DP_ROLE_HOST && for_gateway(gw, &meta)) {
+			if (to_router(gw, d, len, &meta)) {
+				rmeta[nr] = meta;
+				rt[nr++] = pkts[i];
+				continue;
+			}
+			if (gateway(w, s, ps->net, in_port, pkts[i], &meta, now))
+				continue;
+		}
 		pkt_key(&meta, in_port, (enum pkt_shape)ps->shape, &keys[m]);
 		kp[m] = &keys[m];
 		ok[m++] = pkts[i];
 	}
+
+	/* stage: route (L3, NAT) */
+	if (nr)
+		route(w, s, in_port, rt, rmeta, nr, now);
 	if (m == 0)
 		return;
 
-	/* look up */
+	/* stage: switch (L2): flow cache, FDB on a miss, output */
 	flow_lookup_bulk(w->flows, kp, m, fe);
 
-	/* classify misses and stale entries, then act */
 	struct fdb *fdb = s->net[ps->net].fdb;
 	uint32_t gen = fdb_generation(fdb);
 	struct flow_entry scratch;
@@ -559,6 +653,7 @@ int dp_worker_main(void *arg)
 	uint64_t expire_period = hz / EXPIRE_STEPS_PER_SEC;
 	unsigned half_idle = dp->p.flow_idle_secs / 2 ? dp->p.flow_idle_secs / 2 : 1;
 	unsigned expire_slots = flow_capacity(w->flows) / (half_idle * EXPIRE_STEPS_PER_SEC) + 1;
+	unsigned ct_expire_slots = ct_slice(dp->ct) / (10 * EXPIRE_STEPS_PER_SEC) + 1;
 
 	rte_rcu_qsbr_thread_register(dp->qsbr, w->id);
 	rte_rcu_qsbr_thread_online(dp->qsbr, w->id);
@@ -585,6 +680,9 @@ int dp_worker_main(void *arg)
 			w->expire_tsc = tsc + expire_period;
 			flow_expire(w->flows, now, dp->p.flow_idle_secs,
 				    expire_slots * (unsigned)RTE_MIN(steps, (uint64_t)EXPIRE_MAX_CATCHUP));
+			/* the worker's slice of the session table: once per 10 s */
+			dp_route_expire(w, now, ct_expire_slots *
+					(unsigned)RTE_MIN(steps, (uint64_t)EXPIRE_MAX_CATCHUP));
 		}
 		w->loops++;
 		rte_rcu_qsbr_quiescent(dp->qsbr, w->id);

@@ -1,0 +1,468 @@
+/* route.c — the route/NAT stage of the worker pipeline (see worker.c and
+ * doc/design.md "Routing and NAT").
+ *
+ * Input: IPv4 frames a guest sent to its gateway's MAC for an address
+ * beyond the gateway, and frames received on an uplink.  One bulk lookup
+ * of the session table per burst; a hit costs the lookup, a state update
+ * and the rewrite the session implies (addresses/ports from the keys, MACs
+ * and output port cached in the session).  A miss is the slow path, once
+ * per connection: forward mode, port forwards, NAT mapping, next hop,
+ * session insert.  Nothing here transmits: the worker does, from out[].
+ */
+#include "dataplane/dp_internal.h"
+#include "dataplane/nat.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_prefetch.h>
+
+static inline uint16_t rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline uint32_t mix32(uint32_t x)
+{
+	x ^= x >> 16;
+	x *= 0x7feb352d;
+	x ^= x >> 15;
+	x *= 0x846ca68b;
+	return x ^ (x >> 16);
+}
+
+void dp_arp_learn(struct dp_arp *a, uint32_t ip, const uint8_t mac[6], uint16_t port)
+{
+	if (!a || ip == 0)
+		return;
+	uint64_t v = (uint64_t)port << 48;
+	for (unsigned i = 0; i < 6; i++)
+		v |= (uint64_t)mac[i] << (8 * i);
+	typeof(a->e[0]) *e = &a->e[mix32(ip) & (DP_ARP_SLOTS - 1)];
+	if (__atomic_load_n(&e->ip, __ATOMIC_RELAXED) == ip &&
+	    __atomic_load_n(&e->mac_port, __ATOMIC_RELAXED) == v)
+		return;
+	__atomic_store_n(&e->ip, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_RELEASE);
+	__atomic_store_n(&e->mac_port, v, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->ip, ip, __ATOMIC_RELEASE);
+}
+
+int dp_arp_find(const struct dp_arp *a, uint32_t ip, uint8_t mac[6])
+{
+	if (!a || ip == 0)
+		return -ENOENT;
+	const typeof(a->e[0]) *e = &a->e[mix32(ip) & (DP_ARP_SLOTS - 1)];
+	uint32_t i1 = __atomic_load_n(&e->ip, __ATOMIC_ACQUIRE);
+	uint64_t v = __atomic_load_n(&e->mac_port, __ATOMIC_ACQUIRE);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	uint32_t i2 = __atomic_load_n(&e->ip, __ATOMIC_RELAXED);
+	if (i1 != ip || i2 != ip)
+		return -ENOENT;
+	for (unsigned i = 0; i < 6; i++)
+		mac[i] = (uint8_t)(v >> (8 * i));
+	return (int)(v >> 48);
+}
+
+static inline bool in_prefix(uint32_t ip, uint32_t prefix, uint8_t plen)
+{
+	if (plen == 0)
+		return true;
+	uint32_t mask = rte_cpu_to_be_32(plen >= 32 ? ~0u : ~0u << (32 - plen));
+	return (ip & mask) == (prefix & mask);
+}
+
+static void neigh_miss(struct dp *dp, uint16_t u, uint32_t ip)
+{
+	if (ip)
+		__atomic_store_n(&dp->neigh_miss[u][mix32(ip) & 7], ip, __ATOMIC_RELAXED);
+}
+
+/* The next hop's MAC for dst leaving through uplink u. */
+static int next_hop(struct dp *dp, const struct dp_snapshot *s, uint16_t u, uint32_t dst,
+		    uint8_t mac[6])
+{
+	const struct dp_uplink_snap *up = &s->uplink[u];
+	if (u >= DP_MAX_PORTS || !up->set)
+		return DP_DROP_NO_ROUTE;
+	if (up->c.plen && in_prefix(dst, up->c.ip, up->c.plen)) {
+		for (unsigned i = 0; i < s->n_neigh; i++)
+			if (s->neigh[i].port == u && s->neigh[i].ip == dst) {
+				memcpy(mac, s->neigh[i].mac, 6);
+				return 0;
+			}
+		neigh_miss(dp, u, dst);
+		return DP_DROP_NO_NEIGH;
+	}
+	if (up->c.gw_ip && up->c.gw_resolved) {
+		memcpy(mac, up->c.gw_mac, 6);
+		return 0;
+	}
+	neigh_miss(dp, u, up->c.gw_ip);
+	return DP_DROP_NO_NEIGH;
+}
+
+/* Where packets of direction d go: the zone of the other key, its source
+ * being their new destination.  0 or a drop reason. */
+static int sess_out(struct dp *dp, const struct dp_snapshot *s, struct ct_sess *ss, unsigned d)
+{
+	const struct ct_key *r = &ss->key[!d];
+	if (r->zone & CT_ZONE_OUTSIDE) {
+		uint16_t u = r->zone & 0x7fff;
+		int why = next_hop(dp, s, u, r->src, ss->dmac[d]);
+		if (why)
+			return why;
+		memcpy(ss->smac[d], s->uplink[u].c.mac, 6);
+		ss->out_port[d] = u;
+		return 0;
+	}
+	uint16_t n = r->zone;
+	if (n >= DP_MAX_NETS || !s->net[n].active || !s->net[n].gw.ip)
+		return DP_DROP_NO_ROUTE;
+	int port = dp_arp_find(dp->arp[n], r->src, ss->dmac[d]);
+	if (port < 0 || !s->port[port].used || s->port[port].net != n)
+		return DP_DROP_NO_NEIGH;
+	memcpy(ss->smac[d], s->net[n].gw.mac, 6);
+	ss->out_port[d] = (uint16_t)port;
+	return 0;
+}
+
+/* The configuration changed since the session cached its actions. */
+static int sess_refresh(struct dp *dp, const struct dp_snapshot *s, struct ct_sess *ss)
+{
+	const struct dp_net_snap *n = &s->net[ss->net];
+	if (!n->used || !n->active || n->l3.mode == DP_FWD_ISOLATED)
+		return DP_DROP_NO_ROUTE;
+	for (unsigned d = 0; d < 2; d++) {
+		struct ct_sess tmp = *ss;
+		if (sess_out(dp, s, &tmp, d) == 0) {
+			memcpy(ss->dmac[d], tmp.dmac[d], 6);
+			memcpy(ss->smac[d], tmp.smac[d], 6);
+			ss->out_port[d] = tmp.out_port[d];
+		} else if (ss->out_port[d] >= DP_MAX_PORTS || !s->port[ss->out_port[d]].used) {
+			ss->out_port[d] = DP_PORT_NONE; /* gone: dropped until it resolves */
+		}
+	}
+	ss->gen = s->l3_gen;
+	return 0;
+}
+
+static const struct dp_portfwd *portfwd_find(const struct dp_snapshot *s, uint8_t proto,
+					     uint32_t dst, uint16_t dport, uint32_t uplink_ip)
+{
+	for (unsigned i = 0; i < s->n_portfwd; i++) {
+		const struct dp_portfwd *f = &s->portfwd[i];
+		if (f->proto == proto && f->ext_port == dport &&
+		    (f->ext_ip ? f->ext_ip : uplink_ip) == dst)
+			return f;
+	}
+	return NULL;
+}
+
+struct skip_ctx {
+	const struct dp_snapshot *s;
+	uint8_t proto;
+	uint32_t uplink_ip;
+};
+
+static bool skip_forwarded(void *o, uint32_t ip, uint16_t port)
+{
+	struct skip_ctx *c = o;
+	return portfwd_find(c->s, c->proto, ip, port, c->uplink_ip) != NULL;
+}
+
+/* libvirt's exclusions: no NAT to 224.0.0.0/24 and 255.255.255.255 */
+static inline bool nat_excluded(uint32_t dst)
+{
+	return dst == 0xffffffffu || (rte_be_to_cpu_32(dst) & 0xffffff00u) == 0xe0000000u;
+}
+
+static inline bool key_is(const struct ct_key *a, const struct ct_key *b)
+{
+	return !memcmp(a, b, sizeof(*a));
+}
+
+static inline void release_nat(struct ct_sess *ss)
+{
+	if (ss->flags & CT_F_NAT)
+		nat_map_put(ss->nat, ss->key[0].proto, ss->key[1].dst, ss->key[1].dport);
+	ss->flags &= (uint8_t)~CT_F_NAT;
+}
+
+/* The slow path: a new connection.  Returns its session or NULL with *why. */
+static struct ct_sess *sess_new(struct dp_worker *w, const struct dp_snapshot *s,
+				uint16_t in_port, const struct ct_key *k, const uint8_t *smac,
+				uint8_t tcp_flags, uint32_t now, uint8_t *why)
+{
+	struct dp *dp = w->dp;
+	const struct dp_port_snap *ps = &s->port[in_port];
+	bool from_uplink = ps->role == DP_ROLE_UPLINK;
+	int st = ct_state_new(k->proto, tcp_flags);
+	if (st < 0) {
+		*why = DP_DROP_CT_INVALID;
+		return NULL;
+	}
+	struct ct_key k1 = { .proto = k->proto, .src = k->dst, .dst = k->src,
+			     .sport = k->dport, .dport = k->sport };
+	struct nat_map *nat = NULL;
+	uint16_t net;
+	if (from_uplink) {
+		const struct dp_portfwd *f =
+			portfwd_find(s, k->proto, k->dst, k->dport, s->uplink[in_port].c.ip);
+		if (f && f->net < DP_MAX_NETS && s->net[f->net].active) {
+			net = f->net;
+			k1.zone = f->net;
+			k1.src = f->int_ip;
+			k1.sport = f->int_port;
+		} else {
+			for (net = 0; net < DP_MAX_NETS; net++) {
+				const struct dp_net_snap *n = &s->net[net];
+				if (n->used && n->active && n->l3.uplink == in_port &&
+				    (n->l3.mode == DP_FWD_ROUTE || n->l3.mode == DP_FWD_OPEN) &&
+				    in_prefix(k->dst, n->l3.prefix, n->l3.plen))
+					break;
+			}
+			if (net == DP_MAX_NETS) {
+				*why = DP_DROP_NO_SESSION;
+				return NULL;
+			}
+			k1.zone = net;
+		}
+	} else {
+		net = ps->net;
+		const struct dp_net_snap *n = &s->net[net];
+		uint16_t u = n->l3.uplink;
+		if (u >= DP_MAX_PORTS || !s->uplink[u].set) {
+			*why = DP_DROP_NO_ROUTE;
+			return NULL;
+		}
+		dp_arp_learn(dp->arp[net], k->src, smac, in_port);
+		const struct dp_portfwd *f = portfwd_find(s, k->proto, k->dst, k->dport,
+							  s->uplink[u].c.ip);
+		if (f) { /* hairpin: to the forwarded guest, from our address */
+			k1.zone = f->net;
+			k1.src = f->int_ip;
+			k1.sport = f->int_port;
+		} else {
+			k1.zone = CT_ZONE_OUTSIDE | u;
+		}
+		if (n->l3.mode == DP_FWD_NAT && !nat_excluded(k->dst))
+			nat = n->nat;
+		if (n->l3.mode == DP_FWD_NAT && !nat && !nat_excluded(k->dst)) {
+			*why = DP_DROP_NAT_NO_PORT; /* no address to translate to yet */
+			return NULL;
+		}
+	}
+
+	int err;
+	struct ct_sess *ss = ct_alloc(dp->ct, w->id, in_port, &err);
+	if (!ss) {
+		*why = err == -EDQUOT ? DP_DROP_CT_PORT_LIMIT : DP_DROP_CT_FULL;
+		return NULL;
+	}
+	ss->key[0] = *k;
+	ss->net = net;
+	ss->state = (uint8_t)st;
+	ss->created = ss->last = now;
+	ss->gen = s->l3_gen;
+	/* back where the first packet came from */
+	ss->out_port[1] = in_port;
+	memcpy(ss->dmac[1], smac, 6);
+	memcpy(ss->smac[1], from_uplink ? s->uplink[in_port].c.mac : s->net[net].gw.mac, 6);
+	struct skip_ctx sk = { s, k->proto, nat ? s->uplink[s->net[net].l3.uplink].c.ip : 0 };
+	for (unsigned attempt = 0; attempt < 4; attempt++) {
+		ss->key[1] = k1;
+		if (nat) {
+			uint32_t ext_ip;
+			uint16_t ext_port;
+			if (nat_map_get(nat, k->proto, k->src, k->sport, attempt, skip_forwarded, &sk,
+					&ext_ip, &ext_port) < 0) {
+				w->nat_ports_exhausted++;
+				*why = DP_DROP_NAT_NO_PORT;
+				break;
+			}
+			ss->key[1].dst = ext_ip;
+			ss->key[1].dport = ext_port;
+			if (k->proto == 1) /* ICMP echo: the identifier on both sides */
+				ss->key[1].sport = ext_port;
+			ss->flags |= CT_F_NAT;
+			ss->nat = nat;
+			ss->nat_dir = 1;
+		}
+		int r = sess_out(dp, s, ss, 0);
+		if (r) {
+			*why = (uint8_t)r;
+			break;
+		}
+		struct ct_sess *other;
+		r = ct_insert(dp->ct, ss, &other);
+		if (r == 0) {
+			w->routed++;
+			return ss;
+		}
+		release_nat(ss);
+		if (r == -EEXIST && other) { /* the same connection, inserted meanwhile */
+			ct_abort(dp->ct, w->id, ss);
+			return other;
+		}
+		*why = DP_DROP_CT_FULL;
+		if (!(r == -EEXIST && nat))
+			break; /* only another mapping may help */
+	}
+	release_nat(ss);
+	ct_abort(dp->ct, w->id, ss);
+	return NULL;
+}
+
+/* Rewrite for direction d: to the reverse of the other key. */
+static inline void rewrite(struct ct_sess *ss, unsigned d, uint8_t *f, const struct pkt_meta *m,
+			   size_t len)
+{
+	const struct ct_key *r = &ss->key[!d], *k = &ss->key[d];
+	uint8_t *ip = f + m->l3_off;
+	if (r->dst != k->src || r->src != k->dst || r->dport != k->sport || r->sport != k->dport) {
+		struct nat_tuple t = { r->dst, r->src, r->dport, r->sport };
+		nat_rewrite(ip, len - m->l3_off, &t);
+	}
+	/* TTL */
+	uint16_t old = rd16(ip + 8);
+	ip[8]--;
+	uint16_t c = nat_csum_adj16(rd16(ip + 10), old, rd16(ip + 8));
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	memcpy(f, ss->dmac[d], 6);
+	memcpy(f + 6, ss->smac[d], 6);
+}
+
+void dp_route_burst(struct dp_worker *w, const struct dp_snapshot *s, uint16_t in_port,
+		    struct rte_mbuf **pkts, const struct pkt_meta *meta, unsigned n,
+		    uint32_t now, uint16_t *out, uint8_t *why)
+{
+	struct dp *dp = w->dp;
+	const struct dp_port_snap *ps = &s->port[in_port];
+	bool from_uplink = ps->role == DP_ROLE_UPLINK;
+	uint16_t zone = from_uplink ? (uint16_t)(CT_ZONE_OUTSIDE | in_port) : ps->net;
+	struct ct_key keys[DP_BURST];
+	struct ct_sess *ss[DP_BURST];
+	uint8_t dir[DP_BURST], idx[DP_BURST], tcpf[DP_BURST];
+	bool err[DP_BURST];
+	unsigned nk = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct pkt_meta *m = &meta[i];
+		const uint8_t *f = rte_pktmbuf_mtod(pkts[i], const uint8_t *);
+		size_t len = rte_pktmbuf_data_len(pkts[i]);
+		out[i] = DP_PORT_NONE;
+		why[i] = DP_DROP_NO_ROUTE;
+		if (m->ethertype != PKT_ETH_P_IP || m->l3_off == 0) {
+			why[i] = from_uplink ? DP_DROP_NO_SESSION : DP_DROP_NO_ROUTE;
+			continue;
+		}
+		if (m->vlan)
+			continue;
+		if (!from_uplink && s->net[ps->net].l3.mode == DP_FWD_ISOLATED)
+			continue;
+		const uint8_t *ip = f + m->l3_off;
+		if (rd16(ip + 6) & 0x3fff) {
+			why[i] = DP_DROP_FRAG;
+			continue;
+		}
+		if (ip[8] <= 1) /* TTL: no time-exceeded from us yet */
+			continue;
+		struct ct_key *k = &keys[nk];
+		*k = (struct ct_key){ .zone = zone, .proto = m->proto, .src = m->src_ip,
+				      .dst = m->dst_ip };
+		err[nk] = false;
+		tcpf[nk] = 0;
+		switch (m->proto) {
+		case 6:
+		case 17:
+			if (!m->l4_off) {
+				why[i] = DP_DROP_CT_INVALID;
+				continue;
+			}
+			k->sport = m->sport;
+			k->dport = m->dport;
+			if (m->proto == 6 && len >= (size_t)m->l4_off + 14)
+				tcpf[nk] = f[m->l4_off + 13];
+			break;
+		case 1: {
+			uint8_t type = (uint8_t)(m->dport >> 8);
+			if (type == 8 || type == 0) {
+				k->sport = k->dport = m->sport;
+				break;
+			}
+			uint8_t p;
+			struct nat_tuple q;
+			if (nat_icmp_error_inner(ip, len - m->l3_off, &p, &q) < 0) {
+				why[i] = DP_DROP_CT_INVALID;
+				continue;
+			}
+			/* as a reply to the quoted packet would be */
+			*k = (struct ct_key){ .zone = zone, .proto = p, .src = q.dst, .dst = q.src,
+					      .sport = q.dport, .dport = q.sport };
+			err[nk] = true;
+			break;
+		}
+		default:
+			break;
+		}
+		idx[nk++] = (uint8_t)i;
+	}
+	if (nk == 0)
+		return;
+
+	ct_lookup_bulk(dp->ct, keys, nk, ss, dir);
+
+	for (unsigned j = 0; j < nk; j++) {
+		unsigned i = idx[j];
+		struct rte_mbuf *mb = pkts[i];
+		uint8_t *f = rte_pktmbuf_mtod(mb, uint8_t *);
+		size_t len = rte_pktmbuf_data_len(mb);
+		struct ct_sess *x = ss[j];
+		unsigned d = dir[j];
+		if (!x) {
+			if (err[j]) {
+				why[i] = DP_DROP_NO_SESSION;
+				continue;
+			}
+			uint8_t r;
+			w->route_misses++;
+			x = sess_new(w, s, in_port, &keys[j], meta[i].smac, tcpf[j], now, &r);
+			if (!x) {
+				why[i] = r;
+				continue;
+			}
+			d = 0;
+			if (!key_is(&x->key[0], &keys[j]))
+				d = 1;
+		}
+		if (x->gen != s->l3_gen) {
+			int r = sess_refresh(dp, s, x);
+			if (r) {
+				why[i] = (uint8_t)r;
+				continue;
+			}
+		}
+		if (err[j]) {
+			const struct ct_key *r = &x->key[!d];
+			struct nat_tuple q = { r->src, r->dst, r->sport, r->dport };
+			nat_rewrite_icmp_error(f + meta[i].l3_off, len - meta[i].l3_off, r->src, &q);
+			memcpy(f, x->dmac[d], 6);
+			memcpy(f + 6, x->smac[d], 6);
+		} else {
+			ct_track(x, d, tcpf[j], now);
+			x->packets[d]++;
+			x->bytes[d] += rte_pktmbuf_pkt_len(mb);
+			rewrite(x, d, f, &meta[i], len);
+		}
+		out[i] = x->out_port[d];
+		why[i] = DP_DROP_NO_ROUTE; /* if that is none */
+	}
+}
+
+void dp_route_expire(struct dp_worker *w, uint32_t now, unsigned budget)
+{
+	ct_expire(w->dp->ct, w->id, now, budget);
+}
