@@ -217,7 +217,8 @@ static void add_ip(struct portsec_conf *c, int mi, uint32_t net, uint32_t mask)
 	c->ips[c->n_ips++] = (struct portsec_ip){ .mac = (uint8_t)mi, .net = net, .mask = mask };
 }
 
-/* The port's allowed set: its MAC, its pairs, the DHCP leases of those MACs. */
+/* The port's allowed set: its MAC, its pairs, the DHCP leases and static
+ * hosts of those MACs. */
 static void portsec_of(struct portreg *r, const struct port *p, struct portsec_conf *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -241,6 +242,10 @@ static void portsec_of(struct portreg *r, const struct port *p, struct portsec_c
 		size_t cnt = netsvc_leases(s, c->macs[m], l, 4);
 		for (size_t k = 0; k < cnt && k < 4; k++)
 			add_ip(c, (int)m, htonl(l[k].ip), 0xffffffffu);
+		uint32_t st[4];
+		cnt = netsvc_static_ips(s, c->macs[m], st, 4);
+		for (size_t k = 0; k < cnt && k < 4; k++)
+			add_ip(c, (int)m, htonl(st[k]), 0xffffffffu);
 	}
 }
 

@@ -14,7 +14,7 @@ PY=/usr/bin/python3 # Debian's, which python3-scapy installs into (not a pyenv's
 vnetd_start
 NET=hfps
 GWMAC=52:54:00:79:00:01 MA=52:54:00:79:00:0a MV=52:54:00:79:00:0b MC=52:54:00:79:00:0c
-api_ok POST /v1/networks "{\"xml\":\"<network><name>$NET</name><mac address='$GWMAC'/><ip address='10.79.0.1' netmask='255.255.255.0'><dhcp><range start='10.79.0.100' end='10.79.0.199'/></dhcp></ip></network>\"}" >/dev/null
+api_ok POST /v1/networks "{\"xml\":\"<network><name>$NET</name><mac address='$GWMAC'/><ip address='10.79.0.1' netmask='255.255.255.0'><dhcp><range start='10.79.0.100' end='10.79.0.199'/><host mac='$MC' ip='10.79.0.20'/></dhcp></ip></network>\"}" >/dev/null
 api_ok POST "/v1/networks/$NET/start" >/dev/null
 A=hfA$$ V=hfV$$ C=hfC$$
 kport_ns "$A" a0 "hfa$$" "$MA" "$NET" atk 1500 "\"mac\":\"$MA\""
@@ -112,6 +112,13 @@ sendp(f, iface='a0')
 EOF
 kport_ns "$C" v0 "hfc$$" "$MC" "$NET" cli 1500 "\"mac\":\"$MC\""
 wait_connected cli
+# the client's static host makes its address known before it asks for it
+c0=$(drops cli spoof_ip)
+scapy "$C" <<EOF
+sendp([Ether(src='$MC', dst='$MV')/IP(src='10.79.0.21', dst='$IPV')/UDP(sport=7777, dport=7777)] * 3, iface='v0')
+sendp([Ether(src='$MC', dst='$MV')/IP(src='10.79.0.20', dst='$IPV')/UDP(sport=7777, dport=7777)] * 3, iface='v0')
+EOF
+assert_eq "static host: other source dropped" 3 "$(delta cli spoof_ip $c0 3)"
 t0=$(date +%s%N)
 IPC=$(lease "$C" v0)
 ms=$((($(date +%s%N) - t0) / 1000000))
@@ -120,7 +127,8 @@ assert_eq "spoof_mac counted" 150 "$(delta atk spoof_mac $m0 150)"
 rx1=$(api_ok GET "/v1/networks/$NET" | jq .network.dhcp.received)
 [ $((rx1 - rx0)) -lt 20 ] || fail "the DHCP server received $((rx1 - rx0)) frames: the invented DISCOVERs reached it"
 assert_eq "leases" 3 "$(api_ok GET "/v1/networks/$NET/leases" | jq '.leases | length')"
-ok "300 invented DISCOVERs dropped (dhcp_spoof 150, spoof_mac 150); a new client leased $IPC in ${ms} ms"
+assert_eq "the client's static address" 10.79.0.20 "$IPC"
+ok "300 invented DISCOVERs dropped (dhcp_spoof 150, spoof_mac 150); a new client leased $IPC (its static host) in ${ms} ms"
 
 # ---- ARP poisoning: the attacker claims the gateway's and the victim's peers' addresses
 a0=$(drops atk spoof_arp)
