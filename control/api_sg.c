@@ -290,7 +290,19 @@ static int rule_delete(struct sgreg *r, const char *id, json_t **out, struct ctl
 	return 200;
 }
 
+static int sg_execute(struct ctl *c, const struct api_req *q, json_t **out, struct ctl_err *e);
+
+/* A change of groups or rules reaches every port's compiled rules now. */
 int api_sg_execute(struct ctl *c, const struct api_req *q, json_t **out, struct ctl_err *e)
+{
+	int rc = sg_execute(c, q, out, e);
+	if (rc >= 0 && q->route != API_SG_LIST && q->route != API_SG_GET &&
+	    q->route != API_SGR_LIST && q->route != API_SGR_GET)
+		portreg_portsec_refresh(c->ports);
+	return rc;
+}
+
+static int sg_execute(struct ctl *c, const struct api_req *q, json_t **out, struct ctl_err *e)
 {
 	struct sgreg *r = c->sgs;
 	const struct sg_group *g;

@@ -19,6 +19,7 @@
 #include "control/dhcp_lease.h"
 #include "control/net.h"
 #include "control/netsvc.h"
+#include "control/sg_compile.h"
 #include "control/store.h"
 #include "dataplane/dp.h"
 #include "dataplane/kport.h"
@@ -45,6 +46,7 @@ struct port {
 	char sgs[PORT_MAX_SGS][SG_ID_LEN + 1];
 	struct port_pair pairs[PORT_MAX_PAIRS];
 	struct portsec_conf pushed; /* what the dataplane has */
+	struct acl_set *acl;        /* a copy of the rules the dataplane has (NULL: none) */
 };
 
 struct portreg {
@@ -79,6 +81,8 @@ static void unbind(struct portreg *r, struct port *p)
 	else
 		vh_port_remove((uint16_t)p->dp_id);
 	p->dp_id = -1;
+	free(p->acl); /* the dataplane freed its copy with the port */
+	p->acl = NULL;
 }
 
 void portreg_free(struct portreg *r)
@@ -87,6 +91,7 @@ void portreg_free(struct portreg *r)
 		return;
 	for (size_t i = 0; i < r->n; i++) {
 		unbind(r, r->v[i]);
+		free(r->v[i]->acl);
 		free(r->v[i]);
 	}
 	free(r);
@@ -249,16 +254,54 @@ static void portsec_of(struct portreg *r, const struct port *p, struct portsec_c
 	}
 }
 
+/* Remote group members: the addresses of the ports bound to the group. */
+static size_t members_of(const char *gid, struct sg_member *out, size_t max, void *ctx)
+{
+	struct portreg *r = ctx;
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct port *q = r->v[i];
+		bool in = false;
+		for (unsigned k = 0; k < q->n_sgs && !in; k++)
+			in = !strcmp(q->sgs[k], gid);
+		if (!in)
+			continue;
+		struct portsec_conf c;
+		portsec_of(r, q, &c);
+		for (unsigned k = 0; k < c.n_ips && n < max; k++)
+			out[n++] = (struct sg_member){ c.ips[k].net, c.ips[k].mask };
+	}
+	return n;
+}
+
 static void push_portsec(struct portreg *r, struct port *p, bool force)
 {
 	struct portsec_conf c;
 	if (p->dp_id < 0)
 		return;
 	portsec_of(r, p, &c);
-	if (!force && portsec_conf_equal(&c, &p->pushed))
+	if (force || !portsec_conf_equal(&c, &p->pushed)) {
+		if (dp_port_set_portsec(r->ctl->dp, (uint16_t)p->dp_id, &c) == 0)
+			p->pushed = c;
+	}
+	/* security groups: the compiled rules, when they changed */
+	struct acl_set *a = NULL;
+	if (p->sec_on && p->n_sgs &&
+	    !(a = sg_compile(sgreg_db(r->ctl->sgs), p->sgs, p->n_sgs, members_of, r))) {
+		PORT_LOG(ERR, "port '%s': out of memory compiling its security groups\n", p->name);
 		return;
-	if (dp_port_set_portsec(r->ctl->dp, (uint16_t)p->dp_id, &c) == 0)
-		p->pushed = c;
+	}
+	if (acl_set_equal(a, p->acl)) {
+		free(a);
+		return;
+	}
+	struct acl_set *copy = a ? acl_set_dup(a) : NULL;
+	if ((a && !copy) || dp_port_set_acl(r->ctl->dp, (uint16_t)p->dp_id, copy) < 0) {
+		free(a);
+		return; /* tried again at the next refresh */
+	}
+	free(p->acl);
+	p->acl = a;
 }
 
 void portreg_portsec_refresh(struct portreg *r)
@@ -594,6 +637,7 @@ int portreg_add(struct portreg *r, const struct port_params *pp, struct port **o
 				"internal error: cannot save port: %s", strerror(-rc));
 	}
 	insert_sorted(r, p);
+	portreg_portsec_refresh(r); /* remote groups it joined */
 	if (p->ifname[0])
 		PORT_LOG(NOTICE, "port '%s' added to network '%s' (kernel interface %s)\n", p->name,
 			 p->network, p->ifname);
@@ -626,7 +670,7 @@ int portreg_update_sec(struct portreg *r, struct port *p, const struct port_sec_
 		memcpy(p->sgs, n->sgs, sizeof(p->sgs));
 		p->n_pairs = n->n_pairs;
 		memcpy(p->pairs, n->pairs, sizeof(p->pairs));
-		push_portsec(r, p, false);
+		portreg_portsec_refresh(r); /* this port, and those whose remote groups it is in */
 		PORT_LOG(NOTICE, "port '%s': port security %s, %u security group(s), %u allowed address pair(s)\n",
 			 p->name, p->sec_on ? "on" : "off", p->n_sgs, p->n_pairs);
 	}
@@ -651,7 +695,9 @@ int portreg_remove(struct portreg *r, struct port *p, struct ctl_err *e)
 			break;
 		}
 	}
+	free(p->acl);
 	free(p);
+	portreg_portsec_refresh(r); /* remote groups it left */
 	return 0;
 }
 

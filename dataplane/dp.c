@@ -46,6 +46,7 @@ static const char *const drop_names[DP_DROP_MAX] = {
 	[DP_DROP_DHCP_SERVER] = "dhcp_server",
 	[DP_DROP_DHCP_SPOOF] = "dhcp_spoof",
 	[DP_DROP_GUEST_RA] = "guest_ra",
+	[DP_DROP_ACL] = "acl",
 };
 
 const char *dp_drop_name(enum dp_drop d)
@@ -172,6 +173,8 @@ void dp_free(struct dp *dp)
 		dp->defer_head = (dp->defer_head + 1) % DP_DEFER_MAX;
 	}
 	free(dp->spare);
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++) /* ports never destroyed */
+		free((void *)dp->staging.port[i].acl);
 	for (unsigned i = 0; i < DP_MAX_WORKERS; i++) {
 		struct dp_worker *w = dp->w[i];
 		if (!w)
@@ -230,6 +233,9 @@ static void defer_run(struct dp *dp, const struct dp_defer *d)
 		break;
 	case DP_DEFER_FDB:
 		fdb_free(d->ptr);
+		break;
+	case DP_DEFER_ACL:
+		free(d->ptr);
 		break;
 	case DP_DEFER_PORT:
 		/* No worker uses the port now: drop its MACs, reset its
@@ -547,6 +553,45 @@ int dp_port_set_portsec(struct dp *dp, uint16_t id, const struct portsec_conf *c
 	return dp_commit(dp);
 }
 
+/* A port's rules changed: while any port of the network has rules, its
+ * ports key flows by connection (L3 shape) so that each connection gets
+ * its own decision; sessions and cached flows re-check. */
+static void net_acl_changed(struct dp *dp, uint16_t net)
+{
+	bool any = false;
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++) {
+		const struct dp_port_snap *p = &dp->staging.port[i];
+		any |= p->used && p->role != DP_ROLE_UPLINK && p->net == net && p->acl;
+	}
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++) {
+		struct dp_port_snap *p = &dp->staging.port[i];
+		if (p->used && p->role != DP_ROLE_UPLINK && p->net == net)
+			p->shape = any ? PKT_SHAPE_L3 : PKT_SHAPE_L2;
+	}
+	dp->staging.net[net].acl_gen++;
+	bump_net_epochs(dp, net);
+}
+
+int dp_port_set_acl(struct dp *dp, uint16_t id, struct acl_set *a)
+{
+	if (id >= DP_MAX_PORTS || !dp->staging.port[id].used ||
+	    dp->staging.port[id].role == DP_ROLE_UPLINK) {
+		free(a);
+		return -ENOENT;
+	}
+	int r = reserve(dp);
+	if (r < 0 || (r = make_room(dp)) < 0) {
+		free(a);
+		return r;
+	}
+	struct dp_port_snap *ps = &dp->staging.port[id];
+	if (ps->acl)
+		defer(dp, DP_DEFER_ACL, id, (void *)ps->acl);
+	ps->acl = a;
+	net_acl_changed(dp, ps->net);
+	return dp_commit(dp);
+}
+
 int dp_port_destroy(struct dp *dp, uint16_t id)
 {
 	if (id >= DP_MAX_PORTS || !dp->staging.port[id].used)
@@ -557,11 +602,19 @@ int dp_port_destroy(struct dp *dp, uint16_t id)
 	struct fdb *f = dp->staging.port[id].role == DP_ROLE_UPLINK
 				? NULL
 				: dp->staging.net[dp->staging.port[id].net].fdb;
+	const struct acl_set *acl = dp->staging.port[id].acl;
+	if (acl && dp->defer_n + 3 > DP_DEFER_MAX)
+		return -ENOSPC; /* thousands of changes in one iteration: try again */
+	uint16_t net = dp->staging.port[id].net;
 	dp_capture_port_gone(dp, id);
 	dp_l3_port_gone(dp, id);
 	memset(&dp->staging.port[id], 0, sizeof(dp->staging.port[id]));
 	dp->port_busy[id] = true;
 	defer(dp, DP_DEFER_PORT, id, f);
+	if (acl) {
+		defer(dp, DP_DEFER_ACL, id, (void *)acl);
+		net_acl_changed(dp, net);
+	}
 	return dp_commit(dp);
 }
 

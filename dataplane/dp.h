@@ -87,6 +87,7 @@ enum dp_drop {
 	DP_DROP_DHCP_SERVER, /* DHCP (v4/v6) server message from a guest */
 	DP_DROP_DHCP_SPOOF,  /* DHCP request for a client MAC not the port's */
 	DP_DROP_GUEST_RA,    /* IPv6 router advertisement from a guest */
+	DP_DROP_ACL,         /* security groups: no rule allows the connection */
 	DP_DROP_MAX
 };
 const char *dp_drop_name(enum dp_drop d);
@@ -182,6 +183,10 @@ int dp_port_net(const struct dp *dp, uint16_t id);
  * thread. */
 struct portsec_conf;
 int dp_port_set_portsec(struct dp *dp, uint16_t id, const struct portsec_conf *c);
+/* A port's compiled security group rules (acl.h; NULL: not filtered); dp
+ * takes a (freed after a grace period when replaced).  Control thread. */
+struct acl_set;
+int dp_port_set_acl(struct dp *dp, uint16_t id, struct acl_set *a);
 
 int dp_port_stats(const struct dp *dp, uint16_t id, struct dp_port_stats *s);
 void dp_stats(const struct dp *dp, struct dp_stats *s);

@@ -138,7 +138,7 @@ static void tx_flush(struct dp_worker *w)
 /* The slow path: decide what to do with a flow and cache it. */
 static struct flow_entry *classify(struct dp_worker *w, const struct dp_snapshot *s,
 				   const struct flow_key *k, uint32_t now,
-				   struct flow_entry *scratch)
+				   struct flow_entry *scratch, const struct rte_mbuf *m)
 {
 	const struct dp_port_snap *ps = &s->port[k->in_port];
 	const struct dp_net_snap *net = &s->net[ps->net];
@@ -184,6 +184,16 @@ static struct flow_entry *classify(struct dp_worker *w, const struct dp_snapshot
 		} else {
 			e.action = FLOW_ACT_OUTPUT;
 			e.out_port = (uint16_t)out;
+		}
+	}
+	/* stage: acl (hf): security groups, stateful (acl_stage.c) */
+	if (ps->acl || (e.action == FLOW_ACT_OUTPUT && s->port[e.out_port].acl)) {
+		uint8_t why = dp_acl_check(w, s, k, e.action == FLOW_ACT_OUTPUT ? e.out_port : -1,
+					   rte_pktmbuf_mtod(m, const uint8_t *),
+					   rte_pktmbuf_data_len(m), now);
+		if (why) {
+			e.action = FLOW_ACT_DROP;
+			e.drop_reason = why;
 		}
 	}
 install:;
@@ -466,7 +476,7 @@ static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 		if (e && e->epoch == ps->epoch && e->fdb_gen == gen) {
 			w->flow_hits++;
 		} else {
-			e = classify(w, s, &keys[i], now, &scratch);
+			e = classify(w, s, &keys[i], now, &scratch, ok[i]);
 			gen = fdb_generation(fdb);
 		}
 		e->packets++;

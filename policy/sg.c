@@ -445,8 +445,9 @@ int sg_group_from_json(json_t *o, bool store, struct sg_group *g, bool *has_name
 			return rc;
 		}
 		if (strcmp(r->group_id, g->id)) {
-			sg_group_free(g);
-			return BAD(e, "Invalid input: rule %s belongs to group %s", r->id, r->group_id);
+			rc = BAD(e, "Invalid input: rule %s belongs to group %s", r->id, r->group_id);
+			sg_group_free(g); /* r points into it: after the message */
+			return rc;
 		}
 		g->n_rules++;
 	}
