@@ -267,7 +267,10 @@ static void store_roundtrip(void **s)
 	/* a stored rule naming another group is refused */
 	strcpy(back.rules[0].group_id, G);
 	j = sg_group_to_json(&back);
+	sg_group_free(&g);
+	memset(&g, 0, sizeof(g));
 	assert_int_equal(sg_group_from_json(j, true, &g, NULL, NULL, &e) < 0, 1);
+	assert_null(g.rules);
 	json_decref(j);
 	sg_group_free(&back);
 	/* the API form refuses what only the store has */
