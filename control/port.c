@@ -346,7 +346,7 @@ static int resolve_sec(struct portreg *r, bool has_mac, const struct port *cur,
 	if (out->sec_on && !has_mac)
 		return ctl_fail(e, EINVAL, 400, "invalid-arg",
 				"invalid argument: port security needs the port's MAC address (member 'mac')");
-	/* groups: given, kept, or Neutron's default (the default group) */
+	/* groups: given, or kept */
 	out->n_sgs = 0;
 	if (given_sgs) {
 		for (int i = 0; i < q->n_sgs; i++) {
@@ -367,10 +367,11 @@ static int resolve_sec(struct portreg *r, bool has_mac, const struct port *cur,
 		if (cur->n_sgs && !out->sec_on)
 			return ctl_fail(e, EBUSY, 409, "conflict",
 					"Port has security group associated. Cannot disable port security or ip address until security group is removed");
-	} else if (out->sec_on && sg_db_default(db)) {
-		memcpy(out->sgs[0], sg_db_default(db)->id, sizeof(out->sgs[0]));
-		out->n_sgs = 1;
 	}
+	/* Not Neutron's default group when none is asked for: a port without
+	 * groups is not filtered, as libvirt's networks do not filter (and the
+	 * default group admits only its members' known addresses, which would
+	 * cut statically addressed guests off each other). */
 	if (out->n_sgs && !out->sec_on)
 		return ctl_fail(e, EINVAL, 409, "conflict",
 				"Port security must be enabled and port must have an IP address in order to use security groups.");

@@ -28,8 +28,8 @@ struct portreg;
 
 /* Security groups and port security (hf, issue 10), Neutron's port
  * attributes: port_security_enabled (default: on when the port has a MAC),
- * security_groups (default: the "default" group when port security is on,
- * none otherwise), allowed_address_pairs (ip_address: an IPv4/IPv6 address
+ * security_groups (default: none: not filtered, as libvirt's networks; the
+ * "default" group is bound when asked for), allowed_address_pairs (ip_address: an IPv4/IPv6 address
  * or prefix; mac_address: default the port's). */
 #define PORT_MAX_SGS 16
 #define PORT_MAX_PAIRS 10 /* Neutron's max_allowed_address_pair */

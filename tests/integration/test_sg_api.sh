@@ -74,7 +74,8 @@ bad 400 invalid-arg "Invalid input for name." POST /v1/security-groups "{\"secur
 bad 404 no-security-group "Security group nosuch does not exist" GET /v1/security-groups/nosuch
 bad 405 method-not-allowed "invalid argument: method PATCH not allowed" PATCH /v1/security-groups/web
 # ports: Neutron's rules for the security attributes
-port_add p1 default '"mac":"52:54:00:10:00:01"'
+port_add p1 default '"mac":"52:54:00:10:00:01","security_groups":["default"]'
+port_add p2 default '"mac":"52:54:00:10:00:02"'
 port_add p0 default
 before=$(snap)
 bad 409 conflict "Port Security must be enabled in order to have allowed address pairs on a port." PUT /v1/ports/p0 '{"allowed_address_pairs":[{"ip_address":"10.0.0.5"}]}'
@@ -95,8 +96,10 @@ bad 404 no-port "Port not found" PUT /v1/ports/nope '{"port_security_enabled":fa
 ok "$n bad requests refused with Neutron's messages; the store is byte-identical"
 
 # ---- ports: defaults, binding, in use
-assert_eq "p1 (with a MAC): port security, default group" "true $DEF" \
+assert_eq "p1 (with a MAC, the default group asked for)" "true $DEF" \
 	"$(api_ok GET /v1/ports/p1 | jq -r '.port | "\(.port_security_enabled) \(.security_groups | join(","))"')"
+assert_eq "p2 (with a MAC): port security, no group (not filtered, as libvirt)" "true " \
+	"$(api_ok GET /v1/ports/p2 | jq -r '.port | "\(.port_security_enabled) \(.security_groups | join(","))"')"
 assert_eq "p0 (no MAC): no port security, no group" "false " \
 	"$(api_ok GET /v1/ports/p0 | jq -r '.port | "\(.port_security_enabled) \(.security_groups | join(","))"')"
 api_ok PUT /v1/ports/p1 '{"security_groups":["web","default","web"],"allowed_address_pairs":[{"ip_address":"10.0.0.0/24"},{"ip_address":"10.0.1.5","mac_address":"52:54:00:10:00:09"}]}' >/dev/null

@@ -23,7 +23,7 @@ ICMP=$(rule "\"protocol\":\"icmp\",\"port_range_min\":8,\"remote_group_id\":\"$D
 
 S=hfS$$ C=hfC$$
 kport_ns "$S" s0 "hfs$$" "$MS" "$NET" srv 1500 "\"mac\":\"$MS\",\"security_groups\":[\"web\"]"
-kport_ns "$C" c0 "hfc$$" "$MC" "$NET" cli 1500 "\"mac\":\"$MC\""
+kport_ns "$C" c0 "hfc$$" "$MC" "$NET" cli 1500 "\"mac\":\"$MC\",\"security_groups\":[\"default\"]"
 wait_connected srv cli
 assert_eq "client's groups" "$DEF" "$(api_ok GET /v1/ports/cli | jq -r '.port.security_groups | join(",")')"
 udhcpc_script
