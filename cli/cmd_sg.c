@@ -459,6 +459,61 @@ out:
     return ok;
 }
 
+/* ---- trace ---- */
+
+static bool cmd_trace(struct cli_ctx *ctx, const struct cli_inv *inv)
+{
+    const char *port = cli_opt_str(inv, "port");
+    const char *pkt = cli_opt_str(inv, "packet");
+    char *path = cli_resource_path("/v1/ports", port, "/trace");
+    json_t *body = json_pack("{s:s}", "packet", pkt);
+    struct cli_api_res res;
+    bool ok = false;
+    size_t i;
+    json_t *s;
+
+    if (!body) {
+        cli_error("Failed to trace a packet of port %s", port);
+        cli_error("invalid argument: arguments must be valid UTF-8 text");
+        free(path);
+        return false;
+    }
+    if (cli_api(ctx, "POST", path, body, &res) < 0) {
+        if (cli_api_code_is(&res, "no-port"))
+            cli_api_report(ctx, &res, "failed to get port '%s'", port);
+        else
+            cli_api_report(ctx, &res, "Failed to trace a packet of port %s", port);
+    } else if (cli_want_json(ctx, inv)) {
+        cli_print_json(ctx, res.root);
+        ok = true;
+    } else {
+        json_t *t = json_object_get(res.root, "trace");
+        json_t *p = json_object_get(t, "packet");
+        printf("packet: %s -> %s, %s -> %s\n", str_or(p, "smac", "?"), str_or(p, "dmac", "?"),
+               str_or(p, "src", "?"), str_or(p, "dst", "?"));
+        json_array_foreach(json_object_get(t, "steps"), i, s)
+            printf("%s: %s\n", str_or(s, "stage", "?"), str_or(s, "result", "?"));
+        if (cli_json_str(t, "drop_reason"))
+            printf("verdict: drop (%s)\n", cli_json_str(t, "drop_reason"));
+        else if (cli_json_str(t, "output_port"))
+            printf("verdict: forward to %s\n", cli_json_str(t, "output_port"));
+        else
+            printf("verdict: %s\n", str_or(t, "verdict", "?"));
+        ok = true;
+    }
+    cli_api_res_free(&res);
+    json_decref(body);
+    free(path);
+    return ok;
+}
+
+static const struct cli_opt opts_trace[] = {
+    { "port", CLI_OT_DATA, CLI_OFLAG_REQ, "the sending port" },
+    { "packet", CLI_OT_DATA, CLI_OFLAG_REQ,
+      "'tcp|udp|icmp|arp|ip [src=IP] [dst=IP] [sport=N] [dport=N] [type=N] [code=N] [smac=MAC] [dmac=MAC] [flags=SA] [proto=N]'" },
+    JSON_OPT, OPT_END,
+};
+
 static const struct cli_opt opts_sg_create[] = {
     { "name", CLI_OT_DATA, CLI_OFLAG_REQ, "group name" },
     { "description", CLI_OT_STRING, 0, "description" },
@@ -523,5 +578,10 @@ const struct cli_cmd cli_sg_cmds[] = {
       "set a port's security groups, port security, allowed address pairs",
       "Changes a port's security attributes (Neutron's port_security_enabled,\n"
       "    security_groups, allowed_address_pairs)." },
+    { "trace", cmd_trace, opts_trace, "trace a packet through port security and security groups",
+      "Shows the path a packet sent by the port would take (port security, the\n"
+      "    switch, the sender's egress and the receiver's ingress rules) and the check\n"
+      "    or rule that decides it, e.g. `trace vm1 'tcp dst=10.0.0.6 dport=22'`.\n"
+      "    Unset fields: the port's MAC and address; the destination port's MAC." },
     { NULL, NULL, NULL, NULL, NULL },
 };

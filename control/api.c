@@ -16,6 +16,7 @@
 #include "control/netsvc.h"
 #include "control/netxml.h"
 #include "control/port.h"
+#include "control/trace.h"
 #include "dataplane/dp.h"
 #include "dataplane/pkt.h"
 
@@ -344,6 +345,10 @@ static int do_ports(struct ctl *c, const struct api_req *r, json_t **out, struct
 		json_decref(pj);
 		return 200;
 	}
+	if (r->route == API_PORT_TRACE) {
+		json_decref(pj);
+		return port_trace(c, p, r->trace, out, e);
+	}
 	if (r->route == API_PORT_UPDATE) {
 		json_decref(pj);
 		int rc = portreg_update_sec(c->ports, p, &r->sec, e);
@@ -456,7 +461,7 @@ int api_execute(struct ctl *c, const struct api_req *r, json_t **out, struct ctl
 	case API_SG_DEL: case API_SGR_LIST: case API_SGR_CREATE: case API_SGR_GET:
 	case API_SGR_DEL:
 		return api_sg_execute(c, r, out, e);
-	case API_PORT_UPDATE:
+	case API_PORT_UPDATE: case API_PORT_TRACE:
 		return do_ports(c, r, out, e);
 	}
 	return ctl_fail(e, ENOSYS, 500, "internal-error", "internal error: unhandled route");

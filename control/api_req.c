@@ -438,6 +438,16 @@ static int parse_sgr(json_t *o, struct api_req *r, struct ctl_err *e)
 	return 0;
 }
 
+/* {"packet": "tcp dst=10.0.0.6 dport=22"} */
+static int parse_trace(json_t *o, struct api_req *r, struct ctl_err *e)
+{
+	static const char *const allowed[] = { "packet", NULL };
+	int rc = only_members(o, allowed, e);
+	if (rc < 0 || (rc = get_str(o, "packet", true, r->trace, sizeof(r->trace), e)) < 0)
+		return rc;
+	return 0;
+}
+
 static int q_sgr(const char *k, const char *v, struct api_req *r, struct ctl_err *e)
 {
 	if (strcmp(k, "security_group_id"))
@@ -585,6 +595,7 @@ static const struct route routes[] = {
 	{ "GET", "/v1/security-group-rules/*", API_SGR_GET, q_none, NULL },
 	{ "DELETE", "/v1/security-group-rules/*", API_SGR_DEL, q_none, NULL },
 	{ "PUT", "/v1/ports/*", API_PORT_UPDATE, q_none, parse_port_update },
+	{ "POST", "/v1/ports/*/trace", API_PORT_TRACE, q_none, parse_trace },
 };
 
 /* Match path against pattern; the '*' segment is copied to id. */

@@ -31,7 +31,7 @@ enum api_route {
 	/* security groups (hf) */
 	API_SG_LIST, API_SG_CREATE, API_SG_GET, API_SG_UPDATE, API_SG_DEL,
 	API_SGR_LIST, API_SGR_CREATE, API_SGR_GET, API_SGR_DEL,
-	API_PORT_UPDATE,
+	API_PORT_UPDATE, API_PORT_TRACE,
 };
 
 #define API_CAP_SNAPLEN 2048u /* capture: bytes kept of a frame by default */
@@ -77,6 +77,7 @@ struct api_req {
 	 * ?security_group_id=, a port's security attributes (add, update) */
 	struct json_t *policy;
 	char sg_filter[256];
+	char trace[512];     /* POST /v1/ports/NAME/trace: the packet's description */
 	struct port_sec_req sec;
 };
 enum { API_UPD_LIVE = 1, API_UPD_CONFIG = 2 };

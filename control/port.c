@@ -304,6 +304,17 @@ static void push_portsec(struct portreg *r, struct port *p, bool force)
 	p->acl = a;
 }
 
+/* For vnetctl trace (control/trace.c): what the dataplane has of a port. */
+void portreg_sec_state(struct portreg *r, const struct port *p, struct portsec_conf *conf)
+{
+	portsec_of(r, p, conf);
+}
+
+size_t portreg_members(struct portreg *r, const char *gid, struct sg_member *out, size_t max)
+{
+	return members_of(gid, out, max, r);
+}
+
 void portreg_portsec_refresh(struct portreg *r)
 {
 	for (size_t i = 0; i < r->n; i++)

@@ -101,6 +101,12 @@ void portreg_portsec_refresh(struct portreg *r);
 /* The same, only when a DHCP server acknowledged something since the last
  * call (cheap enough to run after every batch of punted frames). */
 void portreg_portsec_after_dhcp(struct portreg *r);
+/* vnetctl trace: the port's port-security set as the dataplane has it, and
+ * a security group's member addresses (control/sg_compile.h's sg_member). */
+struct portsec_conf;
+struct sg_member;
+void portreg_sec_state(struct portreg *r, const struct port *p, struct portsec_conf *conf);
+size_t portreg_members(struct portreg *r, const char *gid, struct sg_member *out, size_t max);
 /* Is the group bound to a port?  Its name, else NULL. */
 const char *portreg_sg_user(struct portreg *r, const char *sg_id);
 /* Name of the port bound to dataplane port id, or NULL. */

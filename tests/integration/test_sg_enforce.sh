@@ -66,6 +66,22 @@ ip netns exec "$S" ping -c 2 -i 0.2 -W 1 "$IPC" >/dev/null && fail "server -> cl
 [ "$(acl srv)" -gt "$s0" ] || fail "server -> client ping not counted"
 ok "matrix: TCP 2222 allowed with its replies, 2223 dropped, echo allowed from default's members only"
 
+# vnetctl trace names the check and the rule
+: "${VNETCTL:?path to the vnetctl binary}"
+out=$("$VNETCTL" -s "$SOCK" trace cli "tcp dst=$IPS dport=2223")
+grep -q "^acl ingress: port srv: no ingress rule of its 1 group(s) admits it (from $IPC): dropped (acl)$" <<<"$out" ||
+	fail "trace of a refused connection: $out"
+grep -q "^verdict: drop (acl)$" <<<"$out" || fail "trace verdict: $out"
+TCP22=$(api_ok GET "/v1/security-group-rules?security_group_id=$WEB" | jq -r '.security_group_rules[] | select(.port_range_min==2222) | .id')
+out=$("$VNETCTL" -s "$SOCK" trace cli "tcp dst=$IPS dport=2222")
+grep -q "^acl ingress: port srv: allowed by rule $TCP22 of group web " <<<"$out" || fail "trace of an allowed connection: $out"
+grep -q "^verdict: forward to srv$" <<<"$out" || fail "trace verdict: $out"
+out=$("$VNETCTL" -s "$SOCK" trace cli "udp src=10.81.0.77 dst=$IPS dport=53")
+grep -q "^port security: dropped (spoof_ip)$" <<<"$out" || fail "trace of a spoofed source: $out"
+err=$("$VNETCTL" -s "$SOCK" trace cli "sctp dst=$IPS" 2>&1 >/dev/null) && fail "trace of a bad description succeeded"
+grep -q "the first word must be tcp, udp, icmp, arp or ip, not 'sctp'" <<<"$err" || fail "trace error: $err"
+ok "vnetctl trace names the check or rule that decides (acl rule, port security)"
+
 # a connection established before a rule change is cut when the rule goes
 ip netns exec "$C" ping -D -i 0.2 -c 25 -W 1 "$IPS" >"$T/ping.out" 2>&1 &
 PING=$!
