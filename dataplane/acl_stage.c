@@ -39,9 +39,26 @@ static bool allowed(const struct dp_snapshot *s, uint16_t from, int to, uint8_t 
 	return !a || acl_allows(a, ACL_IN, proto, src, dport, type, code);
 }
 
-uint8_t dp_acl_check(struct dp_worker *w, const struct dp_snapshot *s, const struct flow_key *k,
-		     int out, const uint8_t *f, size_t len, uint32_t now)
+/* Sessions are never freed (a pool), only reused after a grace period:
+ * reading one a flow points to is safe, and its keys say whether it is
+ * still the flow's connection. */
+void dp_acl_touch(void *sess, const struct flow_key *k, uint32_t now)
 {
+	struct ct_sess *ss = sess;
+	if (!(__atomic_load_n(&ss->flags, __ATOMIC_ACQUIRE) & CT_F_LIVE))
+		return;
+	for (unsigned d = 0; d < 2; d++)
+		if (ss->key[d].proto == k->proto && ss->key[d].src == k->src_ip &&
+		    ss->key[d].dst == k->dst_ip && (ss->key[d].zone & ACL_ZONE)) {
+			__atomic_store_n(&ss->last, now, __ATOMIC_RELAXED);
+			return;
+		}
+}
+
+uint8_t dp_acl_check(struct dp_worker *w, const struct dp_snapshot *s, const struct flow_key *k,
+		     int out, const uint8_t *f, size_t len, uint32_t now, void **sessp)
+{
+	*sessp = NULL;
 	const struct dp_port_snap *ps = &s->port[k->in_port];
 	const struct acl_set *src = ps->acl, *dst = out >= 0 ? s->port[out].acl : NULL;
 	if (!src && !dst)
@@ -81,6 +98,7 @@ uint8_t dp_acl_check(struct dp_worker *w, const struct dp_snapshot *s, const str
 			ss->gen = gen;
 		}
 		ct_track(ss, dir, flags, now);
+		*sessp = ss;
 		return 0;
 	}
 	if (!allowed(s, k->in_port, out, proto, k->src_ip, k->dst_ip, dport, type, code))
@@ -106,7 +124,10 @@ uint8_t dp_acl_check(struct dp_worker *w, const struct dp_snapshot *s, const str
 	ss->smac[0][0] = type;
 	ss->smac[0][1] = code;
 	struct ct_sess *other;
-	if (ct_insert(ct, ss, &other) != 0)
+	if (ct_insert(ct, ss, &other) != 0) {
 		ct_abort(ct, w->id, ss); /* inserted meanwhile, or no room: this packet passes */
+		ss = other;
+	}
+	*sessp = ss;
 	return 0;
 }

@@ -221,7 +221,10 @@ int dp_worker_main(void *arg);
 /* acl_stage.c (hf): security groups for a connection from k->in_port to
  * out (-1: flooded); 0: allowed, else the drop reason. */
 uint8_t dp_acl_check(struct dp_worker *w, const struct dp_snapshot *s, const struct flow_key *k,
-		     int out, const uint8_t *frame, size_t len, uint32_t now);
+		     int out, const uint8_t *frame, size_t len, uint32_t now, void **sess);
+/* A cached flow's session (from dp_acl_check): refreshed while the flow
+ * carries traffic, if it is still that connection's. */
+void dp_acl_touch(void *sess, const struct flow_key *k, uint32_t now);
 /* capture.c: a worker's burst of a captured port (dir: DP_CAP_IN/OUT) */
 struct dp_capture;
 unsigned dp_capture_burst(struct dp_capture *c, unsigned dir, struct rte_mbuf **pkts, unsigned n);

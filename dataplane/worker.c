@@ -190,7 +190,7 @@ static struct flow_entry *classify(struct dp_worker *w, const struct dp_snapshot
 	if (ps->acl || (e.action == FLOW_ACT_OUTPUT && s->port[e.out_port].acl)) {
 		uint8_t why = dp_acl_check(w, s, k, e.action == FLOW_ACT_OUTPUT ? e.out_port : -1,
 					   rte_pktmbuf_mtod(m, const uint8_t *),
-					   rte_pktmbuf_data_len(m), now);
+					   rte_pktmbuf_data_len(m), now, &e.acl_sess);
 		if (why) {
 			e.action = FLOW_ACT_DROP;
 			e.drop_reason = why;
@@ -487,6 +487,8 @@ static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 			e->last_used = now;
 			if (e->src_fdb_pos != FDB_POS_NONE)
 				fdb_touch(fdb, e->src_fdb_pos, now);
+			if (e->acl_sess)
+				dp_acl_touch(e->acl_sess, &keys[i], now);
 		}
 		act(w, s, e, in_port, ok[i]);
 	}
