@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include "dataplane/pkt.h"
 #include "control/hex.h"
@@ -556,6 +558,71 @@ static int parse_update(json_t *o, struct api_req *r, struct ctl_err *e)
 	return keep_xml(r, xml, e);
 }
 
+/* ---- he: port forwarding, connection tracking ---- */
+
+static int get_port_num(json_t *o, const char *k, bool required, uint16_t *out,
+			struct ctl_err *e)
+{
+	json_t *v = json_object_get(o, k);
+	if (!v) {
+		if (required)
+			return bad(e, "invalid argument: missing member '%s'", k);
+		return 0;
+	}
+	if (!json_is_integer(v) || json_integer_value(v) < 1 || json_integer_value(v) > 65535)
+		return bad(e, "invalid argument: member '%s' must be a port number from 1 to 65535", k);
+	*out = (uint16_t)json_integer_value(v);
+	return 1;
+}
+
+static int get_ipv4(json_t *o, const char *k, bool required, uint32_t *out, struct ctl_err *e)
+{
+	char s[64];
+	struct in_addr a;
+	int rc = get_str(o, k, required, s, sizeof(s), e);
+	if (rc <= 0)
+		return rc;
+	if (inet_pton(AF_INET, s, &a) != 1)
+		return ctl_fail(e, EINVAL, 400, "invalid-arg",
+				"invalid argument: member '%s': '%s' is not an IPv4 address", k, s);
+	*out = ntohl(a.s_addr);
+	return 1;
+}
+
+/* {"network":"default","protocol":"tcp","external_port":8080,
+ *  "external_address":"203.0.113.5","internal_ip":"192.168.122.10",
+ *  "internal_port":80,"description":"web"} */
+static int parse_portfwd(json_t *o, struct api_req *r, struct ctl_err *e)
+{
+	static const char *const allowed[] = { "network", "protocol", "external_port",
+					       "external_address", "internal_ip", "internal_port",
+					       "description", NULL };
+	char proto[16];
+	int rc;
+	if ((rc = only_members(o, allowed, e)) < 0 ||
+	    (rc = get_str(o, "network", true, r->network, sizeof(r->network), e)) < 0 ||
+	    (rc = get_str(o, "protocol", true, proto, sizeof(proto), e)) < 0 ||
+	    (rc = get_port_num(o, "external_port", true, &r->pf.ext_port, e)) < 0 ||
+	    (rc = get_ipv4(o, "external_address", false, &r->pf.ext_ip, e)) < 0)
+		return rc;
+	if (rc == 1 && r->pf.ext_ip == 0) /* 0 stands for "the uplink's" */
+		return bad(e, "invalid argument: external_address must be a unicast IPv4 address, not %s",
+			   "0.0.0.0");
+	if ((rc = get_ipv4(o, "internal_ip", true, &r->pf.int_ip, e)) < 0 ||
+	    (rc = get_port_num(o, "internal_port", false, &r->pf.int_port, e)) < 0 ||
+	    (rc = get_str(o, "description", false, r->pf.desc, sizeof(r->pf.desc), e)) < 0)
+		return rc;
+	if (!strcmp(proto, "tcp"))
+		r->pf.proto = IPPROTO_TCP;
+	else if (!strcmp(proto, "udp"))
+		r->pf.proto = IPPROTO_UDP;
+	else
+		return bad(e, "invalid argument: protocol must be 'tcp' or 'udp', not '%s'", proto);
+	if (!r->pf.int_port)
+		r->pf.int_port = r->pf.ext_port;
+	return 0;
+}
+
 struct route {
 	const char *method;
 	const char *pattern; /* '*' matches one path segment */
@@ -584,6 +651,12 @@ static const struct route routes[] = {
 	{ "GET", "/v1/stats", API_STATS, q_none, NULL },
 	{ "GET", "/v1/version", API_VERSION, q_none, NULL },
 	{ "POST", "/v1/networks/*/update", API_NET_UPDATE, q_none, parse_update },
+	/* he: port forwarding, connection tracking */
+	{ "GET", "/v1/port-forwards", API_PF_LIST, q_ports, NULL },
+	{ "POST", "/v1/port-forwards", API_PF_ADD, q_none, parse_portfwd },
+	{ "DELETE", "/v1/port-forwards/*", API_PF_DEL, q_none, NULL },
+	{ "GET", "/v1/conntrack", API_CT_LIST, q_ports, NULL },
+	{ "DELETE", "/v1/conntrack", API_CT_FLUSH, q_ports, NULL },
 	/* security groups (hf) */
 	{ "GET", "/v1/security-groups", API_SG_LIST, q_none, NULL },
 	{ "POST", "/v1/security-groups", API_SG_CREATE, q_none, parse_sg },

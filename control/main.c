@@ -19,11 +19,13 @@
 #include "control/api.h"
 #include "control/api_sg.h"
 #include "control/ctl.h"
+#include "control/host/uplink.h"
 #include "control/log.h"
 #include "control/net.h"
 #include "control/netsvc.h"
 #include "control/opts.h"
 #include "control/port.h"
+#include "control/portfwd.h"
 #include "control/store.h"
 #include "dataplane/dp.h"
 #include "vhost/vh.h"
@@ -163,6 +165,8 @@ int main(int argc, char **argv)
 	struct api *api = NULL;
 	int rc = 1, ep = -1, sfd = -1, tfd = -1;
 
+	c.uplink = o.uplink;
+	c.host_port = o.host_port;
 	c.dp = dp_create(&o.dp);
 	c.state = store_open(o.state_dir);
 	c.run = store_open(o.run_dir);
@@ -173,12 +177,14 @@ int main(int argc, char **argv)
 	vh_init(c.dp, gid);
 	c.ports = portreg_create(&c);
 	c.nets = netreg_create(&c);
+	c.pf = portfwd_create(&c);
 	c.sgs = sgreg_create(&c);
-	if (!c.ports || !c.nets || !c.sgs || dp_start(c.dp) < 0)
+	if (!c.ports || !c.nets || !c.pf || !c.sgs || dp_start(c.dp) < 0)
 		goto out;
 	sgreg_load(c.sgs); /* before the ports, which name groups */
 	portreg_load(c.ports);
 	netreg_load(c.nets);
+	portfwd_load(c.pf);
 	/* What the stores brought up (autostart, or running at the last stop),
 	 * with what vnetd does not serve of each, as net-start reports it. */
 	for (size_t i = 0; i < netreg_count(c.nets); i++) {
@@ -239,9 +245,11 @@ int main(int argc, char **argv)
 			} else if (evs[i].data.fd == tfd) {
 				uint64_t ticks;
 				if (read(tfd, &ticks, sizeof(ticks)) > 0) {
+					portfwd_tick(c.pf); /* he: after a network changed */
 					dp_housekeeping(c.dp);
 					netreg_tick(c.nets);
 					portreg_tick(c.ports);
+					uplink_tick(&c); /* hd: neighbours, address */
 					portreg_portsec_refresh(c.ports);
 				}
 			} else if (evs[i].data.fd == dp_punt_fd(c.dp)) {
@@ -268,9 +276,11 @@ out:
 	if (tfd >= 0)
 		close(tfd);
 	/* Ports first (closes sockets, detaches devices), then networks. */
+	portfwd_free(c.pf); /* he */
 	portreg_free(c.ports);
 	vh_wait_removals(); /* the sockets' reaper threads */
 	netreg_free(c.nets);
+	free(c.uplinks); /* hd: emptied by the networks' stops */
 	sgreg_free(c.sgs);
 	if (c.dp)
 		dp_stop(c.dp);

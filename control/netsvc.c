@@ -19,6 +19,8 @@
 #include "control/store.h"
 #include "dataplane/dp.h"
 #include "dataplane/pkt.h"
+#include "control/host/hostport.h"
+#include "control/host/uplink.h"
 
 #define SVC_LOG(lvl, ...) VNETD_LOG("svc", lvl, __VA_ARGS__)
 
@@ -28,6 +30,8 @@ struct netsvc {
 	uint64_t reply_no_mbuf;   /* DHCP replies lost: mempool empty */
 	uint64_t reply_queue_full;/* DHCP replies lost: the worker's inject ring full */
 	uint16_t uplink;          /* the uplink's dp port (netsvc_set_uplink), DP_PORT_NONE */
+	struct hostport *host;    /* hd: the TAP named by <bridge name>, NULL: none */
+	struct uplink_use *ulu;   /* hd: its uplink (nat/route/open), NULL: none */
 };
 
 int netsvc_prefix(const struct netsvc *s)
@@ -185,6 +189,8 @@ struct netsvc *netsvc_start(struct ctl *c, const struct nx_network *def, uint16_
 	if ((r = l3_apply(c->dp, dp_net, def, s->uplink)) < 0) /* <forward>: mode, NAT range */
 		SVC_LOG(WARNING, "network '%s': forward settings not applied (%s)\n", nx_name(def),
 			strerror(-r));
+	s->host = hostport_start(c, def, dp_net); /* hd */
+	s->ulu = uplink_net_start(c, s, def, dp_net); /* hd: calls netsvc_set_uplink */
 	return s;
 }
 
@@ -237,6 +243,8 @@ void netsvc_stop(struct ctl *c, struct netsvc *s, uint16_t dp_net)
 {
 	if (!s)
 		return;
+	uplink_net_stop(c, s->ulu, dp_net); /* hd */
+	hostport_stop(c, s->host, dp_net); /* hd */
 	dp_ct_flush(c->dp, dp_net); /* its sessions and NAT ports */
 	dp_net_set_gateway(c->dp, dp_net, NULL);
 	if (s->dhcp) {

@@ -15,6 +15,7 @@ enum { O_CTSESS = 340, O_CTPORT, O_CTTCP, O_CTUDP }; /* hb: connection tracking 
 enum { O_STATE = 256, O_RUN, O_SOCK, O_GROUP, O_CPUS, O_MEM, O_HUGE, O_MBUFS, O_FLOWS,
        O_FDB, O_AGE, O_FIDLE, O_IDLE, O_NODEF, O_LOG, O_PUNT, O_SOCKDIR,
        O_MACLIM, O_SOCKRO, O_MAN };
+enum { O_UPLINK = 320, O_HOSTPORT }; /* hd */
 static const struct opt_def {
 	const char *name;
 	int val;         /* getopt value; a letter for the short form too */
@@ -57,6 +58,10 @@ static const struct opt_def {
 	  "do not define libvirt's 'default' network on first start" },
 	{ "log-level", O_LOG, "LEVEL",
 	  "emerg|alert|crit|err|warning|notice|info|debug (default info);\nDPDK's own messages show at warning and above unless debug" },
+	{ "uplink", O_UPLINK, "auto|none|IFNAME",
+	  "the interface NAT/route/open networks reach the world\nby: auto: the network's <forward dev>, else the interface\nof the host's default route; none: no uplink (such\nnetworks start isolated, with a warning) (default auto)" },
+	{ "host-port", O_HOSTPORT, "yes|no",
+	  "create the TAP named by a network's <bridge name> with\nits <mac> and <ip>, like virbr0 (default yes)" },
 	{ "man", O_MAN, NULL, "print this manual page (roff) and exit" },
 	{ "help", 'h', NULL, "this text" },
 	{ "version", 'V', NULL, "print the version" },
@@ -196,6 +201,8 @@ int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t er
 	o->dp.idle_us = 1000;
 	o->dp.punt_rate = 2000;
 	o->dp.mac_limit = 1024;
+	snprintf(o->uplink, sizeof(o->uplink), "auto");
+	o->host_port = true;
 
 	optind = 1;
 	opterr = 0;
@@ -254,6 +261,16 @@ int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t er
 			break;
 		}
 		case O_SOCKRO: rc = copy(o->socket_ro, sizeof(o->socket_ro), optarg); what = "--socket-ro"; break;
+		case O_UPLINK:
+			rc = optarg[0] && strlen(optarg) < 16 && !strchr(optarg, '/')
+				     ? copy(o->uplink, sizeof(o->uplink), optarg) : -EINVAL;
+			what = "--uplink";
+			break;
+		case O_HOSTPORT:
+			rc = !strcmp(optarg, "yes") || !strcmp(optarg, "no") ? 0 : -EINVAL;
+			o->host_port = !strcmp(optarg, "yes");
+			what = "--host-port";
+			break;
 		case O_MAN: o->man = true; break;
 		case 'h': o->help = true; break;
 		case 'V': o->version = true; break;

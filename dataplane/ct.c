@@ -13,6 +13,10 @@
 #include <rte_ring.h>
 #include <rte_spinlock.h>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define SLOTS 8
 
 _Static_assert(sizeof(struct ct_sess) == 128, "a session is two cache lines");
@@ -168,13 +172,58 @@ uint32_t ct_capacity(const struct ct *ct)
 	return ct->per * ct->nw;
 }
 
+/* Slots of a bucket whose signature is sig: bit i for slot i.  One vector
+ * compare (as rte_hash does); the entry word read after it (acquire)
+ * decides, so a signature read while it changes costs a key compare at
+ * most. */
+static inline unsigned sig_mask(const struct ct_bucket *bk, uint16_t sig)
+{
+#ifdef __SSE2__
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)bk->sig);
+	unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi16(v, _mm_set1_epi16((short)sig)));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	/* two bits per 16-bit lane: keep the even ones, then compact */
+	m &= 0x5555;
+	unsigned r = 0;
+	while (m) {
+		unsigned b = (unsigned)__builtin_ctz(m);
+		r |= 1u << (b / 2);
+		m &= m - 1;
+	}
+	return r;
+#else
+	unsigned r = 0;
+	for (unsigned i = 0; i < SLOTS; i++)
+		if (__atomic_load_n(&bk->sig[i], __ATOMIC_ACQUIRE) == sig)
+			r |= 1u << i;
+	return r;
+#endif
+}
+
+/* Slots whose entry word is 0 (under the bucket's lock). */
+static inline unsigned free_mask(const struct ct_bucket *bk)
+{
+#ifdef __SSE2__
+	__m128i z = _mm_setzero_si128();
+	__m128i lo = _mm_loadu_si128((const __m128i *)(const void *)&bk->ent[0]);
+	__m128i hi = _mm_loadu_si128((const __m128i *)(const void *)&bk->ent[4]);
+	return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo, z))) |
+	       (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi, z))) << 4;
+#else
+	unsigned r = 0;
+	for (unsigned i = 0; i < SLOTS; i++)
+		if (bk->ent[i] == 0)
+			r |= 1u << i;
+	return r;
+#endif
+}
+
 static inline struct ct_sess *find(struct ct *ct, uint32_t b, uint16_t sig,
 				   const struct ct_key *k, uint8_t *dir)
 {
 	struct ct_bucket *bk = &ct->b[b];
-	for (unsigned i = 0; i < SLOTS; i++) {
-		if (__atomic_load_n(&bk->sig[i], __ATOMIC_ACQUIRE) != sig)
-			continue;
+	for (unsigned m = sig_mask(bk, sig); m; m &= m - 1) {
+		unsigned i = (unsigned)__builtin_ctz(m);
 		uint32_t e = __atomic_load_n(&bk->ent[i], __ATOMIC_ACQUIRE);
 		if (e == 0)
 			continue;
@@ -201,22 +250,59 @@ struct ct_sess *ct_lookup(struct ct *ct, const struct ct_key *k, uint8_t *dir)
 	return lookup_h(ct, k, ct_hash(k), dir);
 }
 
+/* The first entry word in a bucket with that signature, or 0. */
+static inline uint32_t sig_entry(const struct ct_bucket *bk, uint16_t sig)
+{
+	for (unsigned m = sig_mask(bk, sig); m; m &= m - 1) {
+		uint32_t e = __atomic_load_n(&bk->ent[__builtin_ctz(m)], __ATOMIC_ACQUIRE);
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+/* Three passes over the burst so that memory loads overlap: hash and
+ * prefetch both buckets; find the first signature match and prefetch its
+ * session; compare keys (a signature collision takes the full lookup). */
 void ct_lookup_bulk(struct ct *ct, const struct ct_key *keys, unsigned n,
 		    struct ct_sess **s, uint8_t *dir)
 {
-	uint32_t h[64];
+	uint32_t h[64], b1[64], b2[64], e[64];
 	n = RTE_MIN(n, 64u);
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t b1, b2;
 		h[i] = ct_hash(&keys[i]);
-		buckets(ct, h[i], &b1, &b2);
-		rte_prefetch0(&ct->b[b1]);
+		buckets(ct, h[i], &b1[i], &b2[i]);
+		rte_prefetch0(&ct->b[b1[i]]);
+		rte_prefetch0(&ct->b[b2[i]]);
 	}
 	for (unsigned i = 0; i < n; i++) {
-		s[i] = lookup_h(ct, &keys[i], h[i], &dir[i]);
-		if (s[i])
-			rte_prefetch0(s[i]);
+		uint16_t sig = (uint16_t)(h[i] >> 16);
+		e[i] = sig_entry(&ct->b[b1[i]], sig);
+		if (!e[i])
+			e[i] = sig_entry(&ct->b[b2[i]], sig);
+		if (e[i])
+			rte_prefetch0(&ct->pool[e[i] >> 1]);
 	}
+	for (unsigned i = 0; i < n; i++) {
+		s[i] = NULL;
+		if (!e[i])
+			continue;
+		struct ct_sess *x = &ct->pool[e[i] >> 1];
+		if (key_eq(&x->key[e[i] & 1], &keys[i])) {
+			s[i] = x;
+			dir[i] = (uint8_t)(e[i] & 1);
+		} else {
+			s[i] = lookup_h(ct, &keys[i], h[i], &dir[i]);
+		}
+	}
+}
+
+void ct_prefetch(const struct ct *ct, const struct ct_key *k)
+{
+	uint32_t b1, b2;
+	buckets(ct, ct_hash(k), &b1, &b2);
+	rte_prefetch0(&ct->b[b1]);
+	rte_prefetch0(&ct->b[b2]);
 }
 
 static void lock2(struct ct *ct, uint32_t b1, uint32_t b2)
@@ -247,22 +333,17 @@ static int insert_key(struct ct *ct, const struct ct_key *k, uint32_t ent, struc
 		return -EEXIST;
 	}
 	/* the emptier of the two buckets */
-	int pos[2] = { -1, -1 }, nfree[2] = { 0, 0 };
 	uint32_t bb[2] = { b1, b2 };
-	for (unsigned j = 0; j < 2; j++)
-		for (int i = SLOTS - 1; i >= 0; i--)
-			if (ct->b[bb[j]].ent[i] == 0) {
-				pos[j] = i;
-				nfree[j]++;
-			}
-	unsigned j = nfree[1] > nfree[0] ? 1 : 0;
-	if (pos[j] < 0) {
+	unsigned fm[2] = { free_mask(&ct->b[b1]), free_mask(&ct->b[b2]) };
+	unsigned j = __builtin_popcount(fm[1]) > __builtin_popcount(fm[0]) ? 1 : 0;
+	if (fm[j] == 0) {
 		unlock2(ct, b1, b2);
 		return -ENOSPC;
 	}
 	struct ct_bucket *bk = &ct->b[bb[j]];
-	__atomic_store_n(&bk->ent[pos[j]], ent, __ATOMIC_RELEASE);
-	__atomic_store_n(&bk->sig[pos[j]], sig, __ATOMIC_RELEASE);
+	unsigned pos = (unsigned)__builtin_ctz(fm[j]);
+	__atomic_store_n(&bk->ent[pos], ent, __ATOMIC_RELEASE);
+	__atomic_store_n(&bk->sig[pos], sig, __ATOMIC_RELEASE);
 	unlock2(ct, b1, b2);
 	return 0;
 }

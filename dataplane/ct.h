@@ -99,6 +99,8 @@ uint32_t ct_hash(const struct ct_key *k);
 void ct_lookup_bulk(struct ct *ct, const struct ct_key *keys, unsigned n,
 		    struct ct_sess **s, uint8_t *dir);
 struct ct_sess *ct_lookup(struct ct *ct, const struct ct_key *k, uint8_t *dir);
+/* Starts loading a key's buckets (before ct_insert: the new key's are cold). */
+void ct_prefetch(const struct ct *ct, const struct ct_key *k);
 
 /* A fresh session from worker w's slice, charged to port (DP_PORT_NONE: no
  * charge).  -ENOSPC: slice empty; -EDQUOT: port at its limit.  The caller

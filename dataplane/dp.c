@@ -2,6 +2,7 @@
  * publication and reclamation, device attach/detach, counters. */
 #include "dataplane/dp_internal.h"
 #include "dataplane/kport.h"
+#include "dataplane/uplink.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -198,7 +199,8 @@ void dp_free(struct dp *dp)
 		rte_ring_free(dp->punt);
 	}
 	for (unsigned i = 0; i < DP_MAX_PORTS; i++)
-		if (dp->rt[i].kind == DP_PORT_KERNEL && dp->rt[i].vid >= 0)
+		if ((dp->rt[i].kind == DP_PORT_KERNEL || dp->rt[i].kind == DP_PORT_TAP) &&
+		    dp->rt[i].vid >= 0)
 			kport_close(dp->rt[i].vid);
 	if (dp->punt_fd > 0)
 		close(dp->punt_fd);
@@ -645,6 +647,33 @@ int dp_port_attach_kernel(struct dp *dp, uint16_t id, int fd)
 	return 0;
 }
 
+int dp_port_attach_tap(struct dp *dp, uint16_t id, int fd)
+{
+	if (id >= DP_MAX_PORTS || fd < 0)
+		return -EINVAL;
+	struct dp_port_rt *rt = &dp->rt[id];
+	rt->nr_qpairs = 1;
+	rt->kind = DP_PORT_TAP;
+	__atomic_store_n(&rt->vid, fd, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < dp->p.n_workers; i++)
+		dp_worker_wake(dp->w[i]);
+	return 0;
+}
+
+int dp_port_attach_uplink(struct dp *dp, uint16_t id, struct ul *u)
+{
+	if (id >= DP_MAX_PORTS || !u || ul_fd(u, 0) < 0)
+		return -EINVAL;
+	struct dp_port_rt *rt = &dp->rt[id];
+	rt->ul = u;
+	rt->nr_qpairs = (uint16_t)ul_queues(u);
+	rt->kind = DP_PORT_UPLINK;
+	__atomic_store_n(&rt->vid, ul_fd(u, 0), __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < dp->p.n_workers; i++)
+		dp_worker_wake(dp->w[i]);
+	return 0;
+}
+
 void dp_port_detach(struct dp *dp, uint16_t id)
 {
 	if (id >= DP_MAX_PORTS)
@@ -656,7 +685,7 @@ void dp_port_detach(struct dp *dp, uint16_t id)
 	 * new_device: they are recorded from here on, not cleared by attach. */
 	for (unsigned i = 0; i < RTE_DIM(dp->rt[id].vring_enabled); i++)
 		__atomic_store_n(&dp->rt[id].vring_enabled[i], 0, __ATOMIC_RELEASE);
-	if (dp->rt[id].kind == DP_PORT_KERNEL && old >= 0)
+	if ((dp->rt[id].kind == DP_PORT_KERNEL || dp->rt[id].kind == DP_PORT_TAP) && old >= 0)
 		kport_close(old);
 }
 

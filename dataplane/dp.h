@@ -78,7 +78,7 @@ enum dp_drop {
 	DP_DROP_NAT_NO_PORT, /* new connection, no free NAT port for it */
 	DP_DROP_NO_NEIGH,    /* uplink next hop not resolved (yet) */
 	DP_DROP_CT_INVALID,  /* TCP packet that cannot start a connection (RST), bad L4 */
-	DP_DROP_FRAG,        /* IP fragment of routed traffic (no reassembly) */
+	DP_DROP_FRAG,        /* IP fragment of routed traffic ahead of its first fragment */
 	DP_DROP_NO_SESSION,  /* uplink: no session, port forward or route for it */
 	/* port security (hf, dataplane/portsec.h) */
 	DP_DROP_SPOOF_MAC,   /* source MAC not the port's (nor an allowed pair's) */
@@ -171,6 +171,11 @@ int dp_port_destroy(struct dp *dp, uint16_t id);
 int dp_port_attach_vhost(struct dp *dp, uint16_t id, int vid, unsigned nr_vrings);
 /* A kernel interface's AF_PACKET socket (control thread; dp owns fd then). */
 int dp_port_attach_kernel(struct dp *dp, uint16_t id, int fd);
+/* hd: the host port's TAP fd (control thread; dp owns fd then, closed at
+ * detach), and an uplink (caller keeps u: detach before ul_close). */
+struct ul;
+int dp_port_attach_tap(struct dp *dp, uint16_t id, int fd);
+int dp_port_attach_uplink(struct dp *dp, uint16_t id, struct ul *u);
 void dp_port_detach(struct dp *dp, uint16_t id);
 void dp_port_vring_state(struct dp *dp, uint16_t id, unsigned vring, bool enabled);
 bool dp_port_attached(const struct dp *dp, uint16_t id);

@@ -24,6 +24,7 @@
 #include "dataplane/acl.h"
 
 #define DP_BURST 32
+#define DP_FRAG_SLOTS 256 /* datagrams in fragments a worker follows at once */
 #define DP_SLEEP_FDS 1024 /* kick eventfds a worker sleeps on; more: no sleep */
 #define DP_PUNT_BUDGET 256 /* punted frames per control-thread wakeup ... */
 #define DP_PUNT_BUDGET_MS 2 /* ... or milliseconds, whichever runs out first */
@@ -94,6 +95,8 @@ struct dp_snapshot {
 };
 
 enum dp_port_kind { DP_PORT_KIND_NONE = 0, DP_PORT_VHOST, DP_PORT_KERNEL };
+/* hd: the host port's TAP (vid: its fd) and the uplink (vid: ul_fd(ul, 0), rt->ul) */
+enum { DP_PORT_TAP = DP_PORT_KERNEL + 1, DP_PORT_UPLINK };
 
 /* Runtime state of a port's device, written by the vhost thread (vhost) or
  * the control thread (kernel).  vid >= 0 means attached: for a vhost port
@@ -105,6 +108,7 @@ struct dp_port_rt {
 	/* a running capture of the port (capture.h), or NULL: control thread
 	 * writes (release), workers read it once per burst, next to vid */
 	struct dp_capture *cap;
+	struct ul *ul;      /* DP_PORT_UPLINK: set before vid is published */
 	uint64_t vring_enabled[DP_MAX_QPAIRS * 2 / 64]; /* bit per vring */
 	/* A guest rx vring (our tx queue) may be shared by several workers
 	 * (fewer queue pairs than workers, or a disabled queue that falls
@@ -142,6 +146,16 @@ struct dp_worker {
 	uint64_t gw_replies, punted, injected;
 	uint64_t routed, route_misses, nat_ports_exhausted; /* sessions made, slow paths run */
 	uint64_t ct_expire_tsc;  /* next session expiry step */
+	/* IP fragments: a datagram's first fragment (it has the ports) finds
+	 * the session; the others follow it here (route.c; VPP's virtual
+	 * reassembly without buffering: a fragment ahead of its first is
+	 * dropped, counted as frag) */
+	struct dp_frag {
+		struct ct_sess *s;
+		uint32_t src, dst, expires;
+		uint16_t id, zone;
+		uint8_t proto, dir;
+	} frag[DP_FRAG_SLOTS];
 	struct rte_ring *inject; /* frames from the control thread to send */
 	struct { uint32_t sec, left; } punt_budget[DP_MAX_PORTS]; /* per-port punt rate */
 	/* sleep: kick eventfds (our dups) polled with the wake eventfd */

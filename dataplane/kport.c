@@ -1,4 +1,5 @@
 #include "dataplane/kport.h"
+#include "dataplane/vnethdr.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -79,19 +80,6 @@ void kport_close(int fd)
 {
 	if (fd >= 0)
 		close(fd);
-}
-
-/* The sender left the checksum at csum_start + csum_offset half done (the
- * pseudo-header sum): sum from csum_start to the end and store it, as
- * skb_checksum_help() does. */
-static void complete_csum(struct rte_mbuf *m, const struct virtio_net_hdr *vh)
-{
-	uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
-	uint32_t len = m->data_len, start = vh->csum_start, at = start + vh->csum_offset;
-	if (start >= len || at + 2 > len)
-		return; /* nonsense from the kernel: leave the frame as it is */
-	uint16_t sum = (uint16_t)~rte_raw_cksum(d + start, len - start);
-	memcpy(d + at, &sum, 2);
 }
 
 /* Put the tag the kernel took out (VLAN offload) back after the MACs. */
@@ -263,7 +251,7 @@ uint16_t kport_rx(int fd, struct rte_mempool *mp, struct rte_mbuf **pkts, uint16
 			h->data_len = (uint16_t)len;
 			h->pkt_len = len;
 			if (vh[i].flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
-				complete_csum(h, &vh[i]);
+				vnethdr_complete_csum(h, &vh[i]);
 			pkts[kept] = h;
 		}
 		if (nseg == 0) {
@@ -285,7 +273,6 @@ uint16_t kport_rx(int fd, struct rte_mempool *mp, struct rte_mbuf **pkts, uint16
 
 uint16_t kport_tx(int fd, struct rte_mbuf **pkts, uint16_t n, unsigned *oversize)
 {
-	static const struct virtio_net_hdr none; /* checksums complete, no GSO */
 	struct mmsghdr msg[KPORT_BURST];
 	struct iovec iov[KPORT_BURST][1 + KPORT_MAX_SEGS];
 	uint16_t sent = 0, over = 0;
@@ -297,8 +284,8 @@ uint16_t kport_tx(int fd, struct rte_mbuf **pkts, uint16_t n, unsigned *oversize
 		for (; cnt < KPORT_BURST && sent + over + cnt < n; cnt++) {
 			struct rte_mbuf *m = pkts[sent + cnt];
 			unsigned s = 1;
-			iov[cnt][0].iov_base = (void *)(uintptr_t)&none;
-			iov[cnt][0].iov_len = sizeof(none);
+			iov[cnt][0].iov_base = (void *)(uintptr_t)&vnethdr_none;
+			iov[cnt][0].iov_len = sizeof(vnethdr_none);
 			for (struct rte_mbuf *seg = m; seg && s <= KPORT_MAX_SEGS; seg = seg->next, s++) {
 				iov[cnt][s].iov_base = rte_pktmbuf_mtod(seg, void *);
 				iov[cnt][s].iov_len = seg->data_len;

@@ -93,30 +93,82 @@ static int l4_fields(uint8_t *ip, size_t len, uint8_t **l4, uint8_t **csum, bool
 	return 0;
 }
 
+/* One's complement arithmetic is byte-order independent (RFC 1071): the
+ * fast path sums raw 16-bit words as they lie in memory. */
+static inline uint32_t delta16(uint16_t old, uint16_t new)
+{
+	return (uint32_t)(uint16_t)~old + new;
+}
+
+static inline uint32_t delta32(uint32_t old, uint32_t new)
+{
+	return delta16((uint16_t)old, (uint16_t)new) + delta16((uint16_t)(old >> 16),
+							   (uint16_t)(new >> 16));
+}
+
+/* RFC 1624 eqn. 3 with the summed changes d. */
+static inline uint16_t csum_apply(uint16_t c, uint32_t d)
+{
+	uint32_t s = (uint16_t)~c + d;
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)~s;
+}
+
+static inline uint16_t ld16(const uint8_t *p)
+{
+	uint16_t v;
+	memcpy(&v, p, 2);
+	return v;
+}
+
+static inline void st16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, 2);
+}
+
 int nat_rewrite(uint8_t *ip, size_t len, const struct nat_tuple *t)
 {
 	uint8_t *l4, *lc;
 	bool udp, icmp;
 	if (l4_fields(ip, len, &l4, &lc, &udp, &icmp) < 0)
 		return -EINVAL;
-	uint8_t *pseudo = icmp ? NULL : lc; /* ICMP has no pseudo header */
-	set32(ip + 12, t->src, ip + 10, pseudo, udp);
-	set32(ip + 16, t->dst, ip + 10, pseudo, udp);
-	if (!l4)
+	uint32_t src, dst;
+	memcpy(&src, ip + 12, 4);
+	memcpy(&dst, ip + 16, 4);
+	uint32_t da = delta32(src, t->src) + delta32(dst, t->dst);
+	st16(ip + 10, csum_apply(ld16(ip + 10), da));
+	memcpy(ip + 12, &t->src, 4);
+	memcpy(ip + 16, &t->dst, 4);
+	if (!lc)
 		return 0;
 	if (icmp) {
-		if (l4[0] == 0 || l4[0] == 8) {
-			uint8_t b[2];
-			memcpy(b, &t->sport, 2);
-			set16(l4 + 4, rd16(b), lc, NULL, false);
+		if (l4[0] != 0 && l4[0] != 8)
+			return 0;
+		uint16_t id = ld16(l4 + 4);
+		if (id == t->sport)
+			return 0;
+		st16(lc, csum_apply(ld16(lc), delta16(id, t->sport)));
+		st16(l4 + 4, t->sport);
+		/* RFC 1624's update never yields +0 where a recomputation
+		 * gives 0xffff: an all-zero message (no pseudo header here
+		 * to make the sum non-zero).  Rare: recompute then. */
+		size_t ihl = (size_t)(ip[0] & 0x0f) * 4, tot = rd16(ip + 2);
+		if (ld16(lc) == 0 && tot >= ihl + 8 && tot <= len) {
+			wr16(lc, 0);
+			wr16(lc, nat_csum(l4, tot - ihl, 0));
 		}
 		return 0;
 	}
-	uint8_t b[4];
-	memcpy(b, &t->sport, 2);
-	memcpy(b + 2, &t->dport, 2);
-	set16(l4, rd16(b), NULL, lc, udp);
-	set16(l4 + 2, rd16(b + 2), NULL, lc, udp);
+	uint16_t sp = ld16(l4), dp = ld16(l4 + 2);
+	uint32_t d = da + delta16(sp, t->sport) + delta16(dp, t->dport);
+	uint16_t c = ld16(lc);
+	if (!(udp && c == 0)) { /* UDP checksum 0: none */
+		c = csum_apply(c, d);
+		st16(lc, udp && c == 0 ? 0xffff : c);
+	}
+	st16(l4, t->sport);
+	st16(l4 + 2, t->dport);
 	return 0;
 }
 
@@ -262,6 +314,11 @@ static inline uint32_t mix(uint32_t x)
 	return x;
 }
 
+/* A released mapping leaves a tombstone, not an empty word, so a lookup may
+ * stop at the first empty word: no mapping lies beyond one (linear probing
+ * with deletion).  Its owner bits (255.255.255.255:65535) are no guest's. */
+#define TOMB 0xffffffffffff0000ull
+
 int nat_map_get(struct nat_map *m, uint8_t proto, uint32_t int_ip, uint16_t int_port,
 		unsigned try, bool (*skip)(void *o, uint32_t ip, uint16_t port), void *o,
 		uint32_t *ext_ip, uint16_t *ext_port)
@@ -273,20 +330,26 @@ int nat_map_get(struct nat_map *m, uint8_t proto, uint32_t int_ip, uint16_t int_
 	uint32_t ip_n = __builtin_bswap32(m->addr_min + a);
 	uint64_t *w = m->w[pi] + (size_t)a * m->n_ports;
 	uint64_t owner = (uint64_t)int_ip << 32 | (uint64_t)int_port << 16;
-	uint32_t h = mix(int_ip ^ mix((uint32_t)int_port << 8 | proto));
+	uint32_t h = mix(int_ip ^ mix((uint32_t)int_port << 8 | proto)) % m->n_ports;
+	unsigned probes = m->n_ports < PROBES ? m->n_ports : PROBES;
 	for (int attempt = 0; attempt < 4; attempt++) {
 		int free_pos = -1;
 		unsigned free_seen = 0;
-		for (unsigned i = 0; i < PROBES && i < m->n_ports; i++) {
-			uint32_t pos = (h + i) % m->n_ports;
+		bool mapped_beyond = try == 0; /* may the endpoint's mapping still come? */
+		uint32_t pos = h;
+		for (unsigned i = 0; i < probes; i++, pos = pos + 1 == m->n_ports ? 0 : pos + 1) {
 			uint64_t v = __atomic_load_n(&w[pos], __ATOMIC_ACQUIRE);
-			if (v == 0) {
+			if (v == 0 || v == TOMB) {
 				uint16_t port = __builtin_bswap16((uint16_t)(m->port_min + pos));
 				if (free_pos < 0 && !(skip && skip(o, ip_n, port)) && free_seen++ == try)
 					free_pos = (int)pos;
+				if (v == 0)
+					mapped_beyond = false; /* none past an empty word */
+				if (free_pos >= 0 && !mapped_beyond)
+					break;
 				continue;
 			}
-			if ((v & ~0xffffull) != owner || try)
+			if (!mapped_beyond || (v & ~0xffffull) != owner)
 				continue;
 			/* the endpoint's mapping: take a reference */
 			while ((v & ~0xffffull) == owner && (v & 0xffff) != 0xffff) {
@@ -300,8 +363,9 @@ int nat_map_get(struct nat_map *m, uint8_t proto, uint32_t int_ip, uint16_t int_
 		}
 		if (free_pos < 0)
 			return -ENOSPC;
-		uint64_t zero = 0;
-		if (__atomic_compare_exchange_n(&w[free_pos], &zero, owner | 1, false,
+		uint64_t old = __atomic_load_n(&w[free_pos], __ATOMIC_ACQUIRE);
+		if ((old == 0 || old == TOMB) &&
+		    __atomic_compare_exchange_n(&w[free_pos], &old, owner | 1, false,
 						__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
 			*ext_ip = ip_n;
 			*ext_port = __builtin_bswap16((uint16_t)(m->port_min + (uint32_t)free_pos));
@@ -321,8 +385,8 @@ void nat_map_put(struct nat_map *m, uint8_t proto, uint32_t ext_ip, uint16_t ext
 		return;
 	uint64_t *w = &m->w[pi][(size_t)a * m->n_ports + pos];
 	uint64_t v = __atomic_load_n(w, __ATOMIC_ACQUIRE);
-	while ((v & 0xffff) != 0) {
-		uint64_t nv = (v & 0xffff) == 1 ? 0 : v - 1;
+	while (v != TOMB && (v & 0xffff) != 0) {
+		uint64_t nv = (v & 0xffff) == 1 ? TOMB : v - 1;
 		if (__atomic_compare_exchange_n(w, &v, nv, false, __ATOMIC_ACQ_REL,
 						__ATOMIC_ACQUIRE))
 			return;
@@ -334,6 +398,9 @@ unsigned nat_map_count(const struct nat_map *m)
 	unsigned n = 0;
 	for (unsigned p = 0; p < 3; p++)
 		for (size_t i = 0; i < (size_t)m->n_addr * m->n_ports; i++)
-			n += __atomic_load_n(&m->w[p][i], __ATOMIC_RELAXED) != 0;
+		{
+			uint64_t v = __atomic_load_n(&m->w[p][i], __ATOMIC_RELAXED);
+			n += v != 0 && v != TOMB;
+		}
 	return n;
 }

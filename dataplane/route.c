@@ -240,16 +240,22 @@ static struct ct_sess *sess_new(struct dp_worker *w, const struct dp_snapshot *s
 		dp_arp_learn(dp->arp[net], k->src, smac, in_port);
 		const struct dp_portfwd *f = portfwd_find(s, k->proto, k->dst, k->dport,
 							  s->uplink[u].c.ip);
-		if (f) { /* hairpin: to the forwarded guest, from our address */
+		if (in_prefix(k->dst, n->l3.prefix, n->l3.plen)) {
+			/* a neighbor sent through the gateway (a host route, a
+			 * wrong netmask): routed back in, as a router does */
+			k1.zone = net;
+		} else if (f) { /* hairpin: to the forwarded guest, from our address */
 			k1.zone = f->net;
 			k1.src = f->int_ip;
 			k1.sport = f->int_port;
 		} else {
 			k1.zone = CT_ZONE_OUTSIDE | u;
 		}
-		if (n->l3.mode == DP_FWD_NAT && !nat_excluded(k->dst))
+		bool translate = n->l3.mode == DP_FWD_NAT && !nat_excluded(k->dst) &&
+				 !(k1.zone == net && k1.src == k->dst); /* not back in */
+		if (translate)
 			nat = n->nat;
-		if (n->l3.mode == DP_FWD_NAT && !nat && !nat_excluded(k->dst)) {
+		if (translate && !nat) {
 			*why = DP_DROP_NAT_NO_PORT; /* no address to translate to yet */
 			return NULL;
 		}
@@ -290,6 +296,7 @@ static struct ct_sess *sess_new(struct dp_worker *w, const struct dp_snapshot *s
 			ss->nat = nat;
 			ss->nat_dir = 1;
 		}
+		ct_prefetch(dp->ct, &ss->key[1]);
 		int r = sess_out(dp, s, ss, 0);
 		if (r) {
 			*why = (uint8_t)r;
@@ -335,6 +342,59 @@ static inline void rewrite(struct ct_sess *ss, unsigned d, uint8_t *f, const str
 	memcpy(f + 6, ss->smac[d], 6);
 }
 
+static inline struct dp_frag *frag_slot(struct dp_worker *w, uint16_t zone, uint32_t src,
+					uint32_t dst, uint16_t id, uint8_t proto)
+{
+	uint32_t h = mix32(src ^ mix32(dst ^ ((uint32_t)id << 16 | (uint32_t)proto << 8 | zone)));
+	return &w->frag[h % DP_FRAG_SLOTS];
+}
+
+/* A first fragment's session, for the datagram's other fragments (2 s). */
+static void frag_record(struct dp_worker *w, const struct ct_key *k, const uint8_t *ip,
+			struct ct_sess *x, unsigned d, uint32_t now)
+{
+	uint16_t id = rd16(ip + 4);
+	struct dp_frag *fr = frag_slot(w, k->zone, k->src, k->dst, id, k->proto);
+	*fr = (struct dp_frag){ .s = x, .src = k->src, .dst = k->dst, .expires = now + 2,
+				.id = id, .zone = k->zone, .proto = k->proto, .dir = (uint8_t)d };
+}
+
+/* A later fragment: translated as its first fragment's session says
+ * (addresses; the ports and the L4 checksum are in the first). */
+static void frag_follow(struct dp_worker *w, const struct dp_snapshot *s, uint16_t zone,
+			struct rte_mbuf *mb, const struct pkt_meta *m, uint32_t now, uint16_t *out,
+			uint8_t *why)
+{
+	uint8_t *f = rte_pktmbuf_mtod(mb, uint8_t *);
+	const uint8_t *ip = f + m->l3_off;
+	uint16_t id = rd16(ip + 4);
+	struct dp_frag *fr = frag_slot(w, zone, m->src_ip, m->dst_ip, id, m->proto);
+	*why = DP_DROP_FRAG;
+	if (fr->s == NULL || fr->src != m->src_ip || fr->dst != m->dst_ip || fr->id != id ||
+	    fr->proto != m->proto || fr->zone != zone || (int32_t)(fr->expires - now) < 0)
+		return;
+	struct ct_sess *x = fr->s;
+	unsigned d = fr->dir;
+	const struct ct_key *k = &x->key[d];
+	/* still that connection (a session is reused only after it was deleted) */
+	if (!(__atomic_load_n(&x->flags, __ATOMIC_ACQUIRE) & CT_F_LIVE) || k->src != m->src_ip ||
+	    k->dst != m->dst_ip || k->proto != m->proto || k->zone != zone)
+		return;
+	if (ip[8] <= 1) {
+		*why = DP_DROP_NO_ROUTE;
+		return;
+	}
+	if (x->gen != s->l3_gen && sess_refresh(w->dp, s, x) != 0) {
+		*why = DP_DROP_NO_ROUTE;
+		return;
+	}
+	x->packets[d]++;
+	x->bytes[d] += rte_pktmbuf_pkt_len(mb);
+	rewrite(x, d, f, m, rte_pktmbuf_data_len(mb));
+	*out = x->out_port[d];
+	*why = DP_DROP_NO_ROUTE; /* if that is none */
+}
+
 void dp_route_burst(struct dp_worker *w, const struct dp_snapshot *s, uint16_t in_port,
 		    struct rte_mbuf **pkts, const struct pkt_meta *meta, unsigned n,
 		    uint32_t now, uint16_t *out, uint8_t *why)
@@ -346,8 +406,9 @@ void dp_route_burst(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 	struct ct_key keys[DP_BURST];
 	struct ct_sess *ss[DP_BURST];
 	uint8_t dir[DP_BURST], idx[DP_BURST], tcpf[DP_BURST];
-	bool err[DP_BURST];
-	unsigned nk = 0;
+	bool err[DP_BURST], first_frag[DP_BURST];
+	uint8_t later[DP_BURST];
+	unsigned nk = 0, nl = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		const struct pkt_meta *m = &meta[i];
@@ -364,8 +425,9 @@ void dp_route_burst(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 		if (!from_uplink && s->net[ps->net].l3.mode == DP_FWD_ISOLATED)
 			continue;
 		const uint8_t *ip = f + m->l3_off;
-		if (rd16(ip + 6) & 0x3fff) {
-			why[i] = DP_DROP_FRAG;
+		uint16_t fo = rd16(ip + 6);
+		if (fo & 0x1fff) { /* a later fragment: no ports, follows its first */
+			later[nl++] = (uint8_t)i; /* after this burst's first fragments */
 			continue;
 		}
 		if (ip[8] <= 1) /* TTL: no time-exceeded from us yet */
@@ -375,6 +437,7 @@ void dp_route_burst(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 				      .dst = m->dst_ip };
 		err[nk] = false;
 		tcpf[nk] = 0;
+		first_frag[nk] = (fo & 0x2000) != 0; /* MF, offset 0 */
 		switch (m->proto) {
 		case 6:
 		case 17:
@@ -410,10 +473,8 @@ void dp_route_burst(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 		}
 		idx[nk++] = (uint8_t)i;
 	}
-	if (nk == 0)
-		return;
-
-	ct_lookup_bulk(dp->ct, keys, nk, ss, dir);
+	if (nk)
+		ct_lookup_bulk(dp->ct, keys, nk, ss, dir);
 
 	for (unsigned j = 0; j < nk; j++) {
 		unsigned i = idx[j];
@@ -455,10 +516,16 @@ void dp_route_burst(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 			ct_track(x, d, tcpf[j], now);
 			x->packets[d]++;
 			x->bytes[d] += rte_pktmbuf_pkt_len(mb);
+			if (unlikely(first_frag[j]))
+				frag_record(w, &keys[j], f + meta[i].l3_off, x, d, now);
 			rewrite(x, d, f, &meta[i], len);
 		}
 		out[i] = x->out_port[d];
 		why[i] = DP_DROP_NO_ROUTE; /* if that is none */
+	}
+	for (unsigned j = 0; j < nl; j++) {
+		unsigned i = later[j];
+		frag_follow(w, s, zone, pkts[i], &meta[i], now, &out[i], &why[i]);
 	}
 }
 

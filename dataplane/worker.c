@@ -24,6 +24,8 @@
 #include "dataplane/dp_internal.h"
 #include "dataplane/capture.h"
 #include "dataplane/kport.h"
+#include "dataplane/tap.h"
+#include "dataplane/uplink.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -76,6 +78,10 @@ static void tx_flush_port(struct dp_worker *w, uint16_t port)
 		return;
 	if (vid >= 0 && rt->kind == DP_PORT_KERNEL) {
 		sent = kport_tx(vid, b->m, b->n, &over);
+	} else if (vid >= 0 && rt->kind == DP_PORT_TAP) {
+		sent = tap_tx(vid, b->m, b->n);
+	} else if (vid >= 0 && rt->kind == DP_PORT_UPLINK) {
+		sent = ul_tx(rt->ul, w->id, b->m, b->n); /* queue: ours (modulo theirs) */
 	} else if (vid >= 0) {
 		/* Our own queue when the guest has one per worker and enabled
 		 * it, else a shared one: with several workers the queue's lock
@@ -512,6 +518,10 @@ static unsigned poll_ports(struct dp_worker *w, const struct dp_snapshot *s, uin
 			unsigned over = 0; /* kernel port: frames too big, dropped */
 			uint16_t n = rt->kind == DP_PORT_KERNEL
 					     ? kport_rx(vid, w->dp->pool, pkts, KPORT_RX_MAX, &over)
+				     : rt->kind == DP_PORT_TAP
+					     ? tap_rx(vid, w->dp->pool, pkts, DP_BURST, &over)
+				     : rt->kind == DP_PORT_UPLINK
+					     ? ul_rx(rt->ul, q, pkts, KPORT_RX_MAX)
 					     : rte_vhost_dequeue_burst(vid, q * 2 + VIRTIO_TXQ,
 								       w->dp->pool, pkts, DP_BURST);
 			if (over) {
@@ -576,8 +586,14 @@ static bool worker_sleep(struct dp_worker *w, const struct dp_snapshot *s)
 		uint16_t port = s->active[i];
 		struct dp_port_rt *rt = &w->dp->rt[port];
 		int vid = __atomic_load_n(&rt->vid, __ATOMIC_ACQUIRE);
-		if (vid >= 0 && rt->kind == DP_PORT_KERNEL && polls(w, port, 0))
+		if (vid >= 0 && (rt->kind == DP_PORT_KERNEL || rt->kind == DP_PORT_TAP) &&
+		    polls(w, port, 0))
 			fds[nfd++] = (struct pollfd){ .fd = vid, .events = POLLIN };
+		/* the uplink: one pollable fd per queue (AF_XDP rx ring, packet socket) */
+		for (unsigned q = 0; vid >= 0 && rt->kind == DP_PORT_UPLINK && q < rt->nr_qpairs &&
+				     nfd <= DP_SLEEP_FDS; q++)
+			if (polls(w, port, q))
+				fds[nfd++] = (struct pollfd){ .fd = ul_fd(rt->ul, q), .events = POLLIN };
 	}
 	nsock = nfd;
 	for (unsigned i = 0; i < s->n_active && !pending; i++) {

@@ -437,7 +437,7 @@ dut_vnetd_start() {
 	bench_spawn vnetd ${BENCH_DUT_WRAP:-} "$BENCH_VNETD" --state-dir "$d/state" --run-dir "$d/run" \
 		--no-default-network --cpus "$BENCH_MAIN_CPU,$BENCH_DUT_CPU" --idle-us 0 \
 		--memory 1024 --mbufs 32768 --flow-entries "${BENCH_VNETD_FLOWS:-2097152}" \
-		--fdb-entries "${BENCH_VNETD_FDB:-2097152}" --log-level warning
+		--fdb-entries "${BENCH_VNETD_FDB:-2097152}" --log-level warning --uplink=none --host-port=no
 	local v=("$BENCH_VNETCTL" -q -s "$d/run/vnetd.sock") i
 	for i in $(seq $((${BENCH_START_TIMEOUT:-30} * 10))); do "${v[@]}" net-list >/dev/null 2>&1 && break; sleep 0.1; done
 	printf '<network><name>bench</name></network>\n' >"$d/bench.xml"

@@ -60,9 +60,13 @@ assert_eq() { # what expected actual
 }
 
 # vnetd_start [extra vnetd args...]
+# Tests run vnetd in the root namespace: no uplink, no host TAP there unless
+# the test sets VNETD_L3=1 (and runs vnetd inside a namespace of its own).
 vnetd_start() {
+	local l3=(--uplink=none --host-port=no)
+	[ "${VNETD_L3:-0}" = 1 ] && l3=()
 	"$VNETD" --state-dir "$T/state" --run-dir "$T/run" --cpus "${VNETD_CPUS:-0,1}" \
-		--memory 256 --mbufs 8192 "$@" >>"$T/vnetd.log" 2>&1 &
+		--memory 256 --mbufs 8192 "${l3[@]}" "$@" >>"$T/vnetd.log" 2>&1 &
 	VNETD_PID=$!
 	for _ in $(seq 200); do
 		[ -S "$SOCK" ] && curl -sf --unix-socket "$SOCK" http://vnetd/v1/version >/dev/null && return 0

@@ -197,12 +197,59 @@ static void good_requests(void **s)
 	assert_null(r.cap_filter);
 }
 
+/* he: port forwarding and conntrack routes */
+static void portfwd_requests(void **s)
+{
+	struct api_req r;
+	struct ctl_err e = { 0 };
+	const char *b = "{\"network\":\"default\",\"protocol\":\"udp\",\"external_port\":53,"
+			"\"internal_ip\":\"192.168.122.9\",\"description\":\"dns\"}";
+	assert_int_equal(api_req_parse("POST", "/v1/port-forwards", NULL, b, strlen(b), &r, &e), 0);
+	assert_int_equal(r.route, API_PF_ADD);
+	assert_int_equal(r.pf.proto, 17);
+	assert_int_equal(r.pf.ext_port, 53);
+	assert_int_equal(r.pf.int_port, 53); /* defaults to the external port */
+	assert_int_equal(r.pf.int_ip, 0xc0a87a09u);
+	assert_int_equal(r.pf.ext_ip, 0);
+	assert_string_equal(r.network, "default");
+	assert_string_equal(r.pf.desc, "dns");
+	api_req_clear(&r);
+	static const char *const bad[] = {
+		"{\"network\":\"d\",\"protocol\":\"icmp\",\"external_port\":1,\"internal_ip\":\"10.0.0.2\"}",
+		"{\"network\":\"d\",\"protocol\":\"tcp\",\"external_port\":0,\"internal_ip\":\"10.0.0.2\"}",
+		"{\"network\":\"d\",\"protocol\":\"tcp\",\"external_port\":65536,\"internal_ip\":\"10.0.0.2\"}",
+		"{\"network\":\"d\",\"protocol\":\"tcp\",\"external_port\":\"80\",\"internal_ip\":\"10.0.0.2\"}",
+		"{\"network\":\"d\",\"protocol\":\"tcp\",\"external_port\":80,\"internal_ip\":\"10.0.0\"}",
+		"{\"network\":\"d\",\"protocol\":\"tcp\",\"external_port\":80,\"internal_ip\":\"10.0.0.2\",\"internal_port\":-5}",
+		"{\"network\":\"d\",\"protocol\":\"tcp\",\"external_port\":80,\"internal_ip\":\"10.0.0.2\",\"external_address\":\"0.0.0.0\"}",
+		"{\"network\":\"d\",\"protocol\":\"tcp\",\"external_port\":80,\"internal_ip\":\"10.0.0.2\",\"id\":3}",
+		"{\"protocol\":\"tcp\",\"external_port\":80,\"internal_ip\":\"10.0.0.2\"}",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (api_req_parse("POST", "/v1/port-forwards", NULL, bad[i], strlen(bad[i]), &r, &e) != -EINVAL ||
+		    e.status != 400)
+			fail_msg("accepted: %s", bad[i]);
+	}
+	assert_int_equal(api_req_parse("DELETE", "/v1/port-forwards/7", NULL, NULL, 0, &r, &e), 0);
+	assert_int_equal(r.route, API_PF_DEL);
+	assert_string_equal(r.id, "7");
+	assert_int_equal(api_req_parse("GET", "/v1/conntrack", "network=default", NULL, 0, &r, &e), 0);
+	assert_int_equal(r.route, API_CT_LIST);
+	assert_string_equal(r.network, "default");
+	assert_int_equal(api_req_parse("DELETE", "/v1/conntrack", NULL, NULL, 0, &r, &e), 0);
+	assert_int_equal(r.route, API_CT_FLUSH);
+	assert_int_equal(api_req_parse("GET", "/v1/conntrack", "state=x", NULL, 0, &r, &e), -EINVAL);
+	assert_int_equal(api_req_parse("PUT", "/v1/conntrack", NULL, NULL, 0, &r, &e), -EINVAL);
+	assert_int_equal(e.status, 405);
+}
+
 int main(void)
 {
 	const struct CMUnitTest t[] = {
 		cmocka_unit_test(bad_requests),
 		cmocka_unit_test(oversize_body),
 		cmocka_unit_test(good_requests),
+		cmocka_unit_test(portfwd_requests),
 	};
 	return cmocka_run_group_tests_name("api_req", t, NULL, NULL);
 }

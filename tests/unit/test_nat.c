@@ -112,6 +112,26 @@ static void random_headers(void **st)
 	}
 }
 
+/* Found by fuzz_nat: an echo reply whose identifier becomes 0 and whose
+ * message is then all zeros needs checksum 0xffff; RFC 1624's update gives 0. */
+static void icmp_all_zero(void **st)
+{
+	uint8_t ip[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1 };
+	ip[24] = 0x12;
+	ip[25] = 0x34; /* id */
+	uint16_t c = nat_csum(ip + 20, 8, 0);
+	ip[22] = (uint8_t)(c >> 8);
+	ip[23] = (uint8_t)c;
+	c = nat_csum(ip, 20, 0);
+	ip[10] = (uint8_t)(c >> 8);
+	ip[11] = (uint8_t)c;
+	struct nat_tuple t = { 0x0100000a, 0x0200000a, 0, 0 };
+	assert_int_equal(nat_rewrite(ip, sizeof(ip), &t), 0);
+	assert_int_equal(rd16(ip + 22), 0xffff);
+	assert_int_equal(nat_csum(ip + 20, 8, 0), 0);
+	assert_int_equal(nat_csum(ip, 20, 0), 0);
+}
+
 static void udp_zero_checksum(void **st)
 {
 	uint8_t ip[100];
@@ -229,6 +249,31 @@ static void mapping(void **st)
 	nat_map_free(m);
 }
 
+/* A mapping reached through released ones is still found (tombstones keep
+ * the probe chains): endpoint independence after churn. */
+static void mapping_after_release(void **st)
+{
+	for (unsigned round = 0; round < 50; round++) {
+		struct nat_map *m = nat_map_create(0xc6336401, 0xc6336401, 3000, 3007); /* 8 ports */
+		uint32_t ip[6], g = 0x0200000a + (round << 24);
+		uint16_t p[6], q;
+		for (uint16_t i = 0; i < 6; i++)
+			assert_int_equal(nat_map_get(m, 17, g, (uint16_t)(i + 7 * round), 0, NULL, NULL,
+						     &ip[i], &p[i]), 0);
+		for (uint16_t i = 0; i < 6; i += 2)
+			nat_map_put(m, 17, ip[i], p[i]);
+		assert_int_equal(nat_map_count(m), 3);
+		for (uint16_t i = 1; i < 6; i += 2) {
+			uint32_t x;
+			assert_int_equal(nat_map_get(m, 17, g, (uint16_t)(i + 7 * round), 0, NULL, NULL,
+						     &x, &q), 0);
+			assert_int_equal(q, p[i]);
+		}
+		assert_int_equal(nat_map_count(m), 3);
+		nat_map_free(m);
+	}
+}
+
 static bool veto_all(void *o, uint32_t ip, uint16_t port)
 {
 	(*(unsigned *)o)++;
@@ -256,9 +301,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(random_headers),
+		cmocka_unit_test(icmp_all_zero),
 		cmocka_unit_test(udp_zero_checksum),
 		cmocka_unit_test(icmp_error),
 		cmocka_unit_test(mapping),
+		cmocka_unit_test(mapping_after_release),
 		cmocka_unit_test(exhaustion),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -327,10 +327,67 @@ static void nat_udp_tcp_icmp(void **st)
 	assert_int_equal(rd16(r + 38), 0x4242);
 	assert_int_equal(r[34], 0);
 
+	/* a fragmented datagram: the first fragment finds (here: makes) the
+	 * session, the second follows it; the reassembled checksum holds */
+	uint8_t fr1[64] = { 0 }, fr2[64] = { 0 }, udp[24];
+	uint32_t a2 = ip4("10.0.0.2"), srv = ip4("203.0.113.7");
+	for (int i = 0; i < 24; i++)
+		udp[i] = (uint8_t)(i * 7 + 1);
+	wr16(udp, 5555);
+	wr16(udp + 2, 4444);
+	wr16(udp + 4, 24);
+	udp[6] = udp[7] = 0;
+	{
+		uint32_t ps = rd16((uint8_t *)&a2) + rd16((uint8_t *)&a2 + 2) + rd16((uint8_t *)&srv) +
+			      rd16((uint8_t *)&srv + 2) + 17 + 24;
+		wr16(udp + 6, nat_csum(udp, 24, ps));
+	}
+	uint8_t *frs[2] = { fr1, fr2 };
+	for (int k = 0; k < 2; k++) {
+		uint8_t *x = frs[k], *ip = x + 14;
+		memcpy(x, GW_MAC, 6);
+		memcpy(x + 6, A_MAC, 6);
+		wr16(x + 12, 0x0800);
+		ip[0] = 0x45;
+		wr16(ip + 2, (uint16_t)(20 + (k ? 8 : 16)));
+		wr16(ip + 4, 0x7777);
+		wr16(ip + 6, k ? 2 : 0x2000); /* offset 16 bytes / MF */
+		ip[8] = 64;
+		ip[9] = 17;
+		memcpy(ip + 12, &a2, 4);
+		memcpy(ip + 16, &srv, 4);
+		wr16(ip + 10, nat_csum(ip, 20, 0));
+		memcpy(ip + 20, udp + (k ? 16 : 0), k ? 8 : 16);
+	}
+	uint64_t fd0 = drops(DP_DROP_FRAG);
+	tx(fa, fr2, 14 + 28); /* ahead of its first: dropped */
+	assert_true(nothing(fu));
+	assert_int_equal(drops(DP_DROP_FRAG), fd0 + 1);
+	tx(fa, fr1, 14 + 36);
+	tx(fa, fr2, 14 + 28);
+	uint8_t o1[1600], o2[1600];
+	assert_int_equal(rx(fu, o1), 14 + 36);
+	assert_int_equal(rx(fu, o2), 14 + 28);
+	assert_int_equal(nat_csum(o1 + 14, 20, 0), 0);
+	assert_int_equal(nat_csum(o2 + 14, 20, 0), 0);
+	assert_memory_equal(o1 + 26, &ext, 4);
+	assert_memory_equal(o2 + 26, &ext, 4);
+	assert_memory_equal(o2, NH_MAC, 6);
+	assert_int_equal(rd16(o2 + 14 + 6), 2); /* still a fragment, offset kept */
+	uint8_t re[24];
+	memcpy(re, o1 + 34, 16);
+	memcpy(re + 16, o2 + 34, 8);
+	assert_int_not_equal(rd16(re), 5555); /* translated port */
+	{
+		uint32_t ps = rd16((uint8_t *)&ext) + rd16((uint8_t *)&ext + 2) + rd16((uint8_t *)&srv) +
+			      rd16((uint8_t *)&srv + 2) + 17 + 24;
+		assert_int_equal(nat_csum(re, 24, ps), 0);
+	}
+
 	/* visible */
 	struct dp_ct_row rows[16];
 	int cnt = dp_ct_dump(dp, net, rows, 16);
-	assert_int_equal(cnt, 4); /* 2 UDP, TCP, ICMP */
+	assert_int_equal(cnt, 5); /* 3 UDP, TCP, ICMP */
 	bool seen = false;
 	for (int i = 0; i < cnt; i++)
 		if (rows[i].proto == 6) {
@@ -352,7 +409,7 @@ static void nat_udp_tcp_icmp(void **st)
 	assert_int_equal(drops(DP_DROP_NO_SESSION), d0 + 1);
 
 	/* flush */
-	assert_int_equal(dp_ct_flush(dp, net), 4);
+	assert_int_equal(dp_ct_flush(dp, net), 5);
 	assert_int_equal(dp_ct_dump(dp, -1, rows, 16), 0);
 }
 
@@ -363,9 +420,13 @@ static void portfwd_hairpin_host(void **st)
 	uint32_t ext = ip4("198.51.100.2");
 	arp_gw(fa, A_MAC, "10.0.0.2");
 	arp_gw(fb, B_MAC, "10.0.0.3");
-	struct dp_portfwd pf = { .proto = 6, .ext_ip = 0, .ext_port = htons(8080), .net = net,
-				 .int_ip = ip4("10.0.0.3"), .int_port = htons(80) };
-	assert_int_equal(dp_portfwd_replace(dp, &pf, 1), 0);
+	struct dp_portfwd pf[2] = {
+		{ .proto = 6, .ext_ip = 0, .ext_port = htons(8080), .net = net,
+		  .int_ip = ip4("10.0.0.3"), .int_port = htons(80) },
+		{ .proto = 17, .ext_ip = 0, .ext_port = htons(5353), .net = net,
+		  .int_ip = ip4("10.0.0.3"), .int_port = htons(53) },
+	};
+	assert_int_equal(dp_portfwd_replace(dp, pf, 2), 0);
 	dp_sync(dp);
 	/* from the internet to the forwarded port: to B */
 	n = mk(f, UP_MAC, NH_MAC, 6, "203.0.113.9", 33333, "198.51.100.2", 8080, 0x02);
@@ -395,6 +456,44 @@ static void portfwd_hairpin_host(void **st)
 	assert_memory_equal(r + 26, &ext, 4);
 	assert_int_equal(rd16(r + 34), 8080);
 	assert_int_equal(rd16(r + 36), 41000);
+	/* a forwarded UDP port, closed on the guest: its port unreachable goes
+	 * out translated (outer source and the quoted packet) */
+	n = mk(f, UP_MAC, NH_MAC, 17, "203.0.113.9", 40000, "198.51.100.2", 5353, 0);
+	tx(fu, f, n);
+	assert_int_equal(rx(fb, r), n);
+	uint8_t e[200] = { 0 };
+	memcpy(e, GW_MAC, 6);
+	memcpy(e + 6, B_MAC, 6);
+	wr16(e + 12, 0x0800);
+	e[14] = 0x45;
+	wr16(e + 16, 20 + 8 + 28);
+	e[22] = 64;
+	e[23] = 1;
+	uint32_t b = ip4("10.0.0.3"), rem = ip4("203.0.113.9");
+	memcpy(e + 26, &b, 4);
+	memcpy(e + 30, &rem, 4);
+	wr16(e + 24, nat_csum(e + 14, 20, 0));
+	e[34] = 3;
+	e[35] = 3;
+	memcpy(e + 42, r + 14, 28); /* the datagram B got */
+	wr16(e + 36, nat_csum(e + 34, 36, 0));
+	tx(fb, e, 14 + 56);
+	assert_int_equal(rx(fu, r), 14 + 56);
+	valid(r, 14 + 56);
+	assert_memory_equal(r + 26, &ext, 4);      /* from the public address */
+	assert_memory_equal(r + 30, &rem, 4);
+	assert_memory_equal(r + 42 + 16, &ext, 4); /* quoting what the remote sent */
+	assert_int_equal(rd16(r + 42 + 22), 5353);
+	assert_int_equal(nat_csum(r + 42, 20, 0), 0);
+	/* a neighbor through the gateway's MAC: routed back in, untranslated */
+	n = mk(f, GW_MAC, A_MAC, 17, "10.0.0.2", 7777, "10.0.0.3", 53, 0);
+	tx(fa, f, n);
+	assert_int_equal(rx(fb, r), n);
+	valid(r, n);
+	assert_memory_equal(r, B_MAC, 6);
+	assert_memory_equal(r + 6, GW_MAC, 6);
+	assert_memory_equal(r + 26, f + 26, 8);
+	assert_int_equal(rd16(r + 34), 7777);
 	/* the host port: TCP to the gateway address goes to the host */
 	n = mk(f, GW_MAC, A_MAC, 6, "10.0.0.2", 42000, "10.0.0.1", 22, 0x02);
 	tx(fa, f, n);

@@ -1,0 +1,119 @@
+#!/bin/bash
+# 10,000 concurrent TCP connections through NAT (vnetd inside a namespace
+# standing for the host, lib_l3.sh):
+#  - a python asyncio client in a guest namespace opens 10,000 connections to
+#    an echo server in the internet namespace, keeps them all open, and each
+#    exchanges a line: all complete;
+#  - conntrack-list shows them all ESTABLISHED (API counts and the table);
+#  - they expire per the timeouts: vnetd runs with a short established-TCP
+#    timeout ($CT_EST s); while the connections sit idle the sessions stay
+#    until then and are gone within the timeout plus the expiry walk after.
+. "$(dirname "$0")/lib_l3.sh"
+: "${VNETCTL:?path to the vnetctl binary}"
+vc() { "$VNETCTL" -s "$SOCK" "$@"; }
+
+N=${NAT_SCALE_CONNS:-10000}
+CT_EST=25
+NET=sc-he
+GW=192.168.190.1 G1=192.168.190.10
+
+cat >"$T/scale.py" <<'PY'
+import asyncio, os, sys, time
+cmd = sys.argv[1]
+async def server(addr, port, ready):
+    async def h(r, w):
+        try:
+            while True:
+                d = await r.readline()
+                if not d: break
+                w.write(d); await w.drain()
+        except Exception:
+            pass
+        w.close()
+    s = await asyncio.start_server(h, addr, port, backlog=16384)
+    open(ready, "w").close()
+    async with s: await s.serve_forever()
+async def client(addr, port, n, out, hold):
+    sem = asyncio.Semaphore(256)   # connection attempts in flight
+    conns, fails = [], 0
+    async def one(i):
+        nonlocal fails
+        async with sem:
+            for attempt in range(3):
+                try:
+                    r, w = await asyncio.wait_for(asyncio.open_connection(addr, port), 10)
+                    conns.append((i, r, w)); return
+                except Exception as e:
+                    err = e
+            fails += 1
+            if fails <= 3: print("connect", i, "failed:", repr(err), flush=True)
+    t0 = time.time()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    print("connected %d failed %d in %.1f s" % (len(conns), fails, time.time() - t0), flush=True)
+    async def talk(i, r, w):
+        w.write(b"line %d\n" % i); await w.drain()
+        return await asyncio.wait_for(r.readline(), 20) == b"line %d\n" % i
+    res = await asyncio.gather(*(talk(*c) for c in conns), return_exceptions=True)
+    good = sum(1 for x in res if x is True)
+    print("echoed %d" % good, flush=True)
+    open(out, "w").write("%d %d\n" % (len(conns), good))
+    while not os.path.exists(hold): await asyncio.sleep(0.2)
+    for _, _, w in conns: w.close()
+if cmd == "server": asyncio.run(server(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
+else: asyncio.run(client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]))
+PY
+
+vnetd_l3_start --no-default-network ${CT_OPTS:---ct-tcp-established=$CT_EST}
+l3_net $NET "<network><name>$NET</name><forward mode='nat'/><bridge name='vhs$$'/>\
+<ip address='$GW' netmask='255.255.255.0'/></network>"
+l3_guest 1 52:54:00:19:00:01 $NET "$G1/24" $GW
+ini sysctl -qw net.core.somaxconn=16384
+ini sysctl -qw net.ipv4.tcp_max_syn_backlog=16384
+ing 1 sysctl -qw net.ipv4.ip_local_port_range="20000 60999"
+
+ini bash -c "ulimit -n 40000 && exec python3 $T/scale.py server $REMOTE 9000 $T/srv.ready" >"$T/srv.log" 2>&1 &
+PIDS+=("$!")
+waitfile "$T/srv.ready" "the echo server"
+t0=$(date +%s)
+ing 1 bash -c "ulimit -n 40000 && exec python3 $T/scale.py client $REMOTE 9000 $N $T/cli.out $T/cli.hold" >"$T/cli.log" 2>&1 &
+CLI=$!
+PIDS+=("$CLI")
+for _ in $(seq 1800); do [ -s "$T/cli.out" ] && break; kill -0 $CLI 2>/dev/null || break; sleep 0.05; done
+[ -s "$T/cli.out" ] || fail "the client did not finish: $(tail -5 "$T/cli.log")"
+read -r conns echoed <"$T/cli.out"
+t1=$(date +%s)
+cat "$T/cli.log" | sed 's/^/   client| /'
+assert_eq "connections open at once" "$N" "$conns"
+assert_eq "connections that echoed their line" "$N" "$echoed"
+ok "$N concurrent TCP connections through NAT, all echoed ($((t1 - t0)) s)"
+
+# ------------------------------------------------------- conntrack-list
+j=$(api_ok GET "/v1/conntrack?network=$NET")
+est=$(jq '.counts.ESTABLISHED' <<<"$j")
+[ "$est" -ge "$N" ] || fail "conntrack counts $est ESTABLISHED sessions, want >= $N: $(jq -c .counts <<<"$j")"
+rows=$(jq --arg r "$REMOTE" '[.conntrack[] | select(.state == "ESTABLISHED" and .dst == $r and .dport == 9000 and .nat_src != null)] | length' <<<"$j")
+[ "$rows" -ge "$N" ] || fail "conntrack rows: $rows translated ESTABLISHED sessions to $REMOTE:9000, want $N"
+assert_eq "distinct NAT source ports" "$rows" "$(jq --arg r "$REMOTE" '[.conntrack[] | select(.dst == $r and .dport == 9000) | .nat_sport] | unique | length' <<<"$j")"
+lines=$(vc conntrack-list $NET | grep -c " ESTABLISHED ")
+[ "$lines" -ge "$N" ] || fail "vnetctl conntrack-list shows $lines ESTABLISHED rows, want >= $N"
+ok "conntrack-list: $est ESTABLISHED ($lines table rows, $rows translated, distinct ports)"
+
+# ------------------------------------------------------------ expiry
+# the connections stay open and idle: the sessions last the established
+# timeout, counted from the echo, then the expiry walk removes them
+now=$(date +%s)
+[ $((now - t1)) -lt $((CT_EST - 5)) ] || fail "listing took too long to see the sessions before their timeout"
+sleep $((CT_EST - 5 - (now - t1)))
+est=$(api_ok GET "/v1/conntrack?network=$NET" | jq .counts.ESTABLISHED)
+[ "$est" -ge "$N" ] || fail "$est ESTABLISHED sessions left $((CT_EST - 5)) s after the last packet, want $N (timeout ${CT_EST}s)"
+for _ in $(seq 60); do
+	left=$(api_ok GET "/v1/conntrack?network=$NET" | jq .total)
+	[ "$left" -eq 0 ] && break
+	sleep 0.5
+done
+gone=$(($(date +%s) - t1))
+[ "$left" -eq 0 ] || fail "$left sessions left $gone s after the last packet (established timeout ${CT_EST}s)"
+ok "idle sessions kept past $((CT_EST - 5)) s, expired after $gone s (timeout ${CT_EST}s)"
+touch "$T/cli.hold"
+
+echo "PASS test_nat_scale"
