@@ -248,7 +248,7 @@ int opts_parse(int argc, char **argv, struct vnetd_opts *o, char *err, size_t er
 		case O_MACLIM: rc = num(optarg, 0, 1u << 24, &o->dp.mac_limit); what = "--mac-limit"; break;
 		case O_CTSESS: rc = num(optarg, 64, 1u << 24, &o->dp.ct_sessions); what = "--ct-sessions"; break;
 		case O_CTPORT: rc = num(optarg, 1, 1u << 24, &o->dp.ct_port_limit); what = "--ct-port-limit"; break;
-		case O_CTTCP: rc = num(optarg, 60, 100000000, &o->dp.ct_tcp_established); what = "--ct-tcp-established"; break;
+		case O_CTTCP: rc = num(optarg, 1, 100000000, &o->dp.ct_tcp_established); what = "--ct-tcp-established"; break;
 		case O_CTUDP: rc = num(optarg, 1, 1000000, &o->dp.ct_udp_timeout); what = "--ct-udp-timeout"; break;
 		case O_LOG: {
 			static const char *const lv[] = { "emerg", "alert", "crit", "err", "warning",

@@ -395,6 +395,24 @@ static void frag_follow(struct dp_worker *w, const struct dp_snapshot *s, uint16
 	*why = DP_DROP_NO_ROUTE; /* if that is none */
 }
 
+/* A guest to the host's address on the uplink, not a session's reply (as on
+ * libvirt, where the host's kernel delivers it): to the host port,
+ * untouched, unless a port forward takes that address and port (hairpin). */
+static bool to_host(const struct dp_snapshot *s, uint16_t net, const struct pkt_meta *m,
+		    uint16_t *out)
+{
+	const struct dp_net_snap *n = &s->net[net];
+	uint16_t u = n->l3.uplink, hp = n->host_port;
+	if (u >= DP_MAX_PORTS || !s->uplink[u].set || m->dst_ip != s->uplink[u].c.ip ||
+	    hp >= DP_MAX_PORTS || !s->port[hp].used)
+		return false;
+	if ((m->proto == 6 || m->proto == 17) && m->l4_off &&
+	    portfwd_find(s, m->proto, m->dst_ip, m->dport, s->uplink[u].c.ip))
+		return false;
+	*out = hp;
+	return true;
+}
+
 void dp_route_burst(struct dp_worker *w, const struct dp_snapshot *s, uint16_t in_port,
 		    struct rte_mbuf **pkts, const struct pkt_meta *meta, unsigned n,
 		    uint32_t now, uint16_t *out, uint8_t *why)
@@ -488,6 +506,8 @@ void dp_route_burst(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 				why[i] = DP_DROP_NO_SESSION;
 				continue;
 			}
+			if (!from_uplink && to_host(s, ps->net, &meta[i], &out[i]))
+				continue; /* not a connection of ours: the host's */
 			uint8_t r;
 			w->route_misses++;
 			x = sess_new(w, s, in_port, &keys[j], meta[i].smac, tcpf[j], now, &r);

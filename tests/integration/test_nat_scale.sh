@@ -5,20 +5,20 @@
 #    an echo server in the internet namespace, keeps them all open, and each
 #    exchanges a line: all complete;
 #  - conntrack-list shows them all ESTABLISHED (API counts and the table);
-#  - they expire per the timeouts: vnetd runs with a short established-TCP
-#    timeout ($CT_EST s); while the connections sit idle the sessions stay
-#    until then and are gone within the timeout plus the expiry walk after.
+#  - they expire per the timeouts: the client then resets them all (RST):
+#    the sessions turn CLOSE, stay for the CLOSE timeout (10 s) and are gone
+#    after it plus the expiry walk (a worker's slice once per 10 s).
 . "$(dirname "$0")/lib_l3.sh"
 : "${VNETCTL:?path to the vnetctl binary}"
 vc() { "$VNETCTL" -s "$SOCK" "$@"; }
 
 N=${NAT_SCALE_CONNS:-10000}
-CT_EST=25
+CLOSE_TO=10 WALK=10
 NET=sc-he
 GW=192.168.190.1 G1=192.168.190.10
 
 cat >"$T/scale.py" <<'PY'
-import asyncio, os, sys, time
+import asyncio, os, socket, struct, sys, time
 cmd = sys.argv[1]
 async def server(addr, port, ready):
     async def h(r, w):
@@ -58,12 +58,16 @@ async def client(addr, port, n, out, hold):
     print("echoed %d" % good, flush=True)
     open(out, "w").write("%d %d\n" % (len(conns), good))
     while not os.path.exists(hold): await asyncio.sleep(0.2)
-    for _, _, w in conns: w.close()
+    for _, _, w in conns:   # reset, not FIN: the sessions turn CLOSE
+        w.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        w.transport.abort()
+    await asyncio.sleep(0.5)
+    print("reset %d" % len(conns), flush=True)
 if cmd == "server": asyncio.run(server(sys.argv[2], int(sys.argv[3]), sys.argv[4]))
 else: asyncio.run(client(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5], sys.argv[6]))
 PY
 
-vnetd_l3_start --no-default-network ${CT_OPTS:---ct-tcp-established=$CT_EST}
+vnetd_l3_start --no-default-network
 l3_net $NET "<network><name>$NET</name><forward mode='nat'/><bridge name='vhs$$'/>\
 <ip address='$GW' netmask='255.255.255.0'/></network>"
 l3_guest 1 52:54:00:19:00:01 $NET "$G1/24" $GW
@@ -71,11 +75,14 @@ ini sysctl -qw net.core.somaxconn=16384
 ini sysctl -qw net.ipv4.tcp_max_syn_backlog=16384
 ing 1 sysctl -qw net.ipv4.ip_local_port_range="20000 60999"
 
-ini bash -c "ulimit -n 40000 && exec python3 $T/scale.py server $REMOTE 9000 $T/srv.ready" >"$T/srv.log" 2>&1 &
+# each side holds N sockets: raise the soft limit to the hard one
+[ "$(ulimit -Hn)" = unlimited ] || [ "$(ulimit -Hn)" -ge $((N + 200)) ] ||
+	fail "open files hard limit $(ulimit -Hn) < $((N + 200)): cannot hold $N connections"
+ini bash -c "ulimit -n \$(ulimit -Hn) && exec python3 $T/scale.py server $REMOTE 9000 $T/srv.ready" >"$T/srv.log" 2>&1 &
 PIDS+=("$!")
 waitfile "$T/srv.ready" "the echo server"
 t0=$(date +%s)
-ing 1 bash -c "ulimit -n 40000 && exec python3 $T/scale.py client $REMOTE 9000 $N $T/cli.out $T/cli.hold" >"$T/cli.log" 2>&1 &
+ing 1 bash -c "ulimit -n \$(ulimit -Hn) && exec python3 $T/scale.py client $REMOTE 9000 $N $T/cli.out $T/cli.hold" >"$T/cli.log" 2>&1 &
 CLI=$!
 PIDS+=("$CLI")
 for _ in $(seq 1800); do [ -s "$T/cli.out" ] && break; kill -0 $CLI 2>/dev/null || break; sleep 0.05; done
@@ -94,26 +101,32 @@ est=$(jq '.counts.ESTABLISHED' <<<"$j")
 rows=$(jq --arg r "$REMOTE" '[.conntrack[] | select(.state == "ESTABLISHED" and .dst == $r and .dport == 9000 and .nat_src != null)] | length' <<<"$j")
 [ "$rows" -ge "$N" ] || fail "conntrack rows: $rows translated ESTABLISHED sessions to $REMOTE:9000, want $N"
 assert_eq "distinct NAT source ports" "$rows" "$(jq --arg r "$REMOTE" '[.conntrack[] | select(.dst == $r and .dport == 9000) | .nat_sport] | unique | length' <<<"$j")"
-lines=$(vc conntrack-list $NET | grep -c " ESTABLISHED ")
+lines=$(vc conntrack-list $NET | grep -Ec "^ $NET +tcp +ESTABLISHED ")
 [ "$lines" -ge "$N" ] || fail "vnetctl conntrack-list shows $lines ESTABLISHED rows, want >= $N"
 ok "conntrack-list: $est ESTABLISHED ($lines table rows, $rows translated, distinct ports)"
 
 # ------------------------------------------------------------ expiry
-# the connections stay open and idle: the sessions last the established
-# timeout, counted from the echo, then the expiry walk removes them
-now=$(date +%s)
-[ $((now - t1)) -lt $((CT_EST - 5)) ] || fail "listing took too long to see the sessions before their timeout"
-sleep $((CT_EST - 5 - (now - t1)))
-est=$(api_ok GET "/v1/conntrack?network=$NET" | jq .counts.ESTABLISHED)
-[ "$est" -ge "$N" ] || fail "$est ESTABLISHED sessions left $((CT_EST - 5)) s after the last packet, want $N (timeout ${CT_EST}s)"
-for _ in $(seq 60); do
-	left=$(api_ok GET "/v1/conntrack?network=$NET" | jq .total)
+touch "$T/cli.hold"
+wait $CLI || fail "the client failed: $(tail -3 "$T/cli.log")"
+t2=$(date +%s)
+ct() { api_ok GET "/v1/conntrack?network=$NET" | jq -r "$1"; }
+sleep 1
+read -r closed est <<<"$(ct '"\(.counts.CLOSE) \(.counts.ESTABLISHED)"')"
+[ "$closed" -ge "$N" ] && [ "$est" -eq 0 ] ||
+	fail "after the resets: $closed CLOSE, $est ESTABLISHED sessions, want $N and 0: $(ct '.counts | tostring')"
+sleep $((CLOSE_TO - 3))
+closed=$(ct .counts.CLOSE)
+[ "$closed" -ge "$N" ] || fail "$closed CLOSE sessions $((CLOSE_TO - 1)) s after the resets, before their timeout (${CLOSE_TO}s), want $N"
+for _ in $(seq 80); do
+	left=$(ct .total)
 	[ "$left" -eq 0 ] && break
 	sleep 0.5
 done
-gone=$(($(date +%s) - t1))
-[ "$left" -eq 0 ] || fail "$left sessions left $gone s after the last packet (established timeout ${CT_EST}s)"
-ok "idle sessions kept past $((CT_EST - 5)) s, expired after $gone s (timeout ${CT_EST}s)"
-touch "$T/cli.hold"
+gone=$(($(date +%s) - t2))
+[ "$left" -eq 0 ] || fail "$left sessions left $gone s after the resets (CLOSE timeout ${CLOSE_TO}s, expiry walk ${WALK}s)"
+[ "$gone" -le $((CLOSE_TO + WALK + 5)) ] || fail "sessions gone only after $gone s"
+exp=$(api_ok GET /v1/conntrack | jq .stats.expired)
+[ "$exp" -ge "$N" ] || fail "stats.expired = $exp, want >= $N"
+ok "reset sessions: CLOSE for ${CLOSE_TO}+ s, then expired within $gone s (expired counter $exp)"
 
 echo "PASS test_nat_scale"

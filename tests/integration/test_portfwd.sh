@@ -21,6 +21,17 @@ l3_net $NET "<network><name>$NET</name><forward mode='nat'/><bridge name='vhf$$'
 <ip address='$GW' netmask='255.255.255.0'/></network>"
 l3_guest 1 52:54:00:16:00:01 $NET "$G1/24" $GW
 l3_guest 2 52:54:00:16:00:02 $NET "$G2/24" $GW
+# the guests make themselves known (vnetd learns a guest's address from its
+# ARP, as a guest with a DHCP lease does anyway; a new vnetd process again)
+announce() {
+	local g
+	for g in "$@"; do
+		ip -n "$(gns $g)" neigh flush dev eth0
+		ing $g busybox ping -c 1 -W 2 $GW >/dev/null || ing $g busybox ping -c 1 -W 2 $GW >/dev/null ||
+			fail "guest $g cannot ping its gateway"
+	done
+}
+announce 1 2
 mkdir -p "$T/www1"
 echo "guest one" >"$T/www1/who"
 l3_http_server "$(gns 1)" 0.0.0.0 80 "$T/www1"
@@ -63,13 +74,27 @@ grep -q " $UPLINK_IP:8080 " <<<"$rows" || fail "no session to $UPLINK_IP:8080 in
 vnetd_stop
 vnetd_l3_start --no-default-network
 try_connected "1-$L3TAG" "2-$L3TAG" || fail "ports did not come back"
+announce 1
 out=$(retry fetch ini) || fail "after a restart: internet -> $UPLINK_IP:8080: no answer"
 assert_eq "after restart" "guest one" "$out"
 vnetd_kill9
 vnetd_l3_start --no-default-network
 try_connected "1-$L3TAG" || fail "ports did not come back after kill -9"
+announce 1
 out=$(retry fetch ini) || fail "after kill -9: internet -> $UPLINK_IP:8080: no answer"
 ok "the forward works again after a restart and a kill -9"
+
+# the network stops: the rule stays, inactive, and applies again at its start
+api_ok POST /v1/networks/$NET/destroy >/dev/null
+sleep 1.5
+assert_eq "rule of a stopped network" "false" "$(api_ok GET /v1/port-forwards | jq -r ".port_forwards[] | select(.id == $TCPID) | .active")"
+refused=$(ini $L3PY tcp-try "$UPLINK_IP" 8080) && fail "the forward of a stopped network still reaches the guest: $refused"
+api_ok POST /v1/networks/$NET/start >/dev/null
+try_connected "1-$L3TAG" || fail "port 1 did not come back with the network"
+announce 1
+assert_eq "rule of the restarted network" "true" "$(api_ok GET /v1/port-forwards | jq -r ".port_forwards[] | select(.id == $TCPID) | .active")"
+out=$(retry fetch ini) || fail "after net-destroy/net-start: internet -> $UPLINK_IP:8080: no answer"
+ok "a stopped network's forward is inactive ($refused); it works again once the network runs"
 
 # --------------------------------------------------------------- delete
 vc port-forward-delete "$TCPID" >/dev/null || fail "port-forward-delete"

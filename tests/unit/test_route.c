@@ -494,6 +494,11 @@ static void portfwd_hairpin_host(void **st)
 	assert_memory_equal(r + 6, GW_MAC, 6);
 	assert_memory_equal(r + 26, f + 26, 8);
 	assert_int_equal(rd16(r + 34), 7777);
+	/* to the host's uplink address (no forward there): the host port */
+	n = mk(f, GW_MAC, A_MAC, 6, "10.0.0.2", 42001, "198.51.100.2", 22, 0x02);
+	tx(fa, f, n);
+	assert_int_equal(rx(fh, r), n);
+	assert_memory_equal(r, f, n); /* untouched */
 	/* the host port: TCP to the gateway address goes to the host */
 	n = mk(f, GW_MAC, A_MAC, 6, "10.0.0.2", 42000, "10.0.0.1", 22, 0x02);
 	tx(fa, f, n);
@@ -567,6 +572,57 @@ static void no_neigh_isolated_limit(void **st)
 	assert_int_equal(cs.refused_port_limit, 20);
 }
 
+/* Bad configuration is refused and changes nothing. */
+static void bad_config(void **st)
+{
+	struct dp_net_l3 c = { .mode = DP_FWD_NAT, .prefix = ip4("10.0.0.0"), .plen = 24,
+			       .uplink = up };
+	c.mode = 9;
+	assert_int_equal(dp_net_set_l3(dp, net, &c), -EINVAL);
+	c.mode = DP_FWD_NAT;
+	c.plen = 33;
+	assert_int_equal(dp_net_set_l3(dp, net, &c), -EINVAL);
+	c.plen = 24;
+	c.uplink = ga; /* not an uplink */
+	assert_int_equal(dp_net_set_l3(dp, net, &c), -EINVAL);
+	c.uplink = up;
+	c.nat_addr_min = 0xc6336401;
+	c.nat_addr_max = 0xc6336401 + 16; /* 17 addresses */
+	assert_int_equal(dp_net_set_l3(dp, net, &c), -EINVAL);
+	c.nat_addr_max = 0;
+	assert_int_equal(dp_net_set_l3(dp, net, &c), -EINVAL);
+	c.nat_addr_min = 0;
+	c.nat_port_min = 2000;
+	c.nat_port_max = 1000;
+	assert_int_equal(dp_net_set_l3(dp, net, &c), -EINVAL);
+	assert_int_equal(dp_net_set_l3(dp, 63, &c), -ENOENT);
+	assert_int_equal(dp_net_l3_host_port(dp, net, ga), -EINVAL); /* not a host port */
+	struct dp_uplink_conf u = { .plen = 40 };
+	assert_int_equal(dp_uplink_set(dp, up, &u), -EINVAL);
+	assert_int_equal(dp_uplink_set(dp, ga, &u), -ENOENT);
+	assert_int_equal(dp_uplink_neigh_set(dp, up, ip4("198.51.100.9"), NULL), -ENOENT);
+	struct dp_portfwd pf = { .proto = 1, .ext_port = htons(1), .net = net, .int_ip = 1,
+				 .int_port = htons(1) };
+	assert_int_equal(dp_portfwd_replace(dp, &pf, 1), -EINVAL);
+	assert_int_equal(dp_portfwd_replace(dp, &pf, DP_PORTFWD_MAX + 1), -ENOSPC);
+	dp_sync(dp);
+	/* the configuration is as before: NAT still works */
+	uint8_t f[1600], r[1600];
+	arp_gw(fa, A_MAC, "10.0.0.2");
+	size_t n = mk(f, GW_MAC, A_MAC, 17, "10.0.0.2", 5001, "203.0.113.5", 53, 0);
+	tx(fa, f, n);
+	assert_int_equal(rx(fu, r), n);
+	uint32_t ext = ip4("198.51.100.2");
+	assert_memory_equal(r + 26, &ext, 4);
+	/* a port that goes takes its sessions with it */
+	struct dp_ct_stats cs;
+	dp_ct_stats(dp, -1, &cs);
+	assert_int_equal(cs.sessions, 1);
+	assert_int_equal(dp_port_destroy(dp, ga), 0);
+	dp_ct_stats(dp, -1, &cs);
+	assert_int_equal(cs.sessions, 0);
+}
+
 int main(void)
 {
 	if (test_eal_init() < 0)
@@ -575,6 +631,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(nat_udp_tcp_icmp, setup, teardown),
 		cmocka_unit_test_setup_teardown(portfwd_hairpin_host, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_neigh_isolated_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(bad_config, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("route", t, NULL, NULL);
 }
