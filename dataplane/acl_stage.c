@@ -131,3 +131,36 @@ uint8_t dp_acl_check(struct dp_worker *w, const struct dp_snapshot *s, const str
 	*sessp = ss;
 	return 0;
 }
+
+/* North-south (route stage, route.c): a routed session's original direction
+ * went from out_port[1] to out_port[0] (one of them a guest port, the other
+ * the uplink, or both guests when routed back in).  The sender's egress
+ * rules see the destination as the sender addressed it (key[0]); the
+ * receiver's ingress rules see the original source (the outside address of
+ * an inbound connection) and the destination port it receives on (after a
+ * port forward's translation: key[1]'s source port).  Called when the
+ * session is created and whenever the configuration (rules included)
+ * changed since; the verdict holds for the session's replies.  A session
+ * between ports without rules: 0 at once. */
+uint8_t dp_acl_route(const struct dp_snapshot *s, const struct ct_sess *ss)
+{
+	uint16_t from = ss->out_port[1], to = ss->out_port[0];
+	const struct acl_set *src = from < DP_MAX_PORTS && s->port[from].used ? s->port[from].acl : NULL;
+	const struct acl_set *dst = to < DP_MAX_PORTS && s->port[to].used ? s->port[to].acl : NULL;
+	if (!src && !dst)
+		return 0;
+	const struct ct_key *o = &ss->key[0], *r = &ss->key[1];
+	uint8_t proto = o->proto, type = 0, code = 0;
+	uint16_t dport = 0, lport = 0;
+	if (proto == 1) {
+		type = 8; /* route sessions of ICMP are echo requests' */
+	} else if (proto == 6 || proto == 17) {
+		dport = ntohs(o->dport);
+		lport = ntohs(r->sport);
+	}
+	if (src && !acl_allows(src, ACL_OUT, proto, o->dst, dport, type, code))
+		return DP_DROP_ACL;
+	if (dst && !acl_allows(dst, ACL_IN, proto, o->src, lport, type, code))
+		return DP_DROP_ACL;
+	return 0;
+}

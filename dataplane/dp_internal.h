@@ -239,6 +239,10 @@ uint8_t dp_acl_check(struct dp_worker *w, const struct dp_snapshot *s, const str
 /* A cached flow's session (from dp_acl_check): refreshed while the flow
  * carries traffic, if it is still that connection's. */
 void dp_acl_touch(void *sess, const struct flow_key *k, uint32_t now);
+/* A route stage session's security group verdict (north-south): 0 or
+ * DP_DROP_ACL; at creation and after a configuration change. */
+struct ct_sess;
+uint8_t dp_acl_route(const struct dp_snapshot *s, const struct ct_sess *ss);
 /* capture.c: a worker's burst of a captured port (dir: DP_CAP_IN/OUT) */
 struct dp_capture;
 unsigned dp_capture_burst(struct dp_capture *c, unsigned dir, struct rte_mbuf **pkts, unsigned n);
