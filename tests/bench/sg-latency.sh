@@ -54,6 +54,12 @@ a1=$(api_ok GET "/v1/ports/1-$L3TAG/stats" | jq -r .stats.drops.acl)
 echo "sender: $(( (a1 - a0) * 2 )) datagrams/s dropped (acl) before the rule"
 BODY="{\"security_group_rule\":{\"security_group_id\":\"$GID\",\"direction\":\"egress\",\"protocol\":\"udp\",\"port_range_min\":7777,\"port_range_max\":7777,\"remote_ip_prefix\":\"0.0.0.0/0\"}}"
 : >"$T/lat"
+# PERF=FILE: the daemon's profile (perf record -g) during the runs, its report in FILE
+if [ -n "${PERF:-}" ]; then
+	perf record -g -p "$VNETD_PID" -o "$T/perf.data" >/dev/null 2>&1 &
+	PERF_PID=$!
+	PIDS+=("$PERF_PID")
+fi
 for run in $(seq "$RUNS"); do
 	rm -f "$T/first"
 	ini $PYB recv "$REMOTE" 7777 "$T/first" &
@@ -69,6 +75,11 @@ for run in $(seq "$RUNS"); do
 	sleep 0.3
 done
 kill "$SENDER" 2>/dev/null || true
+if [ -n "${PERF:-}" ]; then
+	kill -INT "$PERF_PID"
+	wait "$PERF_PID" 2>/dev/null || true
+	perf report -i "$T/perf.data" --stdio --no-children --sort comm,dso,sym 2>/dev/null >"$PERF" || true
+fi
 stats() { sort -n | awk '{v[NR]=$1} END {printf "median %d, min %d, max %d", v[int((NR+1)/2)], v[1], v[NR]}'; }
 echo "rule request -> first admitted frame sent (us, $RUNS runs): $(cut -d' ' -f1 "$T/lat" | stats)"
 echo "rule request -> first admitted frame received (us): $(cut -d' ' -f2 "$T/lat" | stats)"
