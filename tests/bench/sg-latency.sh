@@ -54,6 +54,13 @@ a1=$(api_ok GET "/v1/ports/1-$L3TAG/stats" | jq -r .stats.drops.acl)
 echo "sender: $(( (a1 - a0) * 2 )) datagrams/s dropped (acl) before the rule"
 BODY="{\"security_group_rule\":{\"security_group_id\":\"$GID\",\"direction\":\"egress\",\"protocol\":\"udp\",\"port_range_min\":7777,\"port_range_max\":7777,\"remote_ip_prefix\":\"0.0.0.0/0\"}}"
 : >"$T/lat"
+# STRACE=FILE: the daemon's file syscalls with their durations during the runs
+if [ -n "${STRACE:-}" ]; then
+	strace -f -tt -T -e trace=fsync,fdatasync,rename,openat,write -p "$VNETD_PID" -o "$STRACE" 2>/dev/null &
+	STRACE_PID=$!
+	PIDS+=("$STRACE_PID")
+	sleep 0.5
+fi
 # PERF=FILE: the daemon's profile (perf record -g) during the runs, its report in FILE
 if [ -n "${PERF:-}" ]; then
 	perf record -g -p "$VNETD_PID" -o "$T/perf.data" >/dev/null 2>&1 &
@@ -75,6 +82,7 @@ for run in $(seq "$RUNS"); do
 	sleep 0.3
 done
 kill "$SENDER" 2>/dev/null || true
+[ -z "${STRACE:-}" ] || kill "$STRACE_PID" 2>/dev/null || true
 if [ -n "${PERF:-}" ]; then
 	kill -INT "$PERF_PID"
 	wait "$PERF_PID" 2>/dev/null || true
