@@ -18,7 +18,7 @@ CMOCKA_LIBS=$(pkg-config --libs cmocka)
 set -x
 $CC $CFLAGS $JANSSON_CFLAGS -I"$here" -o "$out/vnetctl" \
     "$here/vnetctl.c" "$here/http.c" "$here/table.c" \
-    "$here/cmd_net.c" "$here/cmd_port.c" $JANSSON_LIBS
+    "$here/cmd_net.c" "$here/cmd_port.c" "$here/cmd_sg.c" $JANSSON_LIBS
 
 $CC $CFLAGS $CMOCKA_CFLAGS -I"$here" -o "$out/test_cli_table" \
     "$top/tests/unit/test_cli_table.c" "$here/table.c" $CMOCKA_LIBS

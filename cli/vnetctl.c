@@ -53,6 +53,7 @@ static const struct cli_group cli_groups[] = {
     { "Ports", "port", cli_port_cmds },
     { "Dataplane", "dataplane", cli_dp_cmds },
     { "Port forwarding and connection tracking", "conntrack", cli_ct_cmds },
+    { "Security groups", "secgroup", cli_sg_cmds },
     { "vnetctl itself", "vnetctl", cli_self_cmds },
     { NULL, NULL, NULL },
 };

@@ -10,12 +10,14 @@
 #include <arpa/inet.h>
 
 #include "control/api_ct.h"
+#include "control/api_sg.h"
 #include "control/dhcp/dhcp_lease.h"
 #include "control/log.h"
 #include "control/net.h"
 #include "control/netsvc.h"
 #include "control/netxml/netxml.h"
 #include "control/port.h"
+#include "control/trace.h"
 #include "dataplane/dp.h"
 #include "dataplane/pkt.h"
 
@@ -88,6 +90,8 @@ static json_t *port_json(struct ctl *c, const struct port *p)
 		pkt_mac_format(i.mac, mac);
 		json_object_set_new(o, "mac", json_string(mac));
 	}
+	if (o)
+		port_sec_json(p, o);
 	return o;
 }
 
@@ -366,6 +370,7 @@ static int do_ports(struct ctl *c, const struct api_req *r, json_t **out, struct
 			.path = r->path[0] ? r->path : NULL,
 			.has_mac = r->has_mac,
 			.learning = r->learning,
+			.sec = &r->sec,
 		};
 		memcpy(pp.mac, r->mac, 6);
 		int rc = portreg_add(c->ports, &pp, &p, e);
@@ -383,6 +388,17 @@ static int do_ports(struct ctl *c, const struct api_req *r, json_t **out, struct
 		*out = json_pack("{s:O}", "stats", json_object_get(pj, "stats"));
 		json_decref(pj);
 		return 200;
+	}
+	if (r->route == API_PORT_TRACE) {
+		json_decref(pj);
+		return port_trace(c, p, r->trace, out, e);
+	}
+	if (r->route == API_PORT_UPDATE) {
+		json_decref(pj);
+		int rc = portreg_update_sec(c->ports, p, &r->sec, e);
+		if (rc < 0)
+			return rc;
+		pj = port_json(c, p);
 	}
 	if (r->route == API_PORT_DEL) {
 		int rc = portreg_remove(c->ports, p, e);
@@ -487,6 +503,13 @@ int api_execute(struct ctl *c, const struct api_req *r, json_t **out, struct ctl
 	/* he: port forwarding, connection tracking */
 	case API_PF_LIST: case API_PF_ADD: case API_PF_DEL: case API_CT_LIST: case API_CT_FLUSH:
 		return api_ct_execute(c, r, out, e);
+	/* security groups (hf) */
+	case API_SG_LIST: case API_SG_CREATE: case API_SG_GET: case API_SG_UPDATE:
+	case API_SG_DEL: case API_SGR_LIST: case API_SGR_CREATE: case API_SGR_GET:
+	case API_SGR_DEL:
+		return api_sg_execute(c, r, out, e);
+	case API_PORT_UPDATE: case API_PORT_TRACE:
+		return do_ports(c, r, out, e);
 	}
 	return ctl_fail(e, ENOSYS, 500, "internal-error", "internal error: unhandled route");
 }

@@ -10,6 +10,7 @@
 
 #include "dataplane/pkt.h"
 #include "control/hex.h"
+#include "policy/sg.h"
 
 static int bad(struct ctl_err *e, const char *fmt, const char *a)
 {
@@ -20,6 +21,7 @@ void api_req_clear(struct api_req *r)
 {
 	free(r->xml);
 	free(r->cap_filter);
+	json_decref(r->policy);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -305,10 +307,163 @@ static int parse_autostart(json_t *o, struct api_req *r, struct ctl_err *e)
 	return rc == 0 ? bad(e, "invalid argument: missing member '%s'", "autostart") : 0;
 }
 
+/* ---- security groups and port security (hf) ---- */
+
+/* port_security_enabled, security_groups, allowed_address_pairs (Neutron's
+ * port attributes and validation messages); absent: -1. */
+static int parse_sec(json_t *o, struct port_sec_req *q, struct ctl_err *e)
+{
+	json_t *v;
+	size_t i;
+	q->enabled = q->n_sgs = q->n_pairs = -1;
+	if ((v = json_object_get(o, "port_security_enabled"))) {
+		if (!json_is_boolean(v))
+			return bad(e, "invalid argument: member '%s' must be true or false",
+				   "port_security_enabled");
+		q->enabled = json_is_true(v);
+	}
+	if ((v = json_object_get(o, "security_groups"))) {
+		json_t *g;
+		if (!json_is_array(v))
+			return bad(e, "Invalid input for security_groups. Reason: %s is not a list.",
+				   "security_groups");
+		if (json_array_size(v) > PORT_MAX_SGS)
+			return ctl_fail(e, EINVAL, 400, "invalid-arg",
+					"invalid argument: at most %d security groups on a port", PORT_MAX_SGS);
+		q->n_sgs = 0;
+		json_array_foreach(v, i, g) {
+			const char *s = json_string_value(g);
+			if (!s || strlen(s) != json_string_length(g) || !s[0] ||
+			    strlen(s) >= PORT_SG_REF_MAX)
+				return bad(e, "Invalid input for security_groups. Reason: %s.",
+					   "every member must be a security group's id or name");
+			snprintf(q->sgs[q->n_sgs++], PORT_SG_REF_MAX, "%s", s);
+		}
+	}
+	if ((v = json_object_get(o, "allowed_address_pairs"))) {
+		json_t *a;
+		if (!json_is_array(v))
+			return bad(e, "Allowed address pairs must be a list.%s", "");
+		if (json_array_size(v) > PORT_MAX_PAIRS)
+			return ctl_fail(e, EINVAL, 400, "invalid-arg",
+					"The number of allowed address pair exceeds the maximum %d.",
+					PORT_MAX_PAIRS);
+		q->n_pairs = 0;
+		json_array_foreach(v, i, a) {
+			struct port_pair *pp = &q->pairs[q->n_pairs];
+			const char *k, *ip, *mac;
+			json_t *m;
+			if (!json_is_object(a))
+				return bad(e, "Invalid input for allowed_address_pairs. Reason: %s.",
+					   "every pair must be a dictionary");
+			json_object_foreach(a, k, m)
+				if (strcmp(k, "ip_address") && strcmp(k, "mac_address"))
+					return bad(e, "Unrecognized attribute(s) '%s'", k);
+			ip = json_string_value(json_object_get(a, "ip_address"));
+			m = json_object_get(a, "mac_address");
+			mac = json_string_value(m);
+			if (!ip)
+				return bad(e, "AllowedAddressPair must contain ip_address%s", "");
+			int fam = sg_prefix_parse(ip, pp->addr, &pp->plen);
+			if (fam < 0)
+				return bad(e, "Invalid input for allowed_address_pairs. Reason: '%s' is neither a valid IP address, nor is it a valid IP subnet.",
+					   ip);
+			pp->family = (uint8_t)fam;
+			if (m && !json_is_null(m)) {
+				if (!mac || pkt_mac_parse(mac, pp->mac) < 0 ||
+				    pkt_mac_is_multicast(pp->mac) || pkt_mac_is_zero(pp->mac))
+					return bad(e, "Invalid input for allowed_address_pairs. Reason: '%s' is not a valid MAC address.",
+						   mac ? mac : "(not a string)");
+				pp->has_mac = true;
+			}
+			for (int d = 0; d < q->n_pairs; d++) {
+				const struct port_pair *o2 = &q->pairs[d];
+				if (o2->has_mac == pp->has_mac && !memcmp(o2->mac, pp->mac, 6) &&
+				    o2->family == pp->family && o2->plen == pp->plen &&
+				    !memcmp(o2->addr, pp->addr, 16))
+					return ctl_fail(e, EINVAL, 400, "invalid-arg",
+							"Request contains duplicate address pair: mac_address %s ip_address %s.",
+							mac ? mac : "None", ip);
+			}
+			q->n_pairs++;
+		}
+	}
+	return 0;
+}
+
+/* PUT /v1/ports/NAME: only the security attributes change. */
+static int parse_port_update(json_t *o, struct api_req *r, struct ctl_err *e)
+{
+	static const char *const allowed[] = { "security_groups", "port_security_enabled",
+					       "allowed_address_pairs", NULL };
+	int rc = only_members(o, allowed, e);
+	return rc < 0 ? rc : parse_sec(o, &r->sec, e);
+}
+
+static int sg_fail_ctl(const struct sg_err *se, int rc, struct ctl_err *e)
+{
+	return ctl_fail(e, -rc, se->status, se->code, "%s", se->msg);
+}
+
+/* {"security_group": {"name": .., "description": ..}} */
+static int parse_sg(json_t *o, struct api_req *r, struct ctl_err *e)
+{
+	json_t *g = json_object_get(o, "security_group");
+	struct sg_group tmp;
+	struct sg_err se;
+	if (!g)
+		return bad(e, "Unable to find '%s' in request body", "security_group");
+	if (json_object_size(o) != 1)
+		return bad(e, "invalid argument: the body must hold only '%s'", "security_group");
+	memset(&tmp, 0, sizeof(tmp));
+	int rc = sg_group_from_json(g, false, &tmp, NULL, NULL, &se);
+	if (rc < 0)
+		return sg_fail_ctl(&se, rc, e);
+	r->policy = json_incref(g);
+	return 0;
+}
+
+/* {"security_group_rule": {...}} */
+static int parse_sgr(json_t *o, struct api_req *r, struct ctl_err *e)
+{
+	json_t *g = json_object_get(o, "security_group_rule");
+	struct sg_rule tmp;
+	struct sg_err se;
+	if (!g)
+		return bad(e, "Unable to find '%s' in request body", "security_group_rule");
+	if (json_object_size(o) != 1)
+		return bad(e, "invalid argument: the body must hold only '%s'", "security_group_rule");
+	int rc = sg_rule_from_json(g, false, &tmp, &se);
+	if (rc < 0)
+		return sg_fail_ctl(&se, rc, e);
+	r->policy = json_incref(g);
+	return 0;
+}
+
+/* {"packet": "tcp dst=10.0.0.6 dport=22"} */
+static int parse_trace(json_t *o, struct api_req *r, struct ctl_err *e)
+{
+	static const char *const allowed[] = { "packet", NULL };
+	int rc = only_members(o, allowed, e);
+	if (rc < 0 || (rc = get_str(o, "packet", true, r->trace, sizeof(r->trace), e)) < 0)
+		return rc;
+	return 0;
+}
+
+static int q_sgr(const char *k, const char *v, struct api_req *r, struct ctl_err *e)
+{
+	if (strcmp(k, "security_group_id"))
+		return bad(e, "invalid argument: unknown query parameter '%s'", k);
+	snprintf(r->sg_filter, sizeof(r->sg_filter), "%s", v);
+	return 0;
+}
+
 static int parse_port(json_t *o, struct api_req *r, struct ctl_err *e)
 {
 	static const char *const allowed[] = { "name", "network", "type", "mode", "path",
-					       "mac", "learning", "interface", NULL };
+					       "mac", "learning", "interface",
+					       "security_groups", "port_security_enabled",
+					       "allowed_address_pairs", NULL };
 	char type[32] = "vhost-user", mode[32] = "", mac[32];
 	int rc;
 	if ((rc = only_members(o, allowed, e)) < 0 ||
@@ -346,6 +501,8 @@ static int parse_port(json_t *o, struct api_req *r, struct ctl_err *e)
 	}
 	r->learning = true;
 	if ((rc = get_bool(o, "learning", &r->learning, e)) < 0)
+		return rc;
+	if ((rc = parse_sec(o, &r->sec, e)) < 0)
 		return rc;
 	if (!ctl_valid_port_name(r->name))
 		return bad(e, "invalid argument: invalid port name '%s': use 1-64 characters of [A-Za-z0-9_.-], not starting with '.'",
@@ -500,6 +657,18 @@ static const struct route routes[] = {
 	{ "DELETE", "/v1/port-forwards/*", API_PF_DEL, q_none, NULL },
 	{ "GET", "/v1/conntrack", API_CT_LIST, q_ports, NULL },
 	{ "DELETE", "/v1/conntrack", API_CT_FLUSH, q_ports, NULL },
+	/* security groups (hf) */
+	{ "GET", "/v1/security-groups", API_SG_LIST, q_none, NULL },
+	{ "POST", "/v1/security-groups", API_SG_CREATE, q_none, parse_sg },
+	{ "GET", "/v1/security-groups/*", API_SG_GET, q_none, NULL },
+	{ "PUT", "/v1/security-groups/*", API_SG_UPDATE, q_none, parse_sg },
+	{ "DELETE", "/v1/security-groups/*", API_SG_DEL, q_none, NULL },
+	{ "GET", "/v1/security-group-rules", API_SGR_LIST, q_sgr, NULL },
+	{ "POST", "/v1/security-group-rules", API_SGR_CREATE, q_none, parse_sgr },
+	{ "GET", "/v1/security-group-rules/*", API_SGR_GET, q_none, NULL },
+	{ "DELETE", "/v1/security-group-rules/*", API_SGR_DEL, q_none, NULL },
+	{ "PUT", "/v1/ports/*", API_PORT_UPDATE, q_none, parse_port_update },
+	{ "POST", "/v1/ports/*/trace", API_PORT_TRACE, q_none, parse_trace },
 };
 
 /* Match path against pattern; the '*' segment is copied to id. */

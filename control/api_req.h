@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "control/ctl.h"
+#include "control/port.h"
 
 #define API_MAX_BODY (1u << 20)
 
@@ -29,6 +30,10 @@ enum api_route {
 	API_PORT_CAPTURE,
 	/* he: port forwarding and connection tracking (control/api_ct.c) */
 	API_PF_LIST, API_PF_ADD, API_PF_DEL, API_CT_LIST, API_CT_FLUSH,
+	/* security groups (hf) */
+	API_SG_LIST, API_SG_CREATE, API_SG_GET, API_SG_UPDATE, API_SG_DEL,
+	API_SGR_LIST, API_SGR_CREATE, API_SGR_GET, API_SGR_DEL,
+	API_PORT_UPDATE, API_PORT_TRACE,
 };
 
 #define API_CAP_SNAPLEN 2048u /* capture: bytes kept of a frame by default */
@@ -76,6 +81,13 @@ struct api_req {
 		uint16_t ext_port, int_port;
 		char desc[257];
 	} pf;
+	/* security groups (hf): the validated "security_group" or
+	 * "security_group_rule" object (owned reference), the rule list's
+	 * ?security_group_id=, a port's security attributes (add, update) */
+	struct json_t *policy;
+	char sg_filter[256];
+	char trace[512];     /* POST /v1/ports/NAME/trace: the packet's description */
+	struct port_sec_req sec;
 };
 enum { API_UPD_LIVE = 1, API_UPD_CONFIG = 2 };
 

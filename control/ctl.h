@@ -17,6 +17,7 @@ struct store;
 struct netreg;
 struct portreg;
 struct portfwd;
+struct sgreg;
 
 struct ctl {
 	struct dp *dp;
@@ -33,6 +34,7 @@ struct ctl {
 	const char *uplink;
 	bool host_port;
 	struct ulreg *uplinks;
+	struct sgreg *sgs;     /* security groups (control/api_sg.c) */
 };
 
 struct ctl_err {

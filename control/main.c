@@ -17,6 +17,7 @@
 #include <rte_log.h>
 
 #include "control/api.h"
+#include "control/api_sg.h"
 #include "control/ctl.h"
 #include "control/host/uplink.h"
 #include "control/log.h"
@@ -178,8 +179,10 @@ int main(int argc, char **argv)
 	c.ports = portreg_create(&c);
 	c.nets = netreg_create(&c);
 	c.pf = portfwd_create(&c);
-	if (!c.ports || !c.nets || !c.pf || dp_start(c.dp) < 0)
+	c.sgs = sgreg_create(&c);
+	if (!c.ports || !c.nets || !c.pf || !c.sgs || dp_start(c.dp) < 0)
 		goto out;
+	sgreg_load(c.sgs); /* before the ports, which name groups */
 	portreg_load(c.ports);
 	netreg_load(c.nets);
 	portfwd_load(c.pf);
@@ -253,13 +256,17 @@ int main(int argc, char **argv)
 					netreg_tick(c.nets);
 					portreg_tick(c.ports);
 					uplink_tick(&c); /* hd: neighbours, address */
+					portreg_portsec_refresh(c.ports);
 				}
 			} else if (evs[i].data.fd == dp_punt_fd(c.dp)) {
 				netsvc_process_punted(&c);
+				portreg_portsec_after_dhcp(c.ports); /* a lease may have bound */
 			}
 		}
-		if (dp_punt_timeout_ms(c.dp) == 0) /* punt work left from a flood */
+		if (dp_punt_timeout_ms(c.dp) == 0) { /* punt work left from a flood */
 			netsvc_process_punted(&c);
+			portreg_portsec_after_dhcp(c.ports);
+		}
 		dp_neigh_resolve(c.dp); /* guests the workers could not reach: ARP */
 		api_run(api);
 		/* the configuration changes of this iteration: one publication */
@@ -280,6 +287,7 @@ out:
 	vh_wait_removals(); /* the sockets' reaper threads */
 	netreg_free(c.nets);
 	free(c.uplinks); /* hd: emptied by the networks' stops */
+	sgreg_free(c.sgs);
 	if (c.dp)
 		dp_stop(c.dp);
 	dp_free(c.dp);

@@ -411,6 +411,11 @@ size_t netsvc_leases(const struct netsvc *s, const uint8_t *mac, struct dhcp_lea
 	return dhcp_server_leases(s->dhcp, time(NULL), mac, out, max);
 }
 
+size_t netsvc_static_ips(const struct netsvc *s, const uint8_t *mac, uint32_t *out, size_t max)
+{
+	return s && s->dhcp ? dhcp_server_static_ips(s->dhcp, mac, out, max) : 0;
+}
+
 /* A DHCP option as printable text (hostnames come from guests). */
 static void opt_text(const uint8_t *p, size_t len, char *out, size_t cap)
 {

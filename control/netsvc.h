@@ -46,6 +46,8 @@ void netsvc_tick(struct netsvc *s);
 size_t netsvc_leases(const struct netsvc *s, const uint8_t *mac, struct dhcp_lease_info *out,
 		     size_t max);
 int netsvc_prefix(const struct netsvc *s);
+/* Static DHCP hosts' addresses of a MAC (host order); returns the count. */
+size_t netsvc_static_ips(const struct netsvc *s, const uint8_t *mac, uint32_t *out, size_t max);
 /* The network's uplink (hd's control/host/uplink.c calls it once the uplink
  * is acquired, DP_PORT_NONE when released): the forward mode and NAT range
  * go to the dataplane with it (control/nat/l3.c). */

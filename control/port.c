@@ -1,5 +1,6 @@
 #include "control/port.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <jansson.h>
 #include <limits.h>
@@ -14,11 +15,16 @@
 #include "control/ctl.h"
 #include "control/log.h"
 
+#include "control/api_sg.h"
+#include "control/dhcp/dhcp_lease.h"
 #include "control/net.h"
+#include "control/netsvc.h"
+#include "control/sg_compile.h"
 #include "control/store.h"
 #include "dataplane/dp.h"
 #include "dataplane/kport.h"
 #include "dataplane/pkt.h"
+#include "dataplane/portsec.h"
 #include "vhost/vh.h"
 
 #define PORT_LOG(lvl, ...) VNETD_LOG("port", lvl, __VA_ARGS__)
@@ -34,10 +40,18 @@ struct port {
 	int dp_id; /* -1 unbound */
 	bool connected;    /* as last logged by portreg_tick */
 	unsigned connects; /* vhost attaches seen by portreg_tick */
+	/* security groups and port security (see port.h) */
+	bool sec_on;
+	unsigned n_sgs, n_pairs;
+	char sgs[PORT_MAX_SGS][SG_ID_LEN + 1];
+	struct port_pair pairs[PORT_MAX_PAIRS];
+	struct portsec_conf pushed; /* what the dataplane has */
+	struct acl_set *acl;        /* a copy of the rules the dataplane has (NULL: none) */
 };
 
 struct portreg {
 	struct ctl *ctl;
+	uint64_t dhcp_acks; /* the DHCP servers' acks at the last refresh */
 	size_t n;
 	struct port *v[PORT_MAX];
 };
@@ -67,6 +81,8 @@ static void unbind(struct portreg *r, struct port *p)
 	else
 		vh_port_remove((uint16_t)p->dp_id);
 	p->dp_id = -1;
+	free(p->acl); /* the dataplane freed its copy with the port */
+	p->acl = NULL;
 }
 
 void portreg_free(struct portreg *r)
@@ -75,6 +91,7 @@ void portreg_free(struct portreg *r)
 		return;
 	for (size_t i = 0; i < r->n; i++) {
 		unbind(r, r->v[i]);
+		free(r->v[i]->acl);
 		free(r->v[i]);
 	}
 	free(r);
@@ -112,6 +129,11 @@ void port_info(const struct portreg *r, const struct port *p, struct port_info *
 	memcpy(i->mac, p->mac, 6);
 	i->bound = p->dp_id >= 0;
 	i->dp_id = p->dp_id;
+	i->port_security = p->sec_on;
+	i->n_sgs = p->n_sgs;
+	i->sgs = p->sgs;
+	i->n_pairs = p->n_pairs;
+	i->pairs = p->pairs;
 	struct vh_port_info vi;
 	if (p->ifname[0]) {
 		i->connected = p->dp_id >= 0 && dp_port_attached(r->ctl->dp, (uint16_t)p->dp_id);
@@ -177,6 +199,208 @@ static int server_dir_ready(const char *path, struct ctl_err *e)
 	return 0;
 }
 
+/* ---- port security (hf) ---- */
+
+static int mac_slot(struct portsec_conf *c, const uint8_t *mac)
+{
+	for (unsigned i = 0; i < c->n_macs; i++)
+		if (!memcmp(c->macs[i], mac, 6))
+			return (int)i;
+	if (c->n_macs == PORTSEC_MAX_MACS)
+		return -1;
+	memcpy(c->macs[c->n_macs], mac, 6);
+	return c->n_macs++;
+}
+
+static void add_ip(struct portsec_conf *c, int mi, uint32_t net, uint32_t mask)
+{
+	for (unsigned i = 0; i < c->n_ips; i++)
+		if (c->ips[i].mac == mi && c->ips[i].net == net && c->ips[i].mask == mask)
+			return;
+	if (mi < 0 || c->n_ips == PORTSEC_MAX_IPS)
+		return;
+	c->ips[c->n_ips++] = (struct portsec_ip){ .mac = (uint8_t)mi, .net = net, .mask = mask };
+}
+
+/* The port's allowed set: its MAC, its pairs, the DHCP leases and static
+ * hosts of those MACs. */
+static void portsec_of(struct portreg *r, const struct port *p, struct portsec_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	if (!p->sec_on || !p->has_mac)
+		return;
+	c->enabled = true;
+	mac_slot(c, p->mac);
+	for (unsigned i = 0; i < p->n_pairs; i++) {
+		const struct port_pair *pp = &p->pairs[i];
+		int mi = mac_slot(c, pp->has_mac ? pp->mac : p->mac);
+		if (pp->family == 4) {
+			uint32_t net, mask = pp->plen ? htonl(~0u << (32 - pp->plen)) : 0;
+			memcpy(&net, pp->addr, 4);
+			add_ip(c, mi, net & mask, mask);
+		}
+	}
+	struct net *n = netreg_find_name(r->ctl->nets, p->network);
+	const struct netsvc *s = n ? net_svc(n) : NULL;
+	for (unsigned m = 0; s && m < c->n_macs; m++) {
+		struct dhcp_lease_info l[4];
+		size_t cnt = netsvc_leases(s, c->macs[m], l, 4);
+		for (size_t k = 0; k < cnt && k < 4; k++)
+			add_ip(c, (int)m, htonl(l[k].ip), 0xffffffffu);
+		uint32_t st[4];
+		cnt = netsvc_static_ips(s, c->macs[m], st, 4);
+		for (size_t k = 0; k < cnt && k < 4; k++)
+			add_ip(c, (int)m, htonl(st[k]), 0xffffffffu);
+	}
+}
+
+/* Remote group members: the addresses of the ports bound to the group. */
+static size_t members_of(const char *gid, struct sg_member *out, size_t max, void *ctx)
+{
+	struct portreg *r = ctx;
+	size_t n = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct port *q = r->v[i];
+		bool in = false;
+		for (unsigned k = 0; k < q->n_sgs && !in; k++)
+			in = !strcmp(q->sgs[k], gid);
+		if (!in)
+			continue;
+		struct portsec_conf c;
+		portsec_of(r, q, &c);
+		for (unsigned k = 0; k < c.n_ips && n < max; k++)
+			out[n++] = (struct sg_member){ c.ips[k].net, c.ips[k].mask };
+	}
+	return n;
+}
+
+static void push_portsec(struct portreg *r, struct port *p, bool force)
+{
+	struct portsec_conf c;
+	if (p->dp_id < 0)
+		return;
+	portsec_of(r, p, &c);
+	if (force || !portsec_conf_equal(&c, &p->pushed)) {
+		if (dp_port_set_portsec(r->ctl->dp, (uint16_t)p->dp_id, &c) == 0)
+			p->pushed = c;
+	}
+	/* security groups: the compiled rules, when they changed */
+	struct acl_set *a = NULL;
+	if (p->sec_on && p->n_sgs &&
+	    !(a = sg_compile(sgreg_db(r->ctl->sgs), p->sgs, p->n_sgs, members_of, r))) {
+		PORT_LOG(ERR, "port '%s': out of memory compiling its security groups\n", p->name);
+		return;
+	}
+	if (acl_set_equal(a, p->acl)) {
+		free(a);
+		return;
+	}
+	struct acl_set *copy = a ? acl_set_dup(a) : NULL;
+	if ((a && !copy) || dp_port_set_acl(r->ctl->dp, (uint16_t)p->dp_id, copy) < 0) {
+		free(a);
+		return; /* tried again at the next refresh */
+	}
+	free(p->acl);
+	p->acl = a;
+}
+
+/* For vnetctl trace (control/trace.c): what the dataplane has of a port. */
+void portreg_sec_state(struct portreg *r, const struct port *p, struct portsec_conf *conf)
+{
+	portsec_of(r, p, conf);
+}
+
+size_t portreg_members(struct portreg *r, const char *gid, struct sg_member *out, size_t max)
+{
+	return members_of(gid, out, max, r);
+}
+
+void portreg_portsec_refresh(struct portreg *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		push_portsec(r, r->v[i], false);
+}
+
+void portreg_portsec_after_dhcp(struct portreg *r)
+{
+	uint64_t acks = 0;
+	for (size_t i = 0; i < netreg_count(r->ctl->nets); i++) {
+		struct netsvc_dhcp_stats st;
+		const struct netsvc *s = net_svc(netreg_at(r->ctl->nets, i));
+		if (s && netsvc_dhcp_stats(s, &st) == 0)
+			acks += st.server.tx_ack;
+	}
+	if (acks != r->dhcp_acks) {
+		r->dhcp_acks = acks;
+		portreg_portsec_refresh(r);
+	}
+}
+
+const char *portreg_sg_user(struct portreg *r, const char *sg_id)
+{
+	for (size_t i = 0; i < r->n; i++)
+		for (unsigned k = 0; k < r->v[i]->n_sgs; k++)
+			if (!strcmp(r->v[i]->sgs[k], sg_id))
+				return r->v[i]->name;
+	return NULL;
+}
+
+/* Neutron's rules for a port's security attributes: the request q applied
+ * to the port's current state (cur: NULL for a new port) into out. */
+static int resolve_sec(struct portreg *r, bool has_mac, const struct port *cur,
+		       const struct port_sec_req *q, struct port *out, struct ctl_err *e)
+{
+	const struct sg_db *db = sgreg_db(r->ctl->sgs);
+	bool given_on = q && q->enabled >= 0, given_sgs = q && q->n_sgs >= 0,
+	     given_pairs = q && q->n_pairs >= 0;
+	out->sec_on = given_on ? q->enabled : cur ? cur->sec_on : has_mac;
+	if (out->sec_on && !has_mac)
+		return ctl_fail(e, EINVAL, 400, "invalid-arg",
+				"invalid argument: port security needs the port's MAC address (member 'mac')");
+	/* groups: given, or kept */
+	out->n_sgs = 0;
+	if (given_sgs) {
+		for (int i = 0; i < q->n_sgs; i++) {
+			struct sg_err se;
+			const struct sg_group *g = sg_db_lookup(db, q->sgs[i], &se);
+			if (!g)
+				return ctl_fail(e, se.status == 404 ? ENOENT : EEXIST, se.status,
+						se.code, "%s", se.msg);
+			bool dup = false;
+			for (unsigned k = 0; k < out->n_sgs; k++)
+				dup |= !strcmp(out->sgs[k], g->id);
+			if (!dup)
+				memcpy(out->sgs[out->n_sgs++], g->id, sizeof(g->id));
+		}
+	} else if (cur) {
+		out->n_sgs = out->sec_on ? cur->n_sgs : 0;
+		memcpy(out->sgs, cur->sgs, sizeof(out->sgs));
+		if (cur->n_sgs && !out->sec_on)
+			return ctl_fail(e, EBUSY, 409, "conflict",
+					"Port has security group associated. Cannot disable port security or ip address until security group is removed");
+	}
+	/* Not Neutron's default group when none is asked for: a port without
+	 * groups is not filtered, as libvirt's networks do not filter (and the
+	 * default group admits only its members' known addresses, which would
+	 * cut statically addressed guests off each other). */
+	if (out->n_sgs && !out->sec_on)
+		return ctl_fail(e, EINVAL, 409, "conflict",
+				"Port security must be enabled and port must have an IP address in order to use security groups.");
+	/* allowed address pairs: the port's MAC filled in */
+	out->n_pairs = given_pairs ? (unsigned)q->n_pairs : cur ? cur->n_pairs : 0;
+	memcpy(out->pairs, given_pairs ? q->pairs : cur ? cur->pairs : out->pairs,
+	       sizeof(out->pairs));
+	if (out->n_pairs && !out->sec_on)
+		return ctl_fail(e, EINVAL, 409, "conflict",
+				"Port Security must be enabled in order to have allowed address pairs on a port.");
+	for (unsigned i = 0; i < out->n_pairs; i++)
+		if (!out->pairs[i].has_mac && has_mac) {
+			out->pairs[i].has_mac = true;
+			memcpy(out->pairs[i].mac, out->mac, 6);
+		}
+	return 0;
+}
+
 static int bind_port(struct portreg *r, struct port *p, uint16_t dp_net, struct ctl_err *e)
 {
 	int rc;
@@ -208,6 +432,7 @@ static int bind_port(struct portreg *r, struct port *p, uint16_t dp_net, struct 
 		}
 		dp_port_attach_kernel(r->ctl->dp, id, fd);
 		p->dp_id = id;
+		push_portsec(r, p, true);
 		return 0;
 	}
 	rc = vh_port_add(id, p->path, p->client);
@@ -218,6 +443,84 @@ static int bind_port(struct portreg *r, struct port *p, uint16_t dp_net, struct 
 				strerror(-rc));
 	}
 	p->dp_id = id;
+	push_portsec(r, p, true);
+	return 0;
+}
+
+/* port_security_enabled, security_groups, allowed_address_pairs: in the
+ * store and in the API's port object (Neutron's shapes). */
+void port_sec_json(const struct port *p, json_t *o)
+{
+	json_t *sgs = json_array(), *pairs = json_array();
+	for (unsigned i = 0; i < p->n_sgs; i++)
+		json_array_append_new(sgs, json_string(p->sgs[i]));
+	for (unsigned i = 0; i < p->n_pairs; i++) {
+		const struct port_pair *pp = &p->pairs[i];
+		char ip[64], mac[18];
+		sg_prefix_format(pp->family, pp->addr, pp->plen, ip, sizeof(ip));
+		if (pp->plen == (pp->family == 4 ? 32 : 128))
+			*strrchr(ip, '/') = 0;
+		json_t *a = json_pack("{s:s}", "ip_address", ip);
+		if (pp->has_mac) {
+			pkt_mac_format(pp->mac, mac);
+			json_object_set_new(a, "mac_address", json_string(mac));
+		}
+		json_array_append_new(pairs, a);
+	}
+	json_object_set_new(o, "port_security_enabled", json_boolean(p->sec_on));
+	json_object_set_new(o, "security_groups", sgs);
+	json_object_set_new(o, "allowed_address_pairs", pairs);
+}
+
+/* Reads them back from a stored port (absent: the defaults, as for a port
+ * stored before security groups existed). */
+static int port_sec_from_json(struct portreg *r, struct port *p, json_t *o, const char *file)
+{
+	json_t *on = json_object_get(o, "port_security_enabled");
+	json_t *sgs = json_object_get(o, "security_groups");
+	json_t *pairs = json_object_get(o, "allowed_address_pairs");
+	struct port_sec_req q = { .enabled = -1, .n_sgs = -1, .n_pairs = -1 };
+	size_t i;
+	json_t *v;
+	if ((on && !json_is_boolean(on)) || (sgs && !json_is_array(sgs)) ||
+	    (pairs && !json_is_array(pairs)) || json_array_size(sgs) > PORT_MAX_SGS ||
+	    json_array_size(pairs) > PORT_MAX_PAIRS)
+		return -EINVAL;
+	if (on)
+		q.enabled = json_is_true(on);
+	if (sgs) {
+		q.n_sgs = 0;
+		json_array_foreach(sgs, i, v) {
+			const char *id = json_string_value(v);
+			if (!id || !sg_uuid_valid(id))
+				return -EINVAL;
+			if (!sg_db_find_id(sgreg_db(r->ctl->sgs), id)) {
+				PORT_LOG(ERR, "%s: security group %s does not exist; unbound from the port\n",
+					 file, id);
+				continue;
+			}
+			snprintf(q.sgs[q.n_sgs++], PORT_SG_REF_MAX, "%s", id);
+		}
+	}
+	if (pairs) {
+		q.n_pairs = 0;
+		json_array_foreach(pairs, i, v) {
+			struct port_pair *pp = &q.pairs[q.n_pairs];
+			const char *ip = json_string_value(json_object_get(v, "ip_address"));
+			const char *mac = json_string_value(json_object_get(v, "mac_address"));
+			int fam = ip ? sg_prefix_parse(ip, pp->addr, &pp->plen) : -EINVAL;
+			if (fam < 0 || (mac && pkt_mac_parse(mac, pp->mac) < 0))
+				return -EINVAL;
+			pp->family = (uint8_t)fam;
+			pp->has_mac = mac != NULL;
+			q.n_pairs++;
+		}
+	}
+	struct ctl_err e;
+	if (resolve_sec(r, p->has_mac, NULL, &q, p, &e) < 0) {
+		PORT_LOG(ERR, "%s: %s\n", file, e.msg);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -238,6 +541,7 @@ static char *to_json(const struct port *p)
 		pkt_mac_format(p->mac, mac);
 		json_object_set_new(o, "mac", json_string(mac));
 	}
+	port_sec_json(p, o);
 	char *s = json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS);
 	json_decref(o);
 	return s;
@@ -312,8 +616,11 @@ int portreg_add(struct portreg *r, const struct port_params *pp, struct port **o
 	memcpy(p->mac, pp->mac, 6);
 	p->learning = pp->learning;
 	p->dp_id = -1;
-	int rc = 0;
-	if (!p->ifname[0] && (l < 0 || (size_t)l >= sizeof(p->path) || p->path[0] != '/'))
+	int rc = resolve_sec(r, p->has_mac, NULL, pp->sec, p, e);
+	if (rc < 0) {
+		free(p);
+		return rc;
+	} else if (!p->ifname[0] && (l < 0 || (size_t)l >= sizeof(p->path) || p->path[0] != '/'))
 		rc = ctl_fail(e, EINVAL, 400, "invalid-arg",
 			      "invalid argument: socket path must be absolute and shorter than %zu bytes",
 			      sizeof(p->path));
@@ -342,6 +649,7 @@ int portreg_add(struct portreg *r, const struct port_params *pp, struct port **o
 				"internal error: cannot save port: %s", strerror(-rc));
 	}
 	insert_sorted(r, p);
+	portreg_portsec_refresh(r); /* remote groups it joined */
 	if (p->ifname[0])
 		PORT_LOG(NOTICE, "port '%s' added to network '%s' (kernel interface %s)\n", p->name,
 			 p->network, p->ifname);
@@ -350,6 +658,36 @@ int portreg_add(struct portreg *r, const struct port_params *pp, struct port **o
 			 p->network, p->client ? "client" : "server", p->path);
 	*out = p;
 	return 0;
+}
+
+int portreg_update_sec(struct portreg *r, struct port *p, const struct port_sec_req *sec,
+		       struct ctl_err *e)
+{
+	struct port *n = malloc(sizeof(*n));
+	if (!n)
+		return ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+	*n = *p;
+	int rc = resolve_sec(r, p->has_mac, p, sec, n, e);
+	char rel[128], *js = rc < 0 ? NULL : to_json(n);
+	if (rc == 0 && !js)
+		rc = ctl_fail(e, ENOMEM, 500, "internal-error", "internal error: out of memory");
+	snprintf(rel, sizeof(rel), "ports/%s.json", p->name);
+	if (rc == 0 && (rc = store_write(r->ctl->state, rel, js, strlen(js))) < 0)
+		ctl_fail(e, -rc, 500, "internal-error", "internal error: cannot save port: %s",
+			 strerror(-rc));
+	free(js);
+	if (rc == 0) {
+		p->sec_on = n->sec_on;
+		p->n_sgs = n->n_sgs;
+		memcpy(p->sgs, n->sgs, sizeof(p->sgs));
+		p->n_pairs = n->n_pairs;
+		memcpy(p->pairs, n->pairs, sizeof(p->pairs));
+		portreg_portsec_refresh(r); /* this port, and those whose remote groups it is in */
+		PORT_LOG(NOTICE, "port '%s': port security %s, %u security group(s), %u allowed address pair(s)\n",
+			 p->name, p->sec_on ? "on" : "off", p->n_sgs, p->n_pairs);
+	}
+	free(n);
+	return rc;
 }
 
 int portreg_remove(struct portreg *r, struct port *p, struct ctl_err *e)
@@ -369,7 +707,9 @@ int portreg_remove(struct portreg *r, struct port *p, struct ctl_err *e)
 			break;
 		}
 	}
+	free(p->acl);
 	free(p);
+	portreg_portsec_refresh(r); /* remote groups it left */
 	return 0;
 }
 
@@ -434,7 +774,7 @@ void portreg_network_down(struct portreg *r, const char *network)
 			unbind(r, r->v[i]);
 }
 
-static struct port *from_json(const char *file, const char *text)
+static struct port *from_json(struct portreg *r, const char *file, const char *text)
 {
 	json_error_t je;
 	json_t *o = json_loads(text, 0, &je);
@@ -473,6 +813,12 @@ static struct port *from_json(const char *file, const char *text)
 	p->has_mac = mac != NULL;
 	p->learning = learning;
 	p->dp_id = -1;
+	if (port_sec_from_json(r, p, o, file) < 0) {
+		PORT_LOG(ERR, "%s: invalid security groups, port security or allowed address pairs; skipped\n",
+			 file);
+		free(p);
+		p = NULL;
+	}
 out:
 	json_decref(o);
 	return p;
@@ -491,7 +837,7 @@ int portreg_load(struct portreg *r)
 		snprintf(rel, sizeof(rel), "ports/%s", names[i]);
 		if (store_read(r->ctl->state, rel, &text, NULL) < 0)
 			continue;
-		struct port *p = from_json(rel, text);
+		struct port *p = from_json(r, rel, text);
 		free(text);
 		if (!p)
 			continue;

@@ -19,10 +19,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "control/ctl.h"
 
 struct port;
 struct portreg;
+
+/* Security groups and port security (hf, issue 10), Neutron's port
+ * attributes: port_security_enabled (default: on when the port has a MAC),
+ * security_groups (default: none: not filtered, as libvirt's networks; the
+ * "default" group is bound when asked for), allowed_address_pairs (ip_address: an IPv4/IPv6 address
+ * or prefix; mac_address: default the port's). */
+#define PORT_MAX_SGS 16
+#define PORT_MAX_PAIRS 10 /* Neutron's max_allowed_address_pair */
+#define PORT_SG_REF_MAX 256 /* a group's id or name as a request gives it */
+struct port_pair {
+	bool has_mac;
+	uint8_t mac[6];
+	uint8_t family;   /* 4 or 6 */
+	uint8_t addr[16]; /* network order, host bits clear */
+	uint8_t plen;
+};
+struct port_sec_req {
+	int enabled;  /* -1: not given */
+	int n_sgs;    /* -1: not given */
+	char sgs[PORT_MAX_SGS][PORT_SG_REF_MAX];
+	int n_pairs;  /* -1: not given */
+	struct port_pair pairs[PORT_MAX_PAIRS];
+};
 
 struct port_params {
 	const char *name;
@@ -33,6 +58,7 @@ struct port_params {
 	bool has_mac;
 	uint8_t mac[6];
 	bool learning;
+	const struct port_sec_req *sec; /* NULL: the defaults */
 };
 
 struct port_info {
@@ -42,6 +68,10 @@ struct port_info {
 	uint8_t mac[6];
 	unsigned queues;
 	int dp_id; /* -1 when unbound */
+	bool port_security;
+	unsigned n_sgs, n_pairs;
+	const char (*sgs)[37];            /* group ids */
+	const struct port_pair *pairs;    /* mac filled in */
 };
 
 struct portreg *portreg_create(struct ctl *ctl);
@@ -57,6 +87,28 @@ struct port *portreg_find(struct portreg *r, const char *name);
 size_t portreg_count(const struct portreg *r);
 struct port *portreg_at(struct portreg *r, size_t i); /* sorted by name */
 void port_info(const struct portreg *r, const struct port *p, struct port_info *info);
+/* Adds the port's port_security_enabled, security_groups and
+ * allowed_address_pairs to o (the API's port object). */
+void port_sec_json(const struct port *p, json_t *o);
+/* PUT /v1/ports/NAME: security groups, port security, allowed address
+ * pairs (Neutron's rules and messages); stored, then applied. */
+int portreg_update_sec(struct portreg *r, struct port *p, const struct port_sec_req *sec,
+		       struct ctl_err *e);
+/* Recomputes every bound port's port-security set (its MAC, pairs, DHCP
+ * leases and static hosts) and hands what changed to the dataplane: once a
+ * second and after the DHCP server ran (a lease just bound). */
+void portreg_portsec_refresh(struct portreg *r);
+/* The same, only when a DHCP server acknowledged something since the last
+ * call (cheap enough to run after every batch of punted frames). */
+void portreg_portsec_after_dhcp(struct portreg *r);
+/* vnetctl trace: the port's port-security set as the dataplane has it, and
+ * a security group's member addresses (control/sg_compile.h's sg_member). */
+struct portsec_conf;
+struct sg_member;
+void portreg_sec_state(struct portreg *r, const struct port *p, struct portsec_conf *conf);
+size_t portreg_members(struct portreg *r, const char *gid, struct sg_member *out, size_t max);
+/* Is the group bound to a port?  Its name, else NULL. */
+const char *portreg_sg_user(struct portreg *r, const char *sg_id);
 /* Name of the port bound to dataplane port id, or NULL. */
 const char *portreg_name_of(struct portreg *r, uint16_t dp_id);
 

@@ -41,6 +41,13 @@ static const char *const drop_names[DP_DROP_MAX] = {
 	[DP_DROP_CT_INVALID] = "ct_invalid",
 	[DP_DROP_FRAG] = "frag",
 	[DP_DROP_NO_SESSION] = "no_session",
+	[DP_DROP_SPOOF_MAC] = "spoof_mac",
+	[DP_DROP_SPOOF_IP] = "spoof_ip",
+	[DP_DROP_SPOOF_ARP] = "spoof_arp",
+	[DP_DROP_DHCP_SERVER] = "dhcp_server",
+	[DP_DROP_DHCP_SPOOF] = "dhcp_spoof",
+	[DP_DROP_GUEST_RA] = "guest_ra",
+	[DP_DROP_ACL] = "acl",
 };
 
 const char *dp_drop_name(enum dp_drop d)
@@ -167,6 +174,8 @@ void dp_free(struct dp *dp)
 		dp->defer_head = (dp->defer_head + 1) % DP_DEFER_MAX;
 	}
 	free(dp->spare);
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++) /* ports never destroyed */
+		free((void *)dp->staging.port[i].acl);
 	for (unsigned i = 0; i < DP_MAX_WORKERS; i++) {
 		struct dp_worker *w = dp->w[i];
 		if (!w)
@@ -226,6 +235,9 @@ static void defer_run(struct dp *dp, const struct dp_defer *d)
 		break;
 	case DP_DEFER_FDB:
 		fdb_free(d->ptr);
+		break;
+	case DP_DEFER_ACL:
+		free(d->ptr);
 		break;
 	case DP_DEFER_PORT:
 		/* No worker uses the port now: drop its MACs, reset its
@@ -526,6 +538,63 @@ int dp_port_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
 	return dp_commit(dp);
 }
 
+int dp_port_set_portsec(struct dp *dp, uint16_t id, const struct portsec_conf *c)
+{
+	if (id >= DP_MAX_PORTS || !dp->staging.port[id].used)
+		return -ENOENT;
+	if (c->n_macs > PORTSEC_MAX_MACS || c->n_ips > PORTSEC_MAX_IPS)
+		return -EINVAL;
+	for (unsigned i = 0; i < c->n_ips; i++)
+		if (c->ips[i].mac >= c->n_macs)
+			return -EINVAL;
+	if (portsec_conf_equal(&dp->staging.port[id].sec, c))
+		return 0;
+	int r = reserve(dp);
+	if (r < 0)
+		return r;
+	dp->staging.port[id].sec = *c;
+	return dp_commit(dp);
+}
+
+/* A port's rules changed: while any port of the network has rules, its
+ * ports key flows by connection (L3 shape) so that each connection gets
+ * its own decision; sessions and cached flows re-check. */
+static void net_acl_changed(struct dp *dp, uint16_t net)
+{
+	bool any = false;
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++) {
+		const struct dp_port_snap *p = &dp->staging.port[i];
+		any |= p->used && p->role != DP_ROLE_UPLINK && p->net == net && p->acl;
+	}
+	for (unsigned i = 0; i < DP_MAX_PORTS; i++) {
+		struct dp_port_snap *p = &dp->staging.port[i];
+		if (p->used && p->role != DP_ROLE_UPLINK && p->net == net)
+			p->shape = any ? PKT_SHAPE_L3 : PKT_SHAPE_L2;
+	}
+	dp->staging.net[net].acl_gen++;
+	bump_net_epochs(dp, net);
+}
+
+int dp_port_set_acl(struct dp *dp, uint16_t id, struct acl_set *a)
+{
+	if (id >= DP_MAX_PORTS || !dp->staging.port[id].used ||
+	    dp->staging.port[id].role == DP_ROLE_UPLINK) {
+		free(a);
+		return -ENOENT;
+	}
+	int r = reserve(dp);
+	if (r < 0 || (r = make_room(dp)) < 0) {
+		free(a);
+		return r;
+	}
+	struct dp_port_snap *ps = &dp->staging.port[id];
+	if (ps->acl)
+		defer(dp, DP_DEFER_ACL, id, (void *)ps->acl);
+	ps->acl = a;
+	net_acl_changed(dp, ps->net);
+	return dp_commit(dp);
+}
+
 int dp_port_destroy(struct dp *dp, uint16_t id)
 {
 	if (id >= DP_MAX_PORTS || !dp->staging.port[id].used)
@@ -536,11 +605,19 @@ int dp_port_destroy(struct dp *dp, uint16_t id)
 	struct fdb *f = dp->staging.port[id].role == DP_ROLE_UPLINK
 				? NULL
 				: dp->staging.net[dp->staging.port[id].net].fdb;
+	const struct acl_set *acl = dp->staging.port[id].acl;
+	if (acl && dp->defer_n + 3 > DP_DEFER_MAX)
+		return -ENOSPC; /* thousands of changes in one iteration: try again */
+	uint16_t net = dp->staging.port[id].net;
 	dp_capture_port_gone(dp, id);
 	dp_l3_port_gone(dp, id);
 	memset(&dp->staging.port[id], 0, sizeof(dp->staging.port[id]));
 	dp->port_busy[id] = true;
 	defer(dp, DP_DEFER_PORT, id, f);
+	if (acl) {
+		defer(dp, DP_DEFER_ACL, id, (void *)acl);
+		net_acl_changed(dp, net);
+	}
 	return dp_commit(dp);
 }
 

@@ -80,6 +80,14 @@ enum dp_drop {
 	DP_DROP_CT_INVALID,  /* TCP packet that cannot start a connection (RST), bad L4 */
 	DP_DROP_FRAG,        /* IP fragment of routed traffic ahead of its first fragment */
 	DP_DROP_NO_SESSION,  /* uplink: no session, port forward or route for it */
+	/* port security (hf, dataplane/portsec.h) */
+	DP_DROP_SPOOF_MAC,   /* source MAC not the port's (nor an allowed pair's) */
+	DP_DROP_SPOOF_IP,    /* IPv4 source not the port's address */
+	DP_DROP_SPOOF_ARP,   /* ARP sender MAC/IP not the port's */
+	DP_DROP_DHCP_SERVER, /* DHCP (v4/v6) server message from a guest */
+	DP_DROP_DHCP_SPOOF,  /* DHCP request for a client MAC not the port's */
+	DP_DROP_GUEST_RA,    /* IPv6 router advertisement from a guest */
+	DP_DROP_ACL,         /* security groups: no rule allows the connection */
 	DP_DROP_MAX
 };
 const char *dp_drop_name(enum dp_drop d);
@@ -176,6 +184,15 @@ bool dp_port_attached(const struct dp *dp, uint16_t id);
 unsigned dp_port_queues(const struct dp *dp, uint16_t id);
 /* The network of a port (control thread), or -ENOENT. */
 int dp_port_net(const struct dp *dp, uint16_t id);
+/* Port security (anti-spoofing) of a guest port: checked on every frame it
+ * sends (dataplane/portsec.h); published with the next snapshot.  Control
+ * thread. */
+struct portsec_conf;
+int dp_port_set_portsec(struct dp *dp, uint16_t id, const struct portsec_conf *c);
+/* A port's compiled security group rules (acl.h; NULL: not filtered); dp
+ * takes a (freed after a grace period when replaced).  Control thread. */
+struct acl_set;
+int dp_port_set_acl(struct dp *dp, uint16_t id, struct acl_set *a);
 
 int dp_port_stats(const struct dp *dp, uint16_t id, struct dp_port_stats *s);
 void dp_stats(const struct dp *dp, struct dp_stats *s);

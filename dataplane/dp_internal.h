@@ -20,6 +20,8 @@
 #include "dataplane/gw.h"
 #include "dataplane/nat.h"
 #include "dataplane/pkt.h"
+#include "dataplane/portsec.h"
+#include "dataplane/acl.h"
 
 #define DP_BURST 32
 #define DP_FRAG_SLOTS 256 /* datagrams in fragments a worker follows at once */
@@ -29,7 +31,8 @@
 #define DP_DEFER_MAX 1024 /* control-side work waiting for a grace period */
 
 /* Control-side work that waits for a grace period (deferred, FIFO). */
-enum dp_defer_kind { DP_DEFER_SNAP, DP_DEFER_FDB, DP_DEFER_PORT };
+enum dp_defer_kind { DP_DEFER_SNAP, DP_DEFER_FDB, DP_DEFER_PORT,
+	DP_DEFER_ACL /* hf: a port's replaced security group rules (free) */ };
 struct dp_defer {
 	uint64_t token;   /* rte_rcu_qsbr_start() when queued */
 	uint8_t kind;
@@ -47,6 +50,8 @@ struct dp_port_snap {
 	uint16_t net;
 	uint32_t epoch;
 	uint8_t mac[6];
+	struct portsec_conf sec; /* port security (hf): checked right after parse */
+	const struct acl_set *acl; /* security groups (hf), NULL: not filtered */
 };
 
 struct dp_net_snap {
@@ -58,6 +63,7 @@ struct dp_net_snap {
 	uint16_t host_port;      /* DP_PORT_NONE: none */
 	struct nat_map *nat;     /* NAT networks with an address: the allocator */
 	struct dp_arp *arp;      /* guests' IPv4 -> MAC, port (dp-owned, per network) */
+	uint32_t acl_gen;        /* hf: bumped when a port's rules change (sessions re-check) */
 	uint16_t n_ports;
 	uint16_t ports[DP_MAX_PORTS];
 };
@@ -238,6 +244,17 @@ int dp_commit_l3(struct dp *dp);
 void dp_route_expire(struct dp_worker *w, uint32_t now, unsigned budget);
 
 int dp_worker_main(void *arg);
+/* acl_stage.c (hf): security groups for a connection from k->in_port to
+ * out (-1: flooded); 0: allowed, else the drop reason. */
+uint8_t dp_acl_check(struct dp_worker *w, const struct dp_snapshot *s, const struct flow_key *k,
+		     int out, const uint8_t *frame, size_t len, uint32_t now, void **sess);
+/* A cached flow's session (from dp_acl_check): refreshed while the flow
+ * carries traffic, if it is still that connection's. */
+void dp_acl_touch(void *sess, const struct flow_key *k, uint32_t now);
+/* A route stage session's security group verdict (north-south): 0 or
+ * DP_DROP_ACL; at creation and after a configuration change. */
+struct ct_sess;
+uint8_t dp_acl_route(const struct dp_snapshot *s, const struct ct_sess *ss);
 /* capture.c: a worker's burst of a captured port (dir: DP_CAP_IN/OUT) */
 struct dp_capture;
 unsigned dp_capture_burst(struct dp_capture *c, unsigned dir, struct rte_mbuf **pkts, unsigned n);

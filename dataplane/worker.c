@@ -144,7 +144,7 @@ static void tx_flush(struct dp_worker *w)
 /* The slow path: decide what to do with a flow and cache it. */
 static struct flow_entry *classify(struct dp_worker *w, const struct dp_snapshot *s,
 				   const struct flow_key *k, uint32_t now,
-				   struct flow_entry *scratch)
+				   struct flow_entry *scratch, const struct rte_mbuf *m)
 {
 	const struct dp_port_snap *ps = &s->port[k->in_port];
 	const struct dp_net_snap *net = &s->net[ps->net];
@@ -190,6 +190,16 @@ static struct flow_entry *classify(struct dp_worker *w, const struct dp_snapshot
 		} else {
 			e.action = FLOW_ACT_OUTPUT;
 			e.out_port = (uint16_t)out;
+		}
+	}
+	/* stage: acl (hf): security groups, stateful (acl_stage.c) */
+	if (ps->acl || (e.action == FLOW_ACT_OUTPUT && s->port[e.out_port].acl)) {
+		uint8_t why = dp_acl_check(w, s, k, e.action == FLOW_ACT_OUTPUT ? e.out_port : -1,
+					   rte_pktmbuf_mtod(m, const uint8_t *),
+					   rte_pktmbuf_data_len(m), now, &e.acl_sess);
+		if (why) {
+			e.action = FLOW_ACT_DROP;
+			e.drop_reason = why;
 		}
 	}
 install:;
@@ -331,6 +341,23 @@ static bool gateway(struct dp_worker *w, const struct dp_snapshot *s, uint16_t n
 	}
 }
 
+/* Port security (dataplane/portsec.h): true when the frame was dropped. */
+static bool portsec_stage(struct dp_worker *w, const struct dp_port_snap *ps, uint16_t in_port,
+			  struct rte_mbuf *m, const struct pkt_meta *meta)
+{
+	static const uint8_t why[] = {
+		[PORTSEC_SPOOF_MAC] = DP_DROP_SPOOF_MAC, [PORTSEC_SPOOF_IP] = DP_DROP_SPOOF_IP,
+		[PORTSEC_SPOOF_ARP] = DP_DROP_SPOOF_ARP, [PORTSEC_DHCP_SERVER] = DP_DROP_DHCP_SERVER,
+		[PORTSEC_DHCP_SPOOF] = DP_DROP_DHCP_SPOOF, [PORTSEC_GUEST_RA] = DP_DROP_GUEST_RA,
+	};
+	enum portsec_verdict v = portsec_check(&ps->sec, rte_pktmbuf_mtod(m, const uint8_t *),
+					       rte_pktmbuf_data_len(m), meta);
+	if (v == PORTSEC_PASS)
+		return false;
+	drop(w, in_port, (enum dp_drop)why[v], m);
+	return true;
+}
+
 static inline bool for_gateway(const struct gw_conf *gw, const struct pkt_meta *m)
 {
 	if (gw->ip == 0)
@@ -427,7 +454,9 @@ static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 			continue;
 		}
 		/* stage: port security (hf) */
-
+		if (ps->sec.enabled && ps->role == DP_ROLE_GUEST &&
+		    unlikely(portsec_stage(w, ps, in_port, pkts[i], &meta)))
+			continue;
 		/* stage: gateway (the host port is the gateway: it skips it) */
 		if (ps->role != DP_ROLE_HOST && for_gateway(gw, &meta)) {
 			if (to_router(gw, d, len, &meta)) {
@@ -460,7 +489,7 @@ static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 		if (e && e->epoch == ps->epoch && e->fdb_gen == gen) {
 			w->flow_hits++;
 		} else {
-			e = classify(w, s, &keys[i], now, &scratch);
+			e = classify(w, s, &keys[i], now, &scratch, ok[i]);
 			gen = fdb_generation(fdb);
 		}
 		e->packets++;
@@ -471,6 +500,8 @@ static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 			e->last_used = now;
 			if (e->src_fdb_pos != FDB_POS_NONE)
 				fdb_touch(fdb, e->src_fdb_pos, now);
+			if (e->acl_sess)
+				dp_acl_touch(e->acl_sess, &keys[i], now);
 		}
 		act(w, s, e, in_port, ok[i]);
 	}

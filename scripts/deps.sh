@@ -21,6 +21,7 @@ test+=(ethtool)
 # port-capture: the filter compiler (build) and the pcap readers its test runs
 build+=(libpcap0.8-dev)
 test+=(tcpdump tshark)
+test+=(python3-scapy) # test_portsec: spoofing guests
 # packaging test: systemd-analyze verify, man -l
 test+=(systemd man-db groff-base)
 # hd: the uplink's BPF program is embedded as a skeleton (bpftool gen skeleton);

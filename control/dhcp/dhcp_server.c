@@ -576,6 +576,21 @@ int dhcp_server_flush(struct dhcp_server *s)
 	return save_now(s);
 }
 
+size_t dhcp_server_static_ips(const struct dhcp_server *srv, const uint8_t *mac, uint32_t *out,
+			      size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; srv && i < srv->c.cfg.n_hosts; i++) {
+		const struct dhcp_host *h = &srv->c.hosts[i];
+		if (h->ip && !memcmp(h->mac, mac, 6)) {
+			if (n < max)
+				out[n] = h->ip;
+			n++;
+		}
+	}
+	return n;
+}
+
 void dhcp_server_get_stats(const struct dhcp_server *s, struct dhcp_stats *out)
 {
 	if (s && out)

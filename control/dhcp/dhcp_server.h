@@ -152,6 +152,11 @@ void dhcp_server_get_stats(const struct dhcp_server *srv, struct dhcp_stats *out
 size_t dhcp_server_leases(const struct dhcp_server *srv, time_t now, const uint8_t *mac,
 			  struct dhcp_lease_info *out, size_t max);
 
+/* The static hosts' addresses (<host mac=.. ip=..>) of @mac, host order;
+ * returns how many there are (port security, hf). */
+size_t dhcp_server_static_ips(const struct dhcp_server *srv, const uint8_t *mac, uint32_t *out,
+			      size_t max);
+
 /* Read-only access to the lease table (tests, diagnostics). */
 const struct dhcp_lease_table *dhcp_server_lease_table(const struct dhcp_server *srv);
 

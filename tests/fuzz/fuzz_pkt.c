@@ -6,6 +6,7 @@
 
 #include "dataplane/gw.h"
 #include "dataplane/pkt.h"
+#include "dataplane/portsec.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -19,8 +20,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pkt_key(&m, 1, PKT_SHAPE_L3, &k);
 		gw_process(copy, size, &m, &g, &why);
 	}
-	if (pkt_parse(data, size, false, &m) == 0)
+	if (pkt_parse(data, size, false, &m) == 0) {
 		pkt_key(&m, 1, PKT_SHAPE_L2, &k);
+		/* port security past the MAC check: the frame's own MAC allowed,
+		 * one address known (hf) */
+		struct portsec_conf ps = { .enabled = true, .n_macs = 1, .n_ips = 1 };
+		memcpy(ps.macs[0], m.smac, 6);
+		ps.ips[0] = (struct portsec_ip){ 0, 0x0500000a, 0xffffffffu };
+		portsec_check(&ps, data, size, &m);
+	}
 	free(copy);
 	return 0;
 }

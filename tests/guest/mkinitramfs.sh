@@ -70,7 +70,7 @@ fi
 [ -n "$BUSYBOX" ] || die "no statically linked busybox found (apt-get install busybox-static)"
 is_static "$BUSYBOX" || die "$BUSYBOX is not statically linked (apt-get install busybox-static)"
 APPLETS=" $("$BUSYBOX" --list | tr '\n' ' ') "
-for a in sh insmod ip ping udhcpc udhcpd ipcalc awk wget nslookup md5sum timeout poweroff mount sleep grep sed setsid cttyhack; do
+for a in sh insmod ip ping udhcpc udhcpd ipcalc awk wget nslookup md5sum timeout poweroff mount sleep grep sed setsid cttyhack nc; do
     [[ "$APPLETS" == *" $a "* ]] || die "$BUSYBOX lacks applet '$a'"
 done
 command -v modprobe >/dev/null || die "modprobe missing (apt-get install kmod)"

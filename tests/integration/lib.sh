@@ -184,7 +184,7 @@ kport_ns() {
 	ip netns exec "$ns" sysctl -qw "net.ipv6.conf.$n.disable_ipv6=1"
 	ip -n "$ns" link set "$n" address "$4" up
 	ip link set "$h" up
-	port_add "$6" "$5" "\"type\":\"kernel\",\"interface\":\"$h\""
+	port_add "$6" "$5" "\"type\":\"kernel\",\"interface\":\"$h\"${8:+,$8}" # $8: more port members
 }
 
 # udhcpc_script: $T/udhcpc.sh, a udhcpc script that configures the address and

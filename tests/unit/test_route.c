@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "dataplane/acl.h"
 #include "dataplane/dp_internal.h"
 #include "dataplane/nat.h"
 #include "eal_env.h"
@@ -742,6 +743,108 @@ static void bad_config(void **st)
 	assert_int_equal(cs.sessions, 0);
 }
 
+/* One allow rule: proto, destination ports, remote prefix. */
+static struct acl_rule rule(int proto, int pmin, int pmax, const char *remote, unsigned plen)
+{
+	struct acl_rule r = { .proto = (int16_t)proto, .pmin = pmin, .pmax = pmax,
+			      .icmp_type = ACL_ANY, .icmp_code = ACL_ANY };
+	if (remote) {
+		r.mask = htonl(plen ? ~0u << (32 - plen) : 0);
+		r.net = ip4(remote) & r.mask;
+	}
+	return r;
+}
+
+static void set_acl(uint16_t port, unsigned n_in, const struct acl_rule *in, unsigned n_out,
+		    const struct acl_rule *out)
+{
+	struct acl_set *a = acl_set_new(n_in, n_out);
+	assert_non_null(a);
+	memcpy(a->r[ACL_IN], in, n_in * sizeof(*in));
+	memcpy(a->r[ACL_OUT], out, n_out * sizeof(*out));
+	a->n[ACL_IN] = n_in;
+	a->n[ACL_OUT] = n_out;
+	assert_int_equal(dp_port_set_acl(dp, port, a), 0);
+	dp_sync(dp);
+}
+
+/* Security groups north-south: a guest's new connection out is checked
+ * against its egress rules, an inbound one (port forward) against the
+ * receiving guest's ingress rules with the outside source as the remote;
+ * replies pass; a rule change cuts a connection the new rules refuse. */
+static void security_groups(void **st)
+{
+	uint8_t f[1600], r[1600];
+	size_t n;
+	arp_gw(fa, A_MAC, "10.0.0.2");
+	arp_gw(fb, B_MAC, "10.0.0.3");
+	struct dp_portfwd pf = { .proto = 6, .ext_port = htons(2222), .net = net,
+				 .int_ip = ip4("10.0.0.3"), .int_port = htons(22) };
+	assert_int_equal(dp_portfwd_replace(dp, &pf, 1), 0);
+	struct acl_rule a_out = rule(6, 80, 80, NULL, 0);
+	set_acl(ga, 0, NULL, 1, &a_out);
+	struct acl_rule b_in = rule(6, 22, 22, "203.0.113.0", 24), b_out = rule(ACL_ANY, ACL_ANY, ACL_ANY, NULL, 0);
+	set_acl(gb, 1, &b_in, 1, &b_out);
+
+	/* A: TCP 80 out and its reply pass; UDP 53 does not */
+	n = mk(f, GW_MAC, A_MAC, 6, "10.0.0.2", 40000, "203.0.113.5", 80, 0x02);
+	tx(fa, f, n);
+	assert_int_equal(rx(fu, r), n);
+	uint16_t tport = rd16(r + 34);
+	n = mk(f, UP_MAC, NH_MAC, 6, "203.0.113.5", 80, "198.51.100.2", tport, 0x12);
+	tx(fu, f, n);
+	assert_int_equal(rx(fa, r), n);
+	uint64_t d0 = drops(DP_DROP_ACL);
+	n = mk(f, GW_MAC, A_MAC, 17, "10.0.0.2", 5000, "203.0.113.5", 53, 0);
+	tx(fa, f, n);
+	assert_true(nothing(fu));
+	assert_int_equal(drops(DP_DROP_ACL), d0 + 1);
+	/* nor does the outside open a connection to A (no ingress rule) */
+	struct dp_portfwd pf2[2] = { pf, { .proto = 6, .ext_port = htons(8080), .net = net,
+					   .int_ip = ip4("10.0.0.2"), .int_port = htons(80) } };
+	assert_int_equal(dp_portfwd_replace(dp, pf2, 2), 0);
+	dp_sync(dp);
+	n = mk(f, UP_MAC, NH_MAC, 6, "203.0.113.9", 33000, "198.51.100.2", 8080, 0x02);
+	tx(fu, f, n);
+	assert_true(nothing(fa));
+	assert_int_equal(drops(DP_DROP_ACL), d0 + 2);
+
+	/* inbound port forward to B's 22, allowed from 203.0.113.0/24 only:
+	 * the rule sees the translated port (22), not the external one */
+	n = mk(f, UP_MAC, NH_MAC, 6, "203.0.113.9", 33333, "198.51.100.2", 2222, 0x02);
+	tx(fu, f, n);
+	assert_int_equal(rx(fb, r), n);
+	assert_int_equal(rd16(r + 36), 22);
+	n = mk(f, GW_MAC, B_MAC, 6, "10.0.0.3", 22, "203.0.113.9", 33333, 0x12);
+	tx(fb, f, n);
+	assert_int_equal(rx(fu, r), n);
+	n = mk(f, UP_MAC, NH_MAC, 6, "192.0.2.9", 33333, "198.51.100.2", 2222, 0x02);
+	tx(fu, f, n);
+	assert_true(nothing(fb));
+	assert_int_equal(drops(DP_DROP_ACL), d0 + 3);
+
+	/* a rule change: A may now only send UDP 53; its TCP connection is cut */
+	struct acl_rule a_dns = rule(17, 53, 53, NULL, 0);
+	set_acl(ga, 0, NULL, 1, &a_dns);
+	n = mk(f, GW_MAC, A_MAC, 6, "10.0.0.2", 40000, "203.0.113.5", 80, 0x10);
+	tx(fa, f, n);
+	assert_true(nothing(fu));
+	assert_int_equal(drops(DP_DROP_ACL), d0 + 4);
+	n = mk(f, GW_MAC, A_MAC, 17, "10.0.0.2", 5000, "203.0.113.5", 53, 0);
+	tx(fa, f, n);
+	assert_int_equal(rx(fu, r), n);
+	/* B's inbound connection is untouched by A's change */
+	n = mk(f, GW_MAC, B_MAC, 6, "10.0.0.3", 22, "203.0.113.9", 33333, 0x10);
+	tx(fb, f, n);
+	assert_int_equal(rx(fu, r), n);
+	/* no groups: unfiltered again */
+	assert_int_equal(dp_port_set_acl(dp, ga, NULL), 0);
+	dp_sync(dp);
+	n = mk(f, GW_MAC, A_MAC, 6, "10.0.0.2", 40001, "203.0.113.5", 443, 0x02);
+	tx(fa, f, n);
+	assert_int_equal(rx(fu, r), n);
+}
+
 int main(void)
 {
 	if (test_eal_init() < 0)
@@ -753,6 +856,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(ttl_time_exceeded, setup, teardown),
 		cmocka_unit_test_setup_teardown(arp_for_silent_guest, setup, teardown),
+		cmocka_unit_test_setup_teardown(security_groups, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("route", t, NULL, NULL);
 }
