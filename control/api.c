@@ -10,14 +10,14 @@
 #include <arpa/inet.h>
 
 #include "control/api_ct.h"
-#include "control/api_sg.h"
+#include "control/policy/api_sg.h"
 #include "control/dhcp/dhcp_lease.h"
 #include "control/log.h"
 #include "control/net.h"
 #include "control/netsvc.h"
 #include "control/netxml/netxml.h"
 #include "control/port.h"
-#include "control/trace.h"
+#include "control/policy/trace.h"
 #include "dataplane/dp.h"
 #include "dataplane/pkt.h"
 

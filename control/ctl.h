@@ -34,7 +34,7 @@ struct ctl {
 	const char *uplink;
 	bool host_port;
 	struct ulreg *uplinks;
-	struct sgreg *sgs;     /* security groups (control/api_sg.c) */
+	struct sgreg *sgs;     /* security groups (control/policy/api_sg.c) */
 };
 
 struct ctl_err {

@@ -17,7 +17,7 @@
 #include <rte_log.h>
 
 #include "control/api.h"
-#include "control/api_sg.h"
+#include "control/policy/api_sg.h"
 #include "control/ctl.h"
 #include "control/host/uplink.h"
 #include "control/log.h"

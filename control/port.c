@@ -15,11 +15,11 @@
 #include "control/ctl.h"
 #include "control/log.h"
 
-#include "control/api_sg.h"
+#include "control/policy/api_sg.h"
 #include "control/dhcp/dhcp_lease.h"
 #include "control/net.h"
 #include "control/netsvc.h"
-#include "control/sg_compile.h"
+#include "control/policy/sg_compile.h"
 #include "control/store.h"
 #include "dataplane/dp.h"
 #include "dataplane/kport.h"
@@ -304,7 +304,7 @@ static void push_portsec(struct portreg *r, struct port *p, bool force)
 	p->acl = a;
 }
 
-/* For vnetctl trace (control/trace.c): what the dataplane has of a port. */
+/* For vnetctl trace (control/policy/trace.c): what the dataplane has of a port. */
 void portreg_sec_state(struct portreg *r, const struct port *p, struct portsec_conf *conf)
 {
 	portsec_of(r, p, conf);

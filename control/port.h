@@ -102,7 +102,7 @@ void portreg_portsec_refresh(struct portreg *r);
  * call (cheap enough to run after every batch of punted frames). */
 void portreg_portsec_after_dhcp(struct portreg *r);
 /* vnetctl trace: the port's port-security set as the dataplane has it, and
- * a security group's member addresses (control/sg_compile.h's sg_member). */
+ * a security group's member addresses (control/policy/sg_compile.h's sg_member). */
 struct portsec_conf;
 struct sg_member;
 void portreg_sec_state(struct portreg *r, const struct port *p, struct portsec_conf *conf);

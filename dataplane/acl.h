@@ -1,7 +1,7 @@
 /* acl — a port's security group rules, compiled, and their matcher.
  *
  * Design: the control thread compiles the union of a port's security
- * groups (control/sg_compile.c) into one immutable struct acl_set per port:
+ * groups (control/policy/sg_compile.c) into one immutable struct acl_set per port:
  * allow rules per direction (ingress: traffic to the port, egress: from
  * it), IPv4 with the remote side as a prefix (a remote group is expanded
  * into its members' addresses: /32 each), the protocol (or any), the

@@ -17,7 +17,7 @@
  * checks what needs the others (duplicate rule 409, unknown group 404,
  * the default group cannot be deleted or renamed).
  *
- * No DPDK, no I/O: the control thread (control/api_sg.c) stores and serves
+ * No DPDK, no I/O: the control thread (control/policy/api_sg.c) stores and serves
  * it; tests/unit/test_policy.c and tests/fuzz/fuzz_policy.c drive it alone.
  * Memory: a group owns its rule array (sg_group_free); the codec returns
  * new json_t references.  Errors: 0 or negative errno, with struct sg_err

@@ -1,5 +1,5 @@
 /* test_acl — security groups compiled into a port's dataplane rules
- * (control/sg_compile.c) and matched (dataplane/acl.c): union of groups,
+ * (control/policy/sg_compile.c) and matched (dataplane/acl.c): union of groups,
  * directions, ports, ICMP type/code, prefixes, remote groups expanded to
  * their members' addresses, IPv6 any, a group without rules denying all. */
 #include <setjmp.h>
@@ -11,7 +11,7 @@
 #include <arpa/inet.h>
 #include <cmocka.h>
 
-#include "control/sg_compile.h"
+#include "control/policy/sg_compile.h"
 
 static struct sg_db *db;
 static struct sg_group web, dflt, empty;

@@ -1,5 +1,5 @@
 /* sg_compile.c — security groups to a port's dataplane rules (see sg_compile.h). */
-#include "control/sg_compile.h"
+#include "control/policy/sg_compile.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 /* api_sg.c — security groups: registry, store, API (see api_sg.h). */
-#include "control/api_sg.h"
+#include "control/policy/api_sg.h"
 
 #include <errno.h>
 #include <stdio.h>

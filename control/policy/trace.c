@@ -13,7 +13,7 @@
  * names the rule.  It shows what a new connection would meet (existing
  * sessions are not consulted).  Control thread; no side effects.
  */
-#include "control/trace.h"
+#include "control/policy/trace.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -22,9 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "control/api_sg.h"
+#include "control/policy/api_sg.h"
 #include "control/port.h"
-#include "control/sg_compile.h"
+#include "control/policy/sg_compile.h"
 #include "dataplane/dp.h"
 #include "dataplane/pkt.h"
 #include "dataplane/portsec.h"
