@@ -17,6 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* a lease file larger than this is refused (10,000 leases are ~1.5 MB) */
+#define DHCP_LEASE_FILE_MAX (64u << 20)
+
 #define NIL UINT32_MAX
 #define MAX_CAPACITY (1u << 24)
 
@@ -634,7 +637,8 @@ int dhcp_lease_load(struct dhcp_lease_table *t, const char *path, time_t now,
 	json_t *root, *e;
 	json_error_t jerr;
 	struct stat st;
-	size_t i, nl = 0, ns = 0;
+	size_t i, nl = 0, ns = 0, len = 0;
+	char *buf;
 	int fd;
 
 	if (loaded)
@@ -660,8 +664,27 @@ int dhcp_lease_load(struct dhcp_lease_table *t, const char *path, time_t now,
 		close(fd);
 		return 0;
 	}
-	root = json_loadfd(fd, 0, &jerr);
+	/* one read() for the whole file: json_loadfd reads a byte per syscall */
+	if ((uint64_t)st.st_size > DHCP_LEASE_FILE_MAX) {
+		close(fd);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	while (len < (size_t)st.st_size) {
+		ssize_t r = read(fd, buf + len, (size_t)st.st_size - len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break; /* shrunk under us: parse what we have */
+		len += (size_t)r;
+	}
 	close(fd);
+	root = json_loadb(buf, len, 0, &jerr);
+	free(buf);
 	if (!root)
 		return -EBADMSG;
 	if (!json_is_array(root)) {

@@ -19,7 +19,9 @@
  *    compressed against the names already written (the question first).
  *  - Memory: struct dns_zone owns copies of every name and string given to
  *    it; dns_zone_free() frees them all.  Names are fed by the caller (DHCP
- *    leases, <host>/<srv>/<txt> of the network XML).
+ *    leases, <host>/<srv>/<txt> of the network XML).  Lookups go through a
+ *    hash index on owner names (adding and answering are O(1) per record,
+ *    tens of thousands of records are fine); dns_zone_remove() is O(n).
  *  - Errors: 0 or a negative errno.
  */
 #ifndef VNETD_DNS_MSG_H
@@ -163,7 +165,7 @@ int dns_ptr_parse_v6(const char *name, uint8_t ip[16]);
 int dns_name_canon(const char *in, char *out /* DNS_NAME_TEXT_MAX */);
 
 /*
- * Local zone (see zone.c).  domain may be NULL; local_only makes every name
+ * Local zone (see dns_zone.c).  domain may be NULL; local_only makes every name
  * under domain authoritative (NXDOMAIN instead of forwarding), as libvirt's
  * <domain localOnly='yes'>.
  */

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
@@ -522,6 +523,74 @@ static void test_zone(void **state)
 	assert_null(dns_zone_new("bad..domain", false, 1));
 }
 
+/* 20,000 hosts (60,000 records): the hashed index answers like the scan did */
+static void test_zone_large(void **state)
+{
+	struct dns_zone *z = dns_zone_new("example.org", true, 60);
+	struct dns_query r;
+	struct dns_rr rr;
+	uint8_t b[1024];
+	char name[32], rev[DNS_PTR6_MAX];
+	uint32_t ip;
+	int n;
+
+	(void)state;
+	assert_non_null(z);
+	for (unsigned i = 0; i < 20000; i++) {
+		snprintf(name, sizeof(name), "h%u", i);
+		ip = 0x0a000000u + i;
+		assert_int_equal(dns_zone_add_host(z, name, 4, &ip), 0);
+	}
+	assert_int_equal(dns_zone_count(z), 60000);
+	ip = 0x0a000000u + 12345;
+	assert_int_equal(dns_zone_add_host(z, "h12345", 4, &ip), 0); /* duplicate */
+	assert_int_equal(dns_zone_count(z), 60000);
+	assert_int_equal(dns_zone_add_srv(z, "_ldap._tcp.example.org", 0, 0, 389,
+		"h19999.example.org"), 0);
+
+	/* exists, with the right address */
+	n = zone_ask(z, "h12345.example.org", DNS_T_A, &r, b, sizeof(b));
+	assert_int_equal(DNS_RCODE(r.flags), DNS_R_NOERROR);
+	assert_int_equal(r.ancount, 1);
+	assert_non_null(find_rr(b, (size_t)n, &r, 0, &rr));
+	assert_memory_equal(b + rr.rdata_off, "\x0a\x00\x30\x39", 4);
+	zone_ask(z, "h0", DNS_T_A, &r, b, sizeof(b));
+	assert_int_equal(r.ancount, 1);
+	dns_ptr_name_v4(0x0a000000u + 19999, rev);
+	zone_ask(z, rev, DNS_T_PTR, &r, b, sizeof(b));
+	assert_int_equal(r.ancount, 1);
+	/* NODATA for an empty non-terminal */
+	zone_ask(z, "_tcp.example.org", DNS_T_A, &r, b, sizeof(b));
+	assert_int_equal(DNS_RCODE(r.flags), DNS_R_NOERROR);
+	assert_int_equal(r.ancount, 0);
+	/* ... but only inside the domain */
+	assert_int_equal(zone_ask(z, "in-addr.arpa", DNS_T_A, &r, b, sizeof(b)), -ENOENT);
+	/* NXDOMAIN under localOnly */
+	zone_ask(z, "h20000.example.org", DNS_T_A, &r, b, sizeof(b));
+	assert_int_equal(DNS_RCODE(r.flags), DNS_R_NXDOMAIN);
+	/* SRV: the target's address as an additional record */
+	n = zone_ask(z, "_ldap._tcp.example.org", DNS_T_SRV, &r, b, sizeof(b));
+	assert_int_equal(r.ancount, 1);
+	assert_int_equal(r.arcount, 1);
+	assert_non_null(find_rr(b, (size_t)n, &r, 1, &rr));
+	assert_string_equal(rr.name, "h19999.example.org");
+
+	/* removal compacts the array: the index still finds the others */
+	assert_int_equal(dns_zone_remove(z, "h5"), 3);
+	zone_ask(z, "h5.example.org", DNS_T_A, &r, b, sizeof(b));
+	assert_int_equal(DNS_RCODE(r.flags), DNS_R_NXDOMAIN);
+	n = zone_ask(z, "h12345.example.org", DNS_T_A, &r, b, sizeof(b));
+	assert_int_equal(r.ancount, 1);
+	assert_non_null(find_rr(b, (size_t)n, &r, 0, &rr));
+	assert_memory_equal(b + rr.rdata_off, "\x0a\x00\x30\x39", 4);
+	zone_ask(z, "_tcp.example.org", DNS_T_A, &r, b, sizeof(b));
+	assert_int_equal(DNS_RCODE(r.flags), DNS_R_NOERROR);
+	assert_int_equal(dns_zone_remove(z, "_ldap._tcp.example.org"), 1);
+	zone_ask(z, "_tcp.example.org", DNS_T_A, &r, b, sizeof(b));
+	assert_int_equal(DNS_RCODE(r.flags), DNS_R_NXDOMAIN);
+	dns_zone_free(z);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +603,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_answer),
 		cmocka_unit_test(test_ptr_names),
 		cmocka_unit_test(test_zone),
+		cmocka_unit_test(test_zone_large),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
