@@ -760,8 +760,10 @@ static void set_acl(uint16_t port, unsigned n_in, const struct acl_rule *in, uns
 {
 	struct acl_set *a = acl_set_new(n_in, n_out);
 	assert_non_null(a);
-	memcpy(a->r[ACL_IN], in, n_in * sizeof(*in));
-	memcpy(a->r[ACL_OUT], out, n_out * sizeof(*out));
+	if (n_in) /* memcpy from NULL is undefined even for 0 bytes (UBSan) */
+		memcpy(a->r[ACL_IN], in, n_in * sizeof(*in));
+	if (n_out)
+		memcpy(a->r[ACL_OUT], out, n_out * sizeof(*out));
 	a->n[ACL_IN] = n_in;
 	a->n[ACL_OUT] = n_out;
 	assert_int_equal(dp_port_set_acl(dp, port, a), 0);
