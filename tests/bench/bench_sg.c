@@ -47,7 +47,7 @@ static void frame(uint8_t *f, uint32_t src, uint16_t sport, uint32_t dst, uint16
 	ip[9] = 17;
 	memcpy(ip + 12, &src, 4);
 	memcpy(ip + 16, &dst, 4);
-	uint16_t c = nat_csum(ip, 20, 0);
+	uint16_t c = pkt_csum(ip, 20, 0);
 	ip[10] = (uint8_t)(c >> 8);
 	ip[11] = (uint8_t)c;
 	memcpy(u, &sport, 2);
