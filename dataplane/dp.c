@@ -635,30 +635,28 @@ int dp_port_attach_vhost(struct dp *dp, uint16_t id, int vid, unsigned nr_vrings
 	return 0;
 }
 
-int dp_port_attach_kernel(struct dp *dp, uint16_t id, int fd)
+/* A port served through a file descriptor (kernel socket, TAP): one queue pair. */
+static int attach_fd(struct dp *dp, uint16_t id, int fd, uint8_t kind)
 {
 	if (id >= DP_MAX_PORTS || fd < 0)
 		return -EINVAL;
 	struct dp_port_rt *rt = &dp->rt[id];
 	rt->nr_qpairs = 1;
-	rt->kind = DP_PORT_KERNEL;
+	rt->kind = kind;
 	__atomic_store_n(&rt->vid, fd, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < dp->p.n_workers; i++)
 		dp_worker_wake(dp->w[i]);
 	return 0;
 }
 
+int dp_port_attach_kernel(struct dp *dp, uint16_t id, int fd)
+{
+	return attach_fd(dp, id, fd, DP_PORT_KERNEL);
+}
+
 int dp_port_attach_tap(struct dp *dp, uint16_t id, int fd)
 {
-	if (id >= DP_MAX_PORTS || fd < 0)
-		return -EINVAL;
-	struct dp_port_rt *rt = &dp->rt[id];
-	rt->nr_qpairs = 1;
-	rt->kind = DP_PORT_TAP;
-	__atomic_store_n(&rt->vid, fd, __ATOMIC_RELEASE);
-	for (unsigned i = 0; i < dp->p.n_workers; i++)
-		dp_worker_wake(dp->w[i]);
-	return 0;
+	return attach_fd(dp, id, fd, DP_PORT_TAP);
 }
 
 int dp_port_attach_uplink(struct dp *dp, uint16_t id, struct ul *u)
