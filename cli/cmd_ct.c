@@ -26,17 +26,6 @@ static const char *s_or(json_t *o, const char *key, const char *dflt)
     return s && *s ? s : dflt;
 }
 
-static void show_table(const struct cli_ctx *ctx, struct cli_table *t)
-{
-    char *s = cli_table_render(t, !ctx->quiet);
-
-    if (s)
-        fputs(s, stdout);
-    else
-        cli_error("out of memory");
-    free(s);
-}
-
 /* "?network=NET" (escaped) or "" */
 static char *net_query(const char *base, const char *net)
 {
@@ -198,7 +187,7 @@ static bool cmd_pf_list(struct cli_ctx *ctx, const struct cli_inv *inv)
         free(ext);
         free(in);
     }
-    show_table(ctx, t);
+    cli_print_table(ctx, t);
     cli_table_free(t);
     cli_api_res_free(&res);
     return true;
@@ -269,7 +258,7 @@ static bool cmd_ct_list(struct cli_ctx *ctx, const struct cli_inv *inv)
         free(pk);
         free(by);
     }
-    show_table(ctx, t);
+    cli_print_table(ctx, t);
     cli_table_free(t);
     /* the counts per state, the non-zero ones, and the total */
     json_t *counts = json_object_get(res.root, "counts");

@@ -53,17 +53,6 @@ static const char *str_or(json_t *o, const char *key, const char *dflt)
     return s && *s ? s : dflt;
 }
 
-static void print_table(const struct cli_ctx *ctx, struct cli_table *t)
-{
-    char *s = cli_table_render(t, !ctx->quiet);
-
-    if (s)
-        fputs(s, stdout);
-    else
-        cli_error("out of memory");
-    free(s);
-}
-
 /* ---------------------------------------------------------------------
  * port-add, port-del
  * --------------------------------------------------------------------- */
@@ -297,7 +286,7 @@ static bool cmd_port_list(struct cli_ctx *ctx, const struct cli_inv *inv)
         };
         cli_table_add_rowv(t, cells);
     }
-    print_table(ctx, t);
+    cli_print_table(ctx, t);
     cli_table_free(t);
     cli_api_res_free(&res);
     return true;

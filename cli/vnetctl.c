@@ -8,6 +8,7 @@
 #endif
 #include "vnetctl.h"
 #include "http.h"
+#include "table.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -121,6 +122,17 @@ void cli_print_json(struct cli_ctx *ctx, json_t *root)
     printf("%s\n", s);
     free(s);
     ctx->json_mode = true;
+}
+
+void cli_print_table(const struct cli_ctx *ctx, const struct cli_table *t)
+{
+    char *s = cli_table_render(t, !ctx->quiet);
+
+    if (s)
+        fputs(s, stdout);
+    else
+        cli_error("out of memory");
+    free(s);
 }
 
 const char *cli_json_str(json_t *obj, const char *key)

@@ -94,6 +94,9 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_print_extra(const struct cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void cli_print_json(struct cli_ctx *ctx, json_t *root);
+/* Render t (with its header unless --quiet) to stdout. */
+struct cli_table;
+void cli_print_table(const struct cli_ctx *ctx, const struct cli_table *t);
 /* Print a label/value line as virsh's "%-15s %s\n". */
 void cli_print_field(const char *label, const char *value);
 
