@@ -144,28 +144,10 @@ static bool cmd_pf_list(struct cli_ctx *ctx, const struct cli_inv *inv)
     json_t *arr, *p;
     size_t i;
 
-    if (cli_api(ctx, "GET", path, NULL, &res) < 0) {
-        if (net && cli_api_code_is(&res, "no-network"))
-            cli_api_report(ctx, &res, "failed to get network '%s'", net);
-        else
-            cli_api_report(ctx, &res, "Failed to list port forwards");
-        cli_api_res_free(&res);
-        free(path);
-        return false;
-    }
+    int got = cli_get_list(ctx, inv, path, net, "port forwards", "port_forwards", &res, &arr);
     free(path);
-    if (cli_want_json(ctx, inv)) {
-        cli_print_json(ctx, res.root);
-        cli_api_res_free(&res);
-        return true;
-    }
-    arr = json_object_get(res.root, "port_forwards");
-    if (!json_is_array(arr)) {
-        cli_error("Failed to list port forwards");
-        cli_error("malformed response from vnetd: no 'port_forwards' array");
-        cli_api_res_free(&res);
-        return false;
-    }
+    if (got <= 0)
+        return got == 0;
     struct cli_table *t = cli_table_new("Id", "Network", "Protocol", "External", "Internal",
                                         "Active", "Description", NULL);
     if (!t) {
@@ -205,28 +187,10 @@ static bool cmd_ct_list(struct cli_ctx *ctx, const struct cli_inv *inv)
     json_t *arr, *w;
     size_t i;
 
-    if (cli_api(ctx, "GET", path, NULL, &res) < 0) {
-        if (net && cli_api_code_is(&res, "no-network"))
-            cli_api_report(ctx, &res, "failed to get network '%s'", net);
-        else
-            cli_api_report(ctx, &res, "Failed to list connections");
-        cli_api_res_free(&res);
-        free(path);
-        return false;
-    }
+    int got = cli_get_list(ctx, inv, path, net, "connections", "conntrack", &res, &arr);
     free(path);
-    if (cli_want_json(ctx, inv)) {
-        cli_print_json(ctx, res.root);
-        cli_api_res_free(&res);
-        return true;
-    }
-    arr = json_object_get(res.root, "conntrack");
-    if (!json_is_array(arr)) {
-        cli_error("Failed to list connections");
-        cli_error("malformed response from vnetd: no 'conntrack' array");
-        cli_api_res_free(&res);
-        return false;
-    }
+    if (got <= 0)
+        return got == 0;
     struct cli_table *t = cli_table_new("Network", "Proto", "State", "Source", "Destination",
                                         "Sport", "Dport", "Translated", "Expires",
                                         "Packets", "Bytes", NULL);

@@ -243,28 +243,10 @@ static bool cmd_port_list(struct cli_ctx *ctx, const struct cli_inv *inv)
     } else {
         path = cli_sprintf("/v1/ports");
     }
-    if (cli_api(ctx, "GET", path, NULL, &res) < 0) {
-        if (net && cli_api_code_is(&res, "no-network"))
-            cli_api_report(ctx, &res, "failed to get network '%s'", net);
-        else
-            cli_api_report(ctx, &res, "Failed to list ports");
-        cli_api_res_free(&res);
-        free(path);
-        return false;
-    }
+    int got = cli_get_list(ctx, inv, path, net, "ports", "ports", &res, &arr);
     free(path);
-    if (cli_want_json(ctx, inv)) {
-        cli_print_json(ctx, res.root);
-        cli_api_res_free(&res);
-        return true;
-    }
-    arr = json_object_get(res.root, "ports");
-    if (!json_is_array(arr)) {
-        cli_error("Failed to list ports");
-        cli_error("malformed response from vnetd: no 'ports' array");
-        cli_api_res_free(&res);
-        return false;
-    }
+    if (got <= 0)
+        return got == 0;
     t = cli_table_new("Name", "Network", "Mode", "MAC", "Connected",
                       "Endpoint", NULL);
     if (!t) {

@@ -124,6 +124,14 @@ void cli_api_report(struct cli_ctx *ctx, const struct cli_api_res *res,
                     const char *first_fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* GET @path for a list command (@net: the network filter or NULL).  -1: the
+ * failure reported ("Failed to list @what", or the network's absence);
+ * 0: --json, the body printed; 1: *arr is the body's @key array.  @res is
+ * freed unless 1 is returned. */
+int cli_get_list(struct cli_ctx *ctx, const struct cli_inv *inv, const char *path,
+                 const char *net, const char *what, const char *key,
+                 struct cli_api_res *res, json_t **arr);
+
 /* Percent-encode @s for a path segment (@query false) or a query value.
  * Returns a malloc'd string (never NULL: aborts on ENOMEM). */
 char *cli_url_escape(const char *s, bool query);
