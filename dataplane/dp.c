@@ -479,14 +479,23 @@ static int free_port_id(struct dp *dp)
 	return -ENOSPC;
 }
 
-/* An uplink: in no network (net 0 for the arrays, never flooded to). */
-static int uplink_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
+/* A free port id with the room to stage it reserved, or a negative errno. */
+static int claim_port(struct dp *dp)
 {
 	int i = free_port_id(dp), r;
 	if (i < 0)
 		return i;
 	if ((r = reserve(dp)) < 0)
 		return r;
+	return i;
+}
+
+/* An uplink: in no network (net 0 for the arrays, never flooded to). */
+static int uplink_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
+{
+	int i = claim_port(dp);
+	if (i < 0)
+		return i;
 	struct dp_port_snap *ps = &dp->staging.port[i];
 	memset(ps, 0, sizeof(*ps));
 	ps->used = true;
@@ -508,11 +517,9 @@ int dp_port_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
 		return -ENOENT;
 	if (p->has_mac && (pkt_mac_is_multicast(p->mac) || pkt_mac_is_zero(p->mac)))
 		return -EINVAL;
-	int i = free_port_id(dp), r;
+	int i = claim_port(dp);
 	if (i < 0)
 		return i;
-	if ((r = reserve(dp)) < 0)
-		return r;
 	struct dp_port_snap *ps = &dp->staging.port[i];
 	struct fdb *f = dp->staging.net[p->net].fdb;
 	if (p->has_mac) {
@@ -521,7 +528,7 @@ int dp_port_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
 		    dp->staging.port[owner].has_mac &&
 		    !memcmp(dp->staging.port[owner].mac, p->mac, 6))
 			return -EADDRINUSE;
-		r = fdb_add_static(f, p->mac, (uint16_t)i);
+		int r = fdb_add_static(f, p->mac, (uint16_t)i);
 		if (r < 0)
 			return r;
 	}
