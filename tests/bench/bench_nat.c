@@ -53,34 +53,12 @@ int main(int argc, char **argv)
 	printf("session: %zu bytes\n", sizeof(struct ct_sess));
 	for (unsigned ci = 0; ci < nc; ci++) {
 		unsigned conns = counts[ci];
-		struct dp_params p = { .n_workers = 1, .worker_lcores = { 0 }, .mbufs = 4096,
-				       .flow_entries = 1024, .fdb_entries = 256, .ageing_secs = 300,
-				       .flow_idle_secs = 10, .ct_sessions = conns + 64,
-				       .ct_port_limit = conns + 64 };
-		struct dp *dp = dp_create(&p);
+		uint16_t net, a, u;
+		struct dp *dp = bench_nat_router(conns + 64, &net, &a, &u);
 		if (!dp) {
 			fprintf(stderr, "dp_create failed for %u sessions\n", conns);
 			return 1;
 		}
-		uint16_t net, a, u;
-		dp_net_create(dp, &net);
-		struct dp_gw g = { .ip = inet_addr("10.0.0.1") };
-		memcpy(g.mac, BENCH_GW_MAC, 6);
-		dp_net_set_gateway(dp, net, &g);
-		dp_net_set_active(dp, net, true);
-		struct dp_port_params pa = { .net = net, .has_mac = true };
-		memcpy(pa.mac, BENCH_A_MAC, 6);
-		dp_port_create(dp, &pa, &a);
-		struct dp_port_params pu = { .role = DP_ROLE_UPLINK };
-		dp_port_create(dp, &pu, &u);
-		struct dp_uplink_conf uc = { .ip = inet_addr("198.51.100.2"), .plen = 24,
-					     .gw_ip = inet_addr("198.51.100.1"), .gw_resolved = true };
-		dp_uplink_set(dp, u, &uc);
-		/* 16 NAT addresses: 1M connections need more than one address's ports */
-		struct dp_net_l3 l3 = { .mode = DP_FWD_NAT, .prefix = inet_addr("10.0.0.0"), .plen = 8,
-					.uplink = u, .nat_addr_min = 0xc6336410, .nat_addr_max = 0xc633641f };
-		dp_net_set_l3(dp, net, &l3);
-		dp_sync(dp);
 		const struct dp_snapshot *s = dp->snap;
 		struct dp_worker *w = dp->w[0];
 		struct rte_mbuf *m[DP_BURST];

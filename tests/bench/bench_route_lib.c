@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "dataplane/dp_internal.h"
 #include "dataplane/pkt.h"
 
 const uint8_t BENCH_GW_MAC[6] = { 0x52, 0x54, 0, 0, 0, 0xfe };
@@ -39,6 +40,36 @@ void bench_conn_frame(uint8_t *f, uint32_t c)
 	uint32_t e = c % 65536;
 	bench_frame(f, htonl(0x0a010002u | (e >> 8) << 8), htons((uint16_t)(20000 + (e & 255))),
 		    htonl(0x64400000u + c / 65536), htons(53));
+}
+
+struct dp *bench_nat_router(unsigned sessions, uint16_t *net, uint16_t *a, uint16_t *u)
+{
+	struct dp_params p = { .n_workers = 1, .worker_lcores = { 0 }, .mbufs = 4096,
+			       .flow_entries = 1024, .fdb_entries = 256, .ageing_secs = 300,
+			       .flow_idle_secs = 10, .ct_sessions = sessions,
+			       .ct_port_limit = sessions };
+	struct dp *dp = dp_create(&p);
+	if (!dp)
+		return NULL;
+	dp_net_create(dp, net);
+	struct dp_gw g = { .ip = inet_addr("10.0.0.1") };
+	memcpy(g.mac, BENCH_GW_MAC, 6);
+	dp_net_set_gateway(dp, *net, &g);
+	dp_net_set_active(dp, *net, true);
+	struct dp_port_params pa = { .net = *net, .has_mac = true };
+	memcpy(pa.mac, BENCH_A_MAC, 6);
+	dp_port_create(dp, &pa, a);
+	struct dp_port_params pu = { .role = DP_ROLE_UPLINK };
+	dp_port_create(dp, &pu, u);
+	struct dp_uplink_conf uc = { .ip = inet_addr("198.51.100.2"), .plen = 24,
+				     .gw_ip = inet_addr("198.51.100.1"), .gw_resolved = true };
+	dp_uplink_set(dp, *u, &uc);
+	/* 16 NAT addresses: 1M connections need more than one address's ports */
+	struct dp_net_l3 l3 = { .mode = DP_FWD_NAT, .prefix = inet_addr("10.0.0.0"), .plen = 8,
+				.uplink = *u, .nat_addr_min = 0xc6336410, .nat_addr_max = 0xc633641f };
+	dp_net_set_l3(dp, *net, &l3);
+	dp_sync(dp);
+	return dp;
 }
 
 static int insn_fd = -1;

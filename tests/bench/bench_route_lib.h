@@ -21,6 +21,13 @@ void bench_frame(uint8_t *f, uint32_t src, uint16_t sport, uint32_t dst, uint16_
  * of 100.64.0.0 + c / 65536. */
 void bench_conn_frame(uint8_t *f, uint32_t c);
 
+/* A dataplane (one worker on lcore 0, room for @sessions sessions) routing
+ * network *net (10.0.0.0/8, gateway 10.0.0.1 at BENCH_GW_MAC, guest port *a
+ * with BENCH_A_MAC) through NAT on 16 addresses (198.51.100.16-31) to uplink
+ * *u, synced.  NULL when dp_create fails. */
+struct dp;
+struct dp *bench_nat_router(unsigned sessions, uint16_t *net, uint16_t *a, uint16_t *u);
+
 /* Instructions retired (user space, this thread): stable on a busy machine,
  * where cycles are not.  bench_insn() returns 0 when perf events are not
  * available (bench_insn_open says so once). */
