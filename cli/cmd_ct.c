@@ -26,17 +26,6 @@ static const char *s_or(json_t *o, const char *key, const char *dflt)
     return s && *s ? s : dflt;
 }
 
-static void show_table(const struct cli_ctx *ctx, struct cli_table *t)
-{
-    char *s = cli_table_render(t, !ctx->quiet);
-
-    if (s)
-        fputs(s, stdout);
-    else
-        cli_error("out of memory");
-    free(s);
-}
-
 /* "?network=NET" (escaped) or "" */
 static char *net_query(const char *base, const char *net)
 {
@@ -155,28 +144,10 @@ static bool cmd_pf_list(struct cli_ctx *ctx, const struct cli_inv *inv)
     json_t *arr, *p;
     size_t i;
 
-    if (cli_api(ctx, "GET", path, NULL, &res) < 0) {
-        if (net && cli_api_code_is(&res, "no-network"))
-            cli_api_report(ctx, &res, "failed to get network '%s'", net);
-        else
-            cli_api_report(ctx, &res, "Failed to list port forwards");
-        cli_api_res_free(&res);
-        free(path);
-        return false;
-    }
+    int got = cli_get_list(ctx, inv, path, net, "port forwards", "port_forwards", &res, &arr);
     free(path);
-    if (cli_want_json(ctx, inv)) {
-        cli_print_json(ctx, res.root);
-        cli_api_res_free(&res);
-        return true;
-    }
-    arr = json_object_get(res.root, "port_forwards");
-    if (!json_is_array(arr)) {
-        cli_error("Failed to list port forwards");
-        cli_error("malformed response from vnetd: no 'port_forwards' array");
-        cli_api_res_free(&res);
-        return false;
-    }
+    if (got <= 0)
+        return got == 0;
     struct cli_table *t = cli_table_new("Id", "Network", "Protocol", "External", "Internal",
                                         "Active", "Description", NULL);
     if (!t) {
@@ -198,7 +169,7 @@ static bool cmd_pf_list(struct cli_ctx *ctx, const struct cli_inv *inv)
         free(ext);
         free(in);
     }
-    show_table(ctx, t);
+    cli_print_table(ctx, t);
     cli_table_free(t);
     cli_api_res_free(&res);
     return true;
@@ -216,28 +187,10 @@ static bool cmd_ct_list(struct cli_ctx *ctx, const struct cli_inv *inv)
     json_t *arr, *w;
     size_t i;
 
-    if (cli_api(ctx, "GET", path, NULL, &res) < 0) {
-        if (net && cli_api_code_is(&res, "no-network"))
-            cli_api_report(ctx, &res, "failed to get network '%s'", net);
-        else
-            cli_api_report(ctx, &res, "Failed to list connections");
-        cli_api_res_free(&res);
-        free(path);
-        return false;
-    }
+    int got = cli_get_list(ctx, inv, path, net, "connections", "conntrack", &res, &arr);
     free(path);
-    if (cli_want_json(ctx, inv)) {
-        cli_print_json(ctx, res.root);
-        cli_api_res_free(&res);
-        return true;
-    }
-    arr = json_object_get(res.root, "conntrack");
-    if (!json_is_array(arr)) {
-        cli_error("Failed to list connections");
-        cli_error("malformed response from vnetd: no 'conntrack' array");
-        cli_api_res_free(&res);
-        return false;
-    }
+    if (got <= 0)
+        return got == 0;
     struct cli_table *t = cli_table_new("Network", "Proto", "State", "Source", "Destination",
                                         "Sport", "Dport", "Translated", "Expires",
                                         "Packets", "Bytes", NULL);
@@ -269,7 +222,7 @@ static bool cmd_ct_list(struct cli_ctx *ctx, const struct cli_inv *inv)
         free(pk);
         free(by);
     }
-    show_table(ctx, t);
+    cli_print_table(ctx, t);
     cli_table_free(t);
     /* the counts per state, the non-zero ones, and the total */
     json_t *counts = json_object_get(res.root, "counts");

@@ -570,17 +570,6 @@ static json_t **json_vec(json_t *root, const char *key, size_t *n)
     return vec;
 }
 
-static void print_table(const struct cli_ctx *ctx, struct cli_table *t)
-{
-    char *s = cli_table_render(t, !ctx->quiet);
-
-    if (s)
-        fputs(s, stdout);
-    else
-        cli_error("out of memory");
-    free(s);
-}
-
 static bool cmd_net_list(struct cli_ctx *ctx, const struct cli_inv *inv)
 {
     bool opt_name = cli_opt_bool(inv, "name");
@@ -663,7 +652,7 @@ static bool cmd_net_list(struct cli_ctx *ctx, const struct cli_inv *inv)
                 cells[0] = "";
             cli_table_add_rowv(t, cells);
         }
-        print_table(ctx, t);
+        cli_print_table(ctx, t);
         cli_table_free(t);
     }
     free(nets);
@@ -778,7 +767,7 @@ static bool cmd_net_dhcp_leases(struct cli_ctx *ctx,
         cli_table_add_rowv(t, cells); /* NULL cells print "-" */
         free(cidr);
     }
-    print_table(ctx, t);
+    cli_print_table(ctx, t);
     cli_table_free(t);
     free(leases);
     cli_api_res_free(&res);
@@ -818,7 +807,7 @@ static bool cmd_net_fdb(struct cli_ctx *ctx, const struct cli_inv *inv)
         };
         cli_table_add_rowv(t, cells);
     }
-    print_table(ctx, t);
+    cli_print_table(ctx, t);
     cli_table_free(t);
     free(ents);
     cli_api_res_free(&res);

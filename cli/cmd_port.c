@@ -53,17 +53,6 @@ static const char *str_or(json_t *o, const char *key, const char *dflt)
     return s && *s ? s : dflt;
 }
 
-static void print_table(const struct cli_ctx *ctx, struct cli_table *t)
-{
-    char *s = cli_table_render(t, !ctx->quiet);
-
-    if (s)
-        fputs(s, stdout);
-    else
-        cli_error("out of memory");
-    free(s);
-}
-
 /* ---------------------------------------------------------------------
  * port-add, port-del
  * --------------------------------------------------------------------- */
@@ -254,28 +243,10 @@ static bool cmd_port_list(struct cli_ctx *ctx, const struct cli_inv *inv)
     } else {
         path = cli_sprintf("/v1/ports");
     }
-    if (cli_api(ctx, "GET", path, NULL, &res) < 0) {
-        if (net && cli_api_code_is(&res, "no-network"))
-            cli_api_report(ctx, &res, "failed to get network '%s'", net);
-        else
-            cli_api_report(ctx, &res, "Failed to list ports");
-        cli_api_res_free(&res);
-        free(path);
-        return false;
-    }
+    int got = cli_get_list(ctx, inv, path, net, "ports", "ports", &res, &arr);
     free(path);
-    if (cli_want_json(ctx, inv)) {
-        cli_print_json(ctx, res.root);
-        cli_api_res_free(&res);
-        return true;
-    }
-    arr = json_object_get(res.root, "ports");
-    if (!json_is_array(arr)) {
-        cli_error("Failed to list ports");
-        cli_error("malformed response from vnetd: no 'ports' array");
-        cli_api_res_free(&res);
-        return false;
-    }
+    if (got <= 0)
+        return got == 0;
     t = cli_table_new("Name", "Network", "Mode", "MAC", "Connected",
                       "Endpoint", NULL);
     if (!t) {
@@ -297,7 +268,7 @@ static bool cmd_port_list(struct cli_ctx *ctx, const struct cli_inv *inv)
         };
         cli_table_add_rowv(t, cells);
     }
-    print_table(ctx, t);
+    cli_print_table(ctx, t);
     cli_table_free(t);
     cli_api_res_free(&res);
     return true;

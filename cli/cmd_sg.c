@@ -19,17 +19,6 @@
 
 #define SG_OPT { "group", CLI_OT_DATA, CLI_OFLAG_REQ, "security group id or name" }
 
-static void print_table(const struct cli_ctx *ctx, struct cli_table *t)
-{
-    char *s = cli_table_render(t, !ctx->quiet);
-
-    if (s)
-        fputs(s, stdout);
-    else
-        cli_error("out of memory");
-    free(s);
-}
-
 static const char *str_or(json_t *o, const char *key, const char *dflt)
 {
     const char *s = cli_json_str(o, key);
@@ -87,7 +76,7 @@ static void print_rules(const struct cli_ctx *ctx, json_t *rules)
         cli_table_add_rowv(t, cells);
         free(rg);
     }
-    print_table(ctx, t);
+    cli_print_table(ctx, t);
     cli_table_free(t);
 }
 
@@ -227,7 +216,7 @@ static bool cmd_sg_list(struct cli_ctx *ctx, const struct cli_inv *inv)
         cli_table_add_rowv(t, cells);
     }
     if (t)
-        print_table(ctx, t);
+        cli_print_table(ctx, t);
     cli_table_free(t);
     cli_api_res_free(&res);
     return true;

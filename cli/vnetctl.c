@@ -8,6 +8,7 @@
 #endif
 #include "vnetctl.h"
 #include "http.h"
+#include "table.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -121,6 +122,17 @@ void cli_print_json(struct cli_ctx *ctx, json_t *root)
     printf("%s\n", s);
     free(s);
     ctx->json_mode = true;
+}
+
+void cli_print_table(const struct cli_ctx *ctx, const struct cli_table *t)
+{
+    char *s = cli_table_render(t, !ctx->quiet);
+
+    if (s)
+        fputs(s, stdout);
+    else
+        cli_error("out of memory");
+    free(s);
 }
 
 const char *cli_json_str(json_t *obj, const char *key)
@@ -326,6 +338,33 @@ void cli_api_report(struct cli_ctx *ctx, const struct cli_api_res *res,
         free(first);
     }
     cli_error("%s", res->message);
+}
+
+int cli_get_list(struct cli_ctx *ctx, const struct cli_inv *inv, const char *path,
+                 const char *net, const char *what, const char *key,
+                 struct cli_api_res *res, json_t **arr)
+{
+    if (cli_api(ctx, "GET", path, NULL, res) < 0) {
+        if (net && cli_api_code_is(res, "no-network"))
+            cli_api_report(ctx, res, "failed to get network '%s'", net);
+        else
+            cli_api_report(ctx, res, "Failed to list %s", what);
+        cli_api_res_free(res);
+        return -1;
+    }
+    if (cli_want_json(ctx, inv)) {
+        cli_print_json(ctx, res->root);
+        cli_api_res_free(res);
+        return 0;
+    }
+    *arr = json_object_get(res->root, key);
+    if (!json_is_array(*arr)) {
+        cli_error("Failed to list %s", what);
+        cli_error("malformed response from vnetd: no '%s' array", key);
+        cli_api_res_free(res);
+        return -1;
+    }
+    return 1;
 }
 
 /* ---------------------------------------------------------------------

@@ -94,6 +94,9 @@ void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_print_extra(const struct cli_ctx *ctx, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void cli_print_json(struct cli_ctx *ctx, json_t *root);
+/* Render t (with its header unless --quiet) to stdout. */
+struct cli_table;
+void cli_print_table(const struct cli_ctx *ctx, const struct cli_table *t);
 /* Print a label/value line as virsh's "%-15s %s\n". */
 void cli_print_field(const char *label, const char *value);
 
@@ -120,6 +123,14 @@ bool cli_api_code_is(const struct cli_api_res *res, const char *code);
 void cli_api_report(struct cli_ctx *ctx, const struct cli_api_res *res,
                     const char *first_fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* GET @path for a list command (@net: the network filter or NULL).  -1: the
+ * failure reported ("Failed to list @what", or the network's absence);
+ * 0: --json, the body printed; 1: *arr is the body's @key array.  @res is
+ * freed unless 1 is returned. */
+int cli_get_list(struct cli_ctx *ctx, const struct cli_inv *inv, const char *path,
+                 const char *net, const char *what, const char *key,
+                 struct cli_api_res *res, json_t **arr);
 
 /* Percent-encode @s for a path segment (@query false) or a query value.
  * Returns a malloc'd string (never NULL: aborts on ENOMEM). */

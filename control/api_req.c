@@ -405,18 +405,28 @@ static int sg_fail_ctl(const struct sg_err *se, int rc, struct ctl_err *e)
 	return ctl_fail(e, -rc, se->status, se->code, "%s", se->msg);
 }
 
+/* Neutron's envelope {"KEY": {...}}: *g gets the inner object. */
+static int envelope(json_t *o, const char *key, json_t **g, struct ctl_err *e)
+{
+	*g = json_object_get(o, key);
+	if (!*g)
+		return bad(e, "Unable to find '%s' in request body", key);
+	if (json_object_size(o) != 1)
+		return bad(e, "invalid argument: the body must hold only '%s'", key);
+	return 0;
+}
+
 /* {"security_group": {"name": .., "description": ..}} */
 static int parse_sg(json_t *o, struct api_req *r, struct ctl_err *e)
 {
-	json_t *g = json_object_get(o, "security_group");
+	json_t *g;
 	struct sg_group tmp;
 	struct sg_err se;
-	if (!g)
-		return bad(e, "Unable to find '%s' in request body", "security_group");
-	if (json_object_size(o) != 1)
-		return bad(e, "invalid argument: the body must hold only '%s'", "security_group");
+	int rc = envelope(o, "security_group", &g, e);
+	if (rc < 0)
+		return rc;
 	memset(&tmp, 0, sizeof(tmp));
-	int rc = sg_group_from_json(g, false, &tmp, NULL, NULL, &se);
+	rc = sg_group_from_json(g, false, &tmp, NULL, NULL, &se);
 	if (rc < 0)
 		return sg_fail_ctl(&se, rc, e);
 	r->policy = json_incref(g);
@@ -426,14 +436,13 @@ static int parse_sg(json_t *o, struct api_req *r, struct ctl_err *e)
 /* {"security_group_rule": {...}} */
 static int parse_sgr(json_t *o, struct api_req *r, struct ctl_err *e)
 {
-	json_t *g = json_object_get(o, "security_group_rule");
+	json_t *g;
 	struct sg_rule tmp;
 	struct sg_err se;
-	if (!g)
-		return bad(e, "Unable to find '%s' in request body", "security_group_rule");
-	if (json_object_size(o) != 1)
-		return bad(e, "invalid argument: the body must hold only '%s'", "security_group_rule");
-	int rc = sg_rule_from_json(g, false, &tmp, &se);
+	int rc = envelope(o, "security_group_rule", &g, e);
+	if (rc < 0)
+		return rc;
+	rc = sg_rule_from_json(g, false, &tmp, &se);
 	if (rc < 0)
 		return sg_fail_ctl(&se, rc, e);
 	r->policy = json_incref(g);

@@ -479,14 +479,23 @@ static int free_port_id(struct dp *dp)
 	return -ENOSPC;
 }
 
-/* An uplink: in no network (net 0 for the arrays, never flooded to). */
-static int uplink_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
+/* A free port id with the room to stage it reserved, or a negative errno. */
+static int claim_port(struct dp *dp)
 {
 	int i = free_port_id(dp), r;
 	if (i < 0)
 		return i;
 	if ((r = reserve(dp)) < 0)
 		return r;
+	return i;
+}
+
+/* An uplink: in no network (net 0 for the arrays, never flooded to). */
+static int uplink_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
+{
+	int i = claim_port(dp);
+	if (i < 0)
+		return i;
 	struct dp_port_snap *ps = &dp->staging.port[i];
 	memset(ps, 0, sizeof(*ps));
 	ps->used = true;
@@ -508,11 +517,9 @@ int dp_port_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
 		return -ENOENT;
 	if (p->has_mac && (pkt_mac_is_multicast(p->mac) || pkt_mac_is_zero(p->mac)))
 		return -EINVAL;
-	int i = free_port_id(dp), r;
+	int i = claim_port(dp);
 	if (i < 0)
 		return i;
-	if ((r = reserve(dp)) < 0)
-		return r;
 	struct dp_port_snap *ps = &dp->staging.port[i];
 	struct fdb *f = dp->staging.net[p->net].fdb;
 	if (p->has_mac) {
@@ -521,7 +528,7 @@ int dp_port_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
 		    dp->staging.port[owner].has_mac &&
 		    !memcmp(dp->staging.port[owner].mac, p->mac, 6))
 			return -EADDRINUSE;
-		r = fdb_add_static(f, p->mac, (uint16_t)i);
+		int r = fdb_add_static(f, p->mac, (uint16_t)i);
 		if (r < 0)
 			return r;
 	}
@@ -635,30 +642,28 @@ int dp_port_attach_vhost(struct dp *dp, uint16_t id, int vid, unsigned nr_vrings
 	return 0;
 }
 
-int dp_port_attach_kernel(struct dp *dp, uint16_t id, int fd)
+/* A port served through a file descriptor (kernel socket, TAP): one queue pair. */
+static int attach_fd(struct dp *dp, uint16_t id, int fd, uint8_t kind)
 {
 	if (id >= DP_MAX_PORTS || fd < 0)
 		return -EINVAL;
 	struct dp_port_rt *rt = &dp->rt[id];
 	rt->nr_qpairs = 1;
-	rt->kind = DP_PORT_KERNEL;
+	rt->kind = kind;
 	__atomic_store_n(&rt->vid, fd, __ATOMIC_RELEASE);
 	for (unsigned i = 0; i < dp->p.n_workers; i++)
 		dp_worker_wake(dp->w[i]);
 	return 0;
 }
 
+int dp_port_attach_kernel(struct dp *dp, uint16_t id, int fd)
+{
+	return attach_fd(dp, id, fd, DP_PORT_KERNEL);
+}
+
 int dp_port_attach_tap(struct dp *dp, uint16_t id, int fd)
 {
-	if (id >= DP_MAX_PORTS || fd < 0)
-		return -EINVAL;
-	struct dp_port_rt *rt = &dp->rt[id];
-	rt->nr_qpairs = 1;
-	rt->kind = DP_PORT_TAP;
-	__atomic_store_n(&rt->vid, fd, __ATOMIC_RELEASE);
-	for (unsigned i = 0; i < dp->p.n_workers; i++)
-		dp_worker_wake(dp->w[i]);
-	return 0;
+	return attach_fd(dp, id, fd, DP_PORT_TAP);
 }
 
 int dp_port_attach_uplink(struct dp *dp, uint16_t id, struct ul *u)

@@ -8,19 +8,6 @@
 #define IP_ICMP 1
 #define IP_TCP 6
 
-uint16_t gw_csum(const void *data, size_t len)
-{
-	const uint8_t *p = data;
-	uint32_t sum = 0;
-	for (; len > 1; len -= 2, p += 2)
-		sum += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		sum += (uint32_t)(p[0] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 static bool is_bcast(const uint8_t *mac)
 {
 	static const uint8_t b[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
@@ -92,7 +79,7 @@ static enum gw_verdict icmp_echo(uint8_t *f, size_t len, const struct pkt_meta *
 	memcpy(ip + 12, &g->ip, 4);
 	ip[8] = 64;
 	ip[10] = ip[11] = 0;
-	c = gw_csum(ip, ihl);
+	c = pkt_csum(ip, ihl, 0);
 	ip[10] = (uint8_t)(c >> 8);
 	ip[11] = (uint8_t)c;
 	memcpy(f, f + 6, 6);

@@ -49,7 +49,4 @@ struct gw_conf {
 enum gw_verdict gw_process(uint8_t *f, size_t len, const struct pkt_meta *m,
 			   const struct gw_conf *g, enum gw_drop *why);
 
-/* One's complement checksum helpers (exposed for tests). */
-uint16_t gw_csum(const void *data, size_t len);
-
 #endif

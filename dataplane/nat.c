@@ -19,19 +19,6 @@ static inline void wr16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-uint16_t nat_csum(const void *data, size_t len, uint32_t init)
-{
-	const uint8_t *p = data;
-	uint64_t sum = init;
-	for (; len > 1; len -= 2, p += 2)
-		sum += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		sum += (uint32_t)(p[0] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
 /* Set a 16-bit field, adjusting up to two checksum fields (NULL: none). */
 static void set16(uint8_t *f, uint16_t v, uint8_t *c1, uint8_t *c2, bool c2_udp)
 {
@@ -156,7 +143,7 @@ int nat_rewrite(uint8_t *ip, size_t len, const struct nat_tuple *t)
 		size_t ihl = (size_t)(ip[0] & 0x0f) * 4, tot = rd16(ip + 2);
 		if (ld16(lc) == 0 && tot >= ihl + 8 && tot <= len) {
 			wr16(lc, 0);
-			wr16(lc, nat_csum(l4, tot - ihl, 0));
+			wr16(lc, pkt_csum(l4, tot - ihl, 0));
 		}
 		return 0;
 	}
@@ -247,7 +234,7 @@ int nat_rewrite_icmp_error(uint8_t *ip, size_t len, uint32_t out_dst, const stru
 	size_t tot = rd16(ip + 2);
 	size_t iclen = (tot > ihl && tot <= len ? tot : len) - ihl;
 	wr16(ic + 2, 0);
-	wr16(ic + 2, nat_csum(ic, iclen, 0));
+	wr16(ic + 2, pkt_csum(ic, iclen, 0));
 	return 0;
 }
 

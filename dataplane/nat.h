@@ -24,6 +24,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dataplane/pkt.h"
+
 /* Network order. ICMP echo: the identifier in sport (and dport). */
 struct nat_tuple {
 	uint32_t src, dst;
@@ -52,9 +54,6 @@ int nat_icmp_error_inner(const uint8_t *ip, size_t len, uint8_t *proto, struct n
  * source is kept unless it was the quoted destination: then q->dst), the
  * quoted packet to q (its tuple as it was sent, translated). */
 int nat_rewrite_icmp_error(uint8_t *ip, size_t len, uint32_t out_dst, const struct nat_tuple *q);
-
-/* Full one's complement sum (tests, ICMP errors). */
-uint16_t nat_csum(const void *data, size_t len, uint32_t init);
 
 struct nat_map;
 /* Addresses host order [addr_min, addr_max] (at most 16), ports host order. */

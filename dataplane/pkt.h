@@ -159,4 +159,21 @@ static inline bool pkt_mac_is_zero(const uint8_t *mac)
 int pkt_mac_parse(const char *s, uint8_t mac[6]);
 void pkt_mac_format(const uint8_t mac[6], char out[18]);
 
+/* The Internet checksum (RFC 1071) over len bytes, big-endian words, starting
+ * from the partial sum init (0, or a pseudo-header's sum); returns the
+ * complement, ready to store.  Over a region holding a valid checksum it
+ * returns 0. */
+static inline uint16_t pkt_csum(const void *data, size_t len, uint32_t init)
+{
+	const uint8_t *p = data;
+	uint64_t sum = init;
+	for (; len > 1; len -= 2, p += 2)
+		sum += (uint32_t)(p[0] << 8 | p[1]);
+	if (len)
+		sum += (uint32_t)(p[0] << 8);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
 #endif

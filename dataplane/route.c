@@ -489,12 +489,12 @@ static bool time_exceeded(const struct dp_snapshot *s, uint16_t in_port, bool fr
 	o[9] = 1;
 	memcpy(o + 12, &me, 4);
 	memcpy(o + 16, &src, 4);
-	uint16_t c = nat_csum(o, 20, 0);
+	uint16_t c = pkt_csum(o, 20, 0);
 	o[10] = (uint8_t)(c >> 8);
 	o[11] = (uint8_t)c;
 	ic[0] = 11;
 	memcpy(ic + 8, quote, q);
-	c = nat_csum(ic, 8 + q, 0);
+	c = pkt_csum(ic, 8 + q, 0);
 	ic[2] = (uint8_t)(c >> 8);
 	ic[3] = (uint8_t)c;
 	return true;

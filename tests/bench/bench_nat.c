@@ -20,10 +20,7 @@
  * Prints figures; not a pass/fail test.
  */
 #include <arpa/inet.h>
-#include <linux/perf_event.h>
 #include <stdio.h>
-#include <sys/ioctl.h>
-#include <sys/syscall.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,57 +32,7 @@
 #include "dataplane/dp_internal.h"
 #include "dataplane/nat.h"
 
-static const uint8_t GW_MAC[6] = { 0x52, 0x54, 0, 0, 0, 0xfe };
-static const uint8_t A_MAC[6] = { 0x52, 0x54, 0, 0, 0, 0x0a };
-
-static void frame(uint8_t *f, uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
-{
-	memset(f, 0, 64);
-	memcpy(f, GW_MAC, 6);
-	memcpy(f + 6, A_MAC, 6);
-	f[12] = 0x08;
-	uint8_t *ip = f + 14, *u = ip + 20;
-	ip[0] = 0x45;
-	ip[3] = 46;
-	ip[8] = 64;
-	ip[9] = 17;
-	memcpy(ip + 12, &src, 4);
-	memcpy(ip + 16, &dst, 4);
-	uint16_t c = nat_csum(ip, 20, 0);
-	ip[10] = (uint8_t)(c >> 8);
-	ip[11] = (uint8_t)c;
-	memcpy(u, &sport, 2);
-	memcpy(u + 2, &dport, 2);
-	u[5] = 26;
-}
-
-/* Instructions retired (user space, this thread): stable on a busy machine,
- * where cycles are not.  -1 when perf events are not available. */
-static int insn_fd = -1;
-static void insn_open(void)
-{
-	struct perf_event_attr a = { .type = PERF_TYPE_HARDWARE, .size = sizeof(a),
-				     .config = PERF_COUNT_HW_INSTRUCTIONS, .exclude_kernel = 1,
-				     .exclude_hv = 1 };
-	insn_fd = (int)syscall(SYS_perf_event_open, &a, 0, -1, -1, 0);
-	if (insn_fd < 0)
-		printf("(no hardware instruction counter here: instructions print as 0)\n");
-}
-
-static uint64_t insn(void)
-{
-	uint64_t v = 0;
-	if (insn_fd < 0 || read(insn_fd, &v, sizeof(v)) != sizeof(v))
-		return 0;
-	return v;
-}
-
-static void conn_frame(uint8_t *f, uint32_t c)
-{
-	uint32_t e = c % 65536;
-	frame(f, htonl(0x0a010002u | (e >> 8) << 8), htons((uint16_t)(20000 + (e & 255))),
-	      htonl(0x64400000u + c / 65536), htons(53));
-}
+#include "bench_route_lib.h"
 
 int main(int argc, char **argv)
 {
@@ -102,38 +49,16 @@ int main(int argc, char **argv)
 			counts[nc++] = (unsigned)strtoul(argv[i], NULL, 10);
 	}
 	uint64_t hz = rte_get_tsc_hz();
-	insn_open();
+	bench_insn_open();
 	printf("session: %zu bytes\n", sizeof(struct ct_sess));
 	for (unsigned ci = 0; ci < nc; ci++) {
 		unsigned conns = counts[ci];
-		struct dp_params p = { .n_workers = 1, .worker_lcores = { 0 }, .mbufs = 4096,
-				       .flow_entries = 1024, .fdb_entries = 256, .ageing_secs = 300,
-				       .flow_idle_secs = 10, .ct_sessions = conns + 64,
-				       .ct_port_limit = conns + 64 };
-		struct dp *dp = dp_create(&p);
+		uint16_t net, a, u;
+		struct dp *dp = bench_nat_router(conns + 64, &net, &a, &u);
 		if (!dp) {
 			fprintf(stderr, "dp_create failed for %u sessions\n", conns);
 			return 1;
 		}
-		uint16_t net, a, u;
-		dp_net_create(dp, &net);
-		struct dp_gw g = { .ip = inet_addr("10.0.0.1") };
-		memcpy(g.mac, GW_MAC, 6);
-		dp_net_set_gateway(dp, net, &g);
-		dp_net_set_active(dp, net, true);
-		struct dp_port_params pa = { .net = net, .has_mac = true };
-		memcpy(pa.mac, A_MAC, 6);
-		dp_port_create(dp, &pa, &a);
-		struct dp_port_params pu = { .role = DP_ROLE_UPLINK };
-		dp_port_create(dp, &pu, &u);
-		struct dp_uplink_conf uc = { .ip = inet_addr("198.51.100.2"), .plen = 24,
-					     .gw_ip = inet_addr("198.51.100.1"), .gw_resolved = true };
-		dp_uplink_set(dp, u, &uc);
-		/* 16 NAT addresses: 1M connections need more than one address's ports */
-		struct dp_net_l3 l3 = { .mode = DP_FWD_NAT, .prefix = inet_addr("10.0.0.0"), .plen = 8,
-					.uplink = u, .nat_addr_min = 0xc6336410, .nat_addr_max = 0xc633641f };
-		dp_net_set_l3(dp, net, &l3);
-		dp_sync(dp);
 		const struct dp_snapshot *s = dp->snap;
 		struct dp_worker *w = dp->w[0];
 		struct rte_mbuf *m[DP_BURST];
@@ -148,7 +73,7 @@ int main(int argc, char **argv)
 		 * up to 16 servers: connection c is endpoint c % 65536 to server
 		 * c / 65536 (endpoint-independent mappings shared by those) */
 		for (uint32_t g = 0; g < 256; g++)
-			dp_arp_learn(dp->arp[net], htonl(0x0a010002u | g << 8), A_MAC, a);
+			dp_arp_learn(dp->arp[net], htonl(0x0a010002u | g << 8), BENCH_A_MAC, a);
 		/* new connections */
 		uint64_t ok = 0, ins = 0, t0 = rte_get_tsc_cycles();
 		for (uint32_t i = 0; i < conns; i += DP_BURST) {
@@ -156,12 +81,12 @@ int main(int argc, char **argv)
 			for (unsigned j = 0; j < n; j++) {
 				uint32_t c = i + j;
 				uint8_t *f = rte_pktmbuf_mtod(m[j], uint8_t *);
-				conn_frame(f, c);
+				bench_conn_frame(f, c);
 				pkt_parse(f, 64, true, &meta[j]);
 			}
-			uint64_t i0 = insn();
+			uint64_t i0 = bench_insn();
 			dp_route_burst(w, s, a, m, meta, n, 1, out, why);
-			ins += insn() - i0;
+			ins += bench_insn() - i0;
 			for (unsigned j = 0; j < n; j++)
 				ok += out[j] == u;
 		}
@@ -187,13 +112,13 @@ int main(int argc, char **argv)
 				for (unsigned j = 0; j < n; j++) {
 					uint32_t c = (uint32_t)((k0 + j) % conns);
 					uint8_t *f = rte_pktmbuf_mtod(m[j], uint8_t *);
-					conn_frame(f, c);
+					bench_conn_frame(f, c);
 					pkt_parse(f, 64, true, &meta[j]);
 				}
-				uint64_t i0 = insn(), a0 = rte_get_tsc_cycles();
+				uint64_t i0 = bench_insn(), a0 = rte_get_tsc_cycles();
 				dp_route_burst(w, s, a, m, meta, n, 1, out, why);
 				cyc += rte_get_tsc_cycles() - a0;
-				ins += insn() - i0;
+				ins += bench_insn() - i0;
 				pkts += n;
 				for (unsigned j = 0; j < n; j++)
 					fwd += out[j] == u;

@@ -25,7 +25,7 @@ static int l4_ok(const uint8_t *ip, size_t len)
 	const uint8_t *l4 = ip + ihl;
 	switch (ip[9]) {
 	case 1:
-		return nat_csum(l4, l4len, 0) == 0;
+		return pkt_csum(l4, l4len, 0) == 0;
 	case 17:
 		if (rd16(l4 + 6) == 0)
 			return -1;
@@ -35,7 +35,7 @@ static int l4_ok(const uint8_t *ip, size_t len)
 			return -1;
 		uint32_t ps = rd16(ip + 12) + rd16(ip + 14) + rd16(ip + 16) + rd16(ip + 18) + ip[9] +
 			      (uint32_t)l4len;
-		return nat_csum(l4, l4len, ps) == 0;
+		return pkt_csum(l4, l4len, ps) == 0;
 	}
 	default:
 		return -1;
@@ -58,20 +58,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint8_t *ip = f + m.l3_off;
 		size_t len = size - m.l3_off;
 		size_t ihl = (size_t)(ip[0] & 0xf) * 4;
-		int ip_before = nat_csum(ip, ihl, 0) == 0;
+		int ip_before = pkt_csum(ip, ihl, 0) == 0;
 		int l4_before = l4_ok(ip, len);
 		if (ip[9] == 1 && len > ihl && ip[ihl] != 0 && ip[ihl] != 8) {
 			uint8_t p;
 			struct nat_tuple q;
 			if (nat_icmp_error_inner(ip, len, &p, &q) == 0 &&
 			    nat_rewrite_icmp_error(ip, len, t.dst, &t) == 0) {
-				if (ip_before && nat_csum(ip, ihl, 0) != 0)
+				if (ip_before && pkt_csum(ip, ihl, 0) != 0)
 					abort();
 				if (l4_ok(ip, len) == 0)
 					abort(); /* recomputed over the whole message */
 			}
 		} else if (nat_rewrite(ip, len, &t) == 0) {
-			if (ip_before && nat_csum(ip, ihl, 0) != 0)
+			if (ip_before && pkt_csum(ip, ihl, 0) != 0)
 				abort();
 			if (l4_before == 1 && l4_ok(ip, len) != 1)
 				abort();

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <cmocka.h>
 
+#include "dataplane/pkt.h"
 #include "dns/dns_cache.h"
 #include "dns/dns_priv.h"
 #include "dns/dns_server.h"
@@ -261,17 +262,6 @@ static size_t mkframe(uint8_t *f, uint8_t proto, const uint8_t *l4payload, size_
 	return 14 + tot;
 }
 
-static uint16_t csum(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (; len > 1; len -= 2, p += 2)
-		sum += (uint32_t)(p[0] << 8 | p[1]);
-	if (len)
-		sum += (uint32_t)(p[0] << 8);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
-
 /* Checks a reply frame's addressing and checksums; returns its DNS payload. */
 static const uint8_t *check_reply(const uint8_t *f, size_t len, uint8_t proto, size_t *plen)
 {
@@ -280,7 +270,7 @@ static const uint8_t *check_reply(const uint8_t *f, size_t len, uint8_t proto, s
 	assert_memory_equal(f + 6, GWMAC, 6);
 	const uint8_t *ip = f + 14;
 	assert_int_equal(ip[9], proto);
-	assert_int_equal(csum(ip, 20, 0), 0xffff);
+	assert_int_equal(pkt_csum(ip, 20, 0), 0);
 	uint32_t s, d;
 	memcpy(&s, ip + 12, 4);
 	memcpy(&d, ip + 16, 4);
@@ -295,7 +285,7 @@ static const uint8_t *check_reply(const uint8_t *f, size_t len, uint8_t proto, s
 	ph[9] = proto;
 	ph[10] = (uint8_t)((tot - 20) >> 8);
 	ph[11] = (uint8_t)(tot - 20);
-	assert_int_equal(csum(l4, tot - 20, csum(ph, 12, 0)), 0xffff);
+	assert_int_equal(pkt_csum(l4, tot - 20, (uint16_t)~pkt_csum(ph, 12, 0)), 0);
 	assert_int_equal(l4[1], 53);
 	assert_int_equal(l4[2], 0x9c);
 	size_t h = proto == 17 ? 8 : (size_t)(l4[12] >> 4) * 4;

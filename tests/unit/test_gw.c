@@ -112,13 +112,13 @@ static size_t icmp(uint8_t *f, const char *dst, uint8_t type, size_t payload)
 	ip[0] = 0x45; ip[2] = (uint8_t)(tot >> 8); ip[3] = (uint8_t)tot; ip[8] = 63; ip[9] = 1;
 	inet_pton(AF_INET, "192.168.122.7", ip + 12);
 	inet_pton(AF_INET, dst, ip + 16);
-	uint16_t c = gw_csum(ip, 20);
+	uint16_t c = pkt_csum(ip, 20, 0);
 	ip[10] = (uint8_t)(c >> 8); ip[11] = (uint8_t)c;
 	uint8_t *ic = ip + 20;
 	ic[0] = type; ic[4] = 0x12; ic[5] = 0x34; ic[7] = 1;
 	for (size_t i = 0; i < payload; i++)
 		ic[8 + i] = (uint8_t)(i * 7);
-	c = gw_csum(ic, 8 + payload);
+	c = pkt_csum(ic, 8 + payload, 0);
 	ic[2] = (uint8_t)(c >> 8); ic[3] = (uint8_t)c;
 	return 14 + tot;
 }
@@ -135,8 +135,8 @@ static void echo_is_answered_with_valid_checksums(void **s)
 		assert_memory_equal(f, VM, 6);
 		assert_memory_equal(f + 6, GWMAC, 6);
 		assert_int_equal(ip[20], 0); /* echo reply */
-		assert_int_equal(gw_csum(ip, 20), 0); /* IP checksum verifies */
-		assert_int_equal(gw_csum(ip + 20, 8 + sizes[i]), 0); /* ICMP checksum verifies */
+		assert_int_equal(pkt_csum(ip, 20, 0), 0); /* IP checksum verifies */
+		assert_int_equal(pkt_csum(ip + 20, 8 + sizes[i], 0), 0); /* ICMP checksum verifies */
 		uint8_t a[4];
 		inet_pton(AF_INET, "192.168.122.7", a);
 		assert_memory_equal(ip + 16, a, 4);

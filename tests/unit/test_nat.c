@@ -34,7 +34,7 @@ static uint16_t l4_sum(const uint8_t *ip, size_t l4len)
 	size_t ihl = (size_t)(ip[0] & 0xf) * 4;
 	uint32_t s = rd16(ip + 12) + rd16(ip + 14) + rd16(ip + 16) + rd16(ip + 18) + ip[9] +
 		     (uint32_t)l4len;
-	return nat_csum(ip + ihl, l4len, s);
+	return pkt_csum(ip + ihl, l4len, s);
 }
 
 static size_t build(uint8_t *ip, uint8_t proto, size_t payload)
@@ -51,7 +51,7 @@ static size_t build(uint8_t *ip, uint8_t proto, size_t payload)
 	ip[7] = 0;
 	ip[9] = proto;
 	ip[10] = ip[11] = 0;
-	uint16_t c = nat_csum(ip, ihl, 0);
+	uint16_t c = pkt_csum(ip, ihl, 0);
 	ip[10] = (uint8_t)(c >> 8);
 	ip[11] = (uint8_t)c;
 	uint8_t *l4 = ip + ihl;
@@ -59,7 +59,7 @@ static size_t build(uint8_t *ip, uint8_t proto, size_t payload)
 		l4[0] = rnd() & 1 ? 8 : 0;
 		l4[1] = 0;
 		l4[2] = l4[3] = 0;
-		c = nat_csum(l4, tot - ihl, 0);
+		c = pkt_csum(l4, tot - ihl, 0);
 		l4[2] = (uint8_t)(c >> 8);
 		l4[3] = (uint8_t)c;
 	} else {
@@ -81,9 +81,9 @@ static size_t build(uint8_t *ip, uint8_t proto, size_t payload)
 static void check_sums(const uint8_t *ip, size_t tot)
 {
 	size_t ihl = (size_t)(ip[0] & 0xf) * 4;
-	assert_int_equal(nat_csum(ip, ihl, 0), 0);
+	assert_int_equal(pkt_csum(ip, ihl, 0), 0);
 	if (ip[9] == 1) {
-		assert_int_equal(nat_csum(ip + ihl, tot - ihl, 0), 0);
+		assert_int_equal(pkt_csum(ip + ihl, tot - ihl, 0), 0);
 	} else {
 		assert_int_equal(l4_sum(ip, tot - ihl), 0);
 	}
@@ -119,17 +119,17 @@ static void icmp_all_zero(void **st)
 	uint8_t ip[28] = { 0x45, 0, 0, 28, 0, 0, 0, 0, 64, 1 };
 	ip[24] = 0x12;
 	ip[25] = 0x34; /* id */
-	uint16_t c = nat_csum(ip + 20, 8, 0);
+	uint16_t c = pkt_csum(ip + 20, 8, 0);
 	ip[22] = (uint8_t)(c >> 8);
 	ip[23] = (uint8_t)c;
-	c = nat_csum(ip, 20, 0);
+	c = pkt_csum(ip, 20, 0);
 	ip[10] = (uint8_t)(c >> 8);
 	ip[11] = (uint8_t)c;
 	struct nat_tuple t = { 0x0100000a, 0x0200000a, 0, 0 };
 	assert_int_equal(nat_rewrite(ip, sizeof(ip), &t), 0);
 	assert_int_equal(rd16(ip + 22), 0xffff);
-	assert_int_equal(nat_csum(ip + 20, 8, 0), 0);
-	assert_int_equal(nat_csum(ip, 20, 0), 0);
+	assert_int_equal(pkt_csum(ip + 20, 8, 0), 0);
+	assert_int_equal(pkt_csum(ip, 20, 0), 0);
 }
 
 static void udp_zero_checksum(void **st)
@@ -141,7 +141,7 @@ static void udp_zero_checksum(void **st)
 	struct nat_tuple t = { 0x01020304, 0x05060708, 0x1111, 0x2222 };
 	assert_int_equal(nat_rewrite(ip, tot, &t), 0);
 	assert_int_equal(rd16(ip + ihl + 6), 0);
-	assert_int_equal(nat_csum(ip, ihl, 0), 0);
+	assert_int_equal(pkt_csum(ip, ihl, 0), 0);
 	/* truncated */
 	assert_int_equal(nat_rewrite(ip, ihl + 4, &t), -EINVAL);
 }
@@ -175,10 +175,10 @@ static void icmp_error(void **st)
 		ip[20] = 3;
 		ip[21] = 3;
 		memcpy(ip + 28, q, quoted);
-		uint16_t c = nat_csum(ip + 20, tot - 20, 0);
+		uint16_t c = pkt_csum(ip + 20, tot - 20, 0);
 		ip[22] = (uint8_t)(c >> 8);
 		ip[23] = (uint8_t)c;
-		c = nat_csum(ip, 20, 0);
+		c = pkt_csum(ip, 20, 0);
 		ip[10] = (uint8_t)(c >> 8);
 		ip[11] = (uint8_t)c;
 
@@ -191,14 +191,14 @@ static void icmp_error(void **st)
 		if (proto == 1)
 			orig.dport = orig.sport;
 		assert_int_equal(nat_rewrite_icmp_error(ip, tot, orig.src, &orig), 0);
-		assert_int_equal(nat_csum(ip, 20, 0), 0);
-		assert_int_equal(nat_csum(ip + 20, tot - 20, 0), 0);
+		assert_int_equal(pkt_csum(ip, 20, 0), 0);
+		assert_int_equal(pkt_csum(ip + 20, tot - 20, 0), 0);
 		assert_memory_equal(ip + 16, &orig.src, 4);
 		assert_memory_equal(ip + 12, &router, 4);
 		assert_int_equal(nat_icmp_error_inner(ip, tot, &p, &in), 0);
 		assert_memory_equal(&in, &orig, sizeof(in));
 		/* the quoted header's checksum, and the quoted L4 checksum when whole */
-		assert_int_equal(nat_csum(ip + 28, (size_t)(q[0] & 0xf) * 4, 0), 0);
+		assert_int_equal(pkt_csum(ip + 28, (size_t)(q[0] & 0xf) * 4, 0), 0);
 		if (quoted == qtot && proto != 1)
 			assert_int_equal(l4_sum(ip + 28, qtot - (size_t)(q[0] & 0xf) * 4), 0);
 	}

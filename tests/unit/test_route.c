@@ -144,11 +144,11 @@ static size_t mk(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, uint8_t p
 	uint32_t s = ip4(src), d = ip4(dst);
 	memcpy(ip + 12, &s, 4);
 	memcpy(ip + 16, &d, 4);
-	wr16(ip + 10, nat_csum(ip, 20, 0));
+	wr16(ip + 10, pkt_csum(ip, 20, 0));
 	if (proto == 1) {
 		l4[0] = (uint8_t)(dport >> 8); /* type */
 		wr16(l4 + 4, sport);           /* id */
-		wr16(l4 + 2, nat_csum(l4, l4len, 0));
+		wr16(l4 + 2, pkt_csum(l4, l4len, 0));
 	} else {
 		wr16(l4, sport);
 		wr16(l4 + 2, dport);
@@ -160,7 +160,7 @@ static size_t mk(uint8_t *f, const uint8_t *dmac, const uint8_t *smac, uint8_t p
 		}
 		uint32_t ps = rd16(ip + 12) + rd16(ip + 14) + rd16(ip + 16) + rd16(ip + 18) + proto +
 			      (uint32_t)l4len;
-		wr16(l4 + (proto == 6 ? 16 : 6), nat_csum(l4, l4len, ps));
+		wr16(l4 + (proto == 6 ? 16 : 6), pkt_csum(l4, l4len, ps));
 	}
 	return 14 + 20 + l4len;
 }
@@ -196,15 +196,15 @@ static bool nothing(int fd)
 static void valid(const uint8_t *f, size_t len)
 {
 	const uint8_t *ip = f + 14;
-	assert_int_equal(nat_csum(ip, 20, 0), 0);
+	assert_int_equal(pkt_csum(ip, 20, 0), 0);
 	size_t l4len = rd16(ip + 2) - 20u;
 	assert_true(14 + 20 + l4len <= len);
 	if (ip[9] == 1) {
-		assert_int_equal(nat_csum(ip + 20, l4len, 0), 0);
+		assert_int_equal(pkt_csum(ip + 20, l4len, 0), 0);
 	} else {
 		uint32_t ps = rd16(ip + 12) + rd16(ip + 14) + rd16(ip + 16) + rd16(ip + 18) + ip[9] +
 			      (uint32_t)l4len;
-		assert_int_equal(nat_csum(ip + 20, l4len, ps), 0);
+		assert_int_equal(pkt_csum(ip + 20, l4len, ps), 0);
 	}
 }
 
@@ -277,18 +277,18 @@ static void nat_udp_tcp_icmp(void **st)
 	uint32_t rt = ip4("192.0.2.77");
 	memcpy(e + 26, &rt, 4);
 	memcpy(e + 30, &ext, 4);
-	wr16(e + 24, nat_csum(e + 14, 20, 0));
+	wr16(e + 24, pkt_csum(e + 14, 20, 0));
 	e[34] = 3;
 	e[35] = 3;
 	memcpy(e + 42, r + 14, 28); /* the datagram as it left */
-	wr16(e + 36, nat_csum(e + 34, 36, 0));
+	wr16(e + 36, pkt_csum(e + 34, 36, 0));
 	tx(fu, e, 14 + 56);
 	assert_int_equal(rx(fa, r), 14 + 56);
 	valid(r, 14 + 56);
 	assert_memory_equal(r + 30, &a, 4);          /* to the guest */
 	assert_memory_equal(r + 42 + 12, &a, 4);     /* quoting its own datagram */
 	assert_int_equal(rd16(r + 42 + 20), 5000);
-	assert_int_equal(nat_csum(r + 42, 20, 0), 0);
+	assert_int_equal(pkt_csum(r + 42, 20, 0), 0);
 
 	/* TCP: one session, established packets never create another */
 	struct dp_ct_stats cs0, cs1;
@@ -341,7 +341,7 @@ static void nat_udp_tcp_icmp(void **st)
 	{
 		uint32_t ps = rd16((uint8_t *)&a2) + rd16((uint8_t *)&a2 + 2) + rd16((uint8_t *)&srv) +
 			      rd16((uint8_t *)&srv + 2) + 17 + 24;
-		wr16(udp + 6, nat_csum(udp, 24, ps));
+		wr16(udp + 6, pkt_csum(udp, 24, ps));
 	}
 	uint8_t *frs[2] = { fr1, fr2 };
 	for (int k = 0; k < 2; k++) {
@@ -357,7 +357,7 @@ static void nat_udp_tcp_icmp(void **st)
 		ip[9] = 17;
 		memcpy(ip + 12, &a2, 4);
 		memcpy(ip + 16, &srv, 4);
-		wr16(ip + 10, nat_csum(ip, 20, 0));
+		wr16(ip + 10, pkt_csum(ip, 20, 0));
 		memcpy(ip + 20, udp + (k ? 16 : 0), k ? 8 : 16);
 	}
 	uint64_t fd0 = drops(DP_DROP_FRAG);
@@ -369,8 +369,8 @@ static void nat_udp_tcp_icmp(void **st)
 	uint8_t o1[1600], o2[1600];
 	assert_int_equal(rx(fu, o1), 14 + 36);
 	assert_int_equal(rx(fu, o2), 14 + 28);
-	assert_int_equal(nat_csum(o1 + 14, 20, 0), 0);
-	assert_int_equal(nat_csum(o2 + 14, 20, 0), 0);
+	assert_int_equal(pkt_csum(o1 + 14, 20, 0), 0);
+	assert_int_equal(pkt_csum(o2 + 14, 20, 0), 0);
 	assert_memory_equal(o1 + 26, &ext, 4);
 	assert_memory_equal(o2 + 26, &ext, 4);
 	assert_memory_equal(o2, NH_MAC, 6);
@@ -382,7 +382,7 @@ static void nat_udp_tcp_icmp(void **st)
 	{
 		uint32_t ps = rd16((uint8_t *)&ext) + rd16((uint8_t *)&ext + 2) + rd16((uint8_t *)&srv) +
 			      rd16((uint8_t *)&srv + 2) + 17 + 24;
-		assert_int_equal(nat_csum(re, 24, ps), 0);
+		assert_int_equal(pkt_csum(re, 24, ps), 0);
 	}
 
 	/* visible */
@@ -473,11 +473,11 @@ static void portfwd_hairpin_host(void **st)
 	uint32_t b = ip4("10.0.0.3"), rem = ip4("203.0.113.9");
 	memcpy(e + 26, &b, 4);
 	memcpy(e + 30, &rem, 4);
-	wr16(e + 24, nat_csum(e + 14, 20, 0));
+	wr16(e + 24, pkt_csum(e + 14, 20, 0));
 	e[34] = 3;
 	e[35] = 3;
 	memcpy(e + 42, r + 14, 28); /* the datagram B got */
-	wr16(e + 36, nat_csum(e + 34, 36, 0));
+	wr16(e + 36, pkt_csum(e + 34, 36, 0));
 	tx(fb, e, 14 + 56);
 	assert_int_equal(rx(fu, r), 14 + 56);
 	valid(r, 14 + 56);
@@ -485,7 +485,7 @@ static void portfwd_hairpin_host(void **st)
 	assert_memory_equal(r + 30, &rem, 4);
 	assert_memory_equal(r + 42 + 16, &ext, 4); /* quoting what the remote sent */
 	assert_int_equal(rd16(r + 42 + 22), 5353);
-	assert_int_equal(nat_csum(r + 42, 20, 0), 0);
+	assert_int_equal(pkt_csum(r + 42, 20, 0), 0);
 	/* a neighbor through the gateway's MAC: routed back in, untranslated */
 	n = mk(f, GW_MAC, A_MAC, 17, "10.0.0.2", 7777, "10.0.0.3", 53, 0);
 	tx(fa, f, n);
@@ -640,7 +640,7 @@ static void ttl1(uint8_t *f)
 {
 	f[14 + 8] = 1;
 	wr16(f + 24, 0);
-	wr16(f + 24, nat_csum(f + 14, 20, 0));
+	wr16(f + 24, pkt_csum(f + 14, 20, 0));
 }
 
 static void ttl_time_exceeded(void **st)
