@@ -81,7 +81,7 @@ struct cli_ctx {
 extern const struct cli_cmd cli_net_cmds[];
 extern const struct cli_cmd cli_port_cmds[];
 extern const struct cli_cmd cli_dp_cmds[];
-extern const struct cli_cmd cli_ct_cmds[]; /* cmd_ct.c (he) */
+extern const struct cli_cmd cli_ct_cmds[]; /* cmd_ct.c */
 extern const struct cli_cmd cli_sg_cmds[]; /* cmd_sg.c: sg-*, port-update */
 
 /* Option access. */

@@ -500,10 +500,10 @@ int api_execute(struct ctl *c, const struct api_req *r, json_t **out, struct ctl
 		return 200;
 	case API_PORT_CAPTURE: /* a stream: api_http.c's capture_respond */
 		break;
-	/* he: port forwarding, connection tracking */
+	/* port forwarding, connection tracking */
 	case API_PF_LIST: case API_PF_ADD: case API_PF_DEL: case API_CT_LIST: case API_CT_FLUSH:
 		return api_ct_execute(c, r, out, e);
-	/* security groups (hf) */
+	/* security groups */
 	case API_SG_LIST: case API_SG_CREATE: case API_SG_GET: case API_SG_UPDATE:
 	case API_SG_DEL: case API_SGR_LIST: case API_SGR_CREATE: case API_SGR_GET:
 	case API_SGR_DEL:

@@ -12,7 +12,6 @@
 #include "control/net.h"
 #include "control/nat/portfwd.h"
 #include "dataplane/dp.h"
-#include "he_config.h" /* VNETD_HAVE_L3: the dataplane has the session table */
 
 static void ip_str(uint32_t host_order, char out[INET_ADDRSTRLEN])
 {
@@ -88,7 +87,6 @@ static int do_portfwd(struct ctl *c, const struct api_req *r, json_t **out, stru
 	return 200;
 }
 
-#if VNETD_HAVE_L3
 static const char *proto_name(uint8_t p)
 {
 	static char buf[8];
@@ -141,7 +139,6 @@ static json_t *stats_json(const struct dp_ct_stats *s)
 	json_object_set_new(o, "by_state", st);
 	return o;
 }
-#endif
 
 static int do_conntrack(struct ctl *c, const struct api_req *r, json_t **out, struct ctl_err *e)
 {
@@ -152,7 +149,6 @@ static int do_conntrack(struct ctl *c, const struct api_req *r, json_t **out, st
 			return no_network(r->network, e);
 		net = net_dp_id(n);
 	}
-#if VNETD_HAVE_L3
 	if (r->route == API_CT_FLUSH) {
 		int n = dp_ct_flush(c->dp, net);
 		if (n < 0)
@@ -203,11 +199,6 @@ static int do_conntrack(struct ctl *c, const struct api_req *r, json_t **out, st
 	*out = json_pack("{s:o, s:i, s:o, s:o}", "conntrack", a, "total", cnt, "counts", counts,
 			 "stats", stats_json(&st));
 	return 200;
-#else
-	(void)net;
-	return ctl_fail(e, ENOSYS, 400, "operation-unsupported",
-			"Operation not supported: this vnetd was built without connection tracking");
-#endif
 }
 
 int api_ct_execute(struct ctl *c, const struct api_req *r, json_t **out, struct ctl_err *e)

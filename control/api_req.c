@@ -307,7 +307,7 @@ static int parse_autostart(json_t *o, struct api_req *r, struct ctl_err *e)
 	return rc == 0 ? bad(e, "invalid argument: missing member '%s'", "autostart") : 0;
 }
 
-/* ---- security groups and port security (hf) ---- */
+/* ---- security groups and port security ---- */
 
 /* port_security_enabled, security_groups, allowed_address_pairs (Neutron's
  * port attributes and validation messages); absent: -1. */
@@ -567,7 +567,7 @@ static int parse_update(json_t *o, struct api_req *r, struct ctl_err *e)
 	return keep_xml(r, xml, e);
 }
 
-/* ---- he: port forwarding, connection tracking ---- */
+/* ---- port forwarding, connection tracking ---- */
 
 static int get_port_num(json_t *o, const char *k, bool required, uint16_t *out,
 			struct ctl_err *e)
@@ -660,13 +660,13 @@ static const struct route routes[] = {
 	{ "GET", "/v1/stats", API_STATS, q_none, NULL },
 	{ "GET", "/v1/version", API_VERSION, q_none, NULL },
 	{ "POST", "/v1/networks/*/update", API_NET_UPDATE, q_none, parse_update },
-	/* he: port forwarding, connection tracking */
+	/* port forwarding, connection tracking */
 	{ "GET", "/v1/port-forwards", API_PF_LIST, q_ports, NULL },
 	{ "POST", "/v1/port-forwards", API_PF_ADD, q_none, parse_portfwd },
 	{ "DELETE", "/v1/port-forwards/*", API_PF_DEL, q_none, NULL },
 	{ "GET", "/v1/conntrack", API_CT_LIST, q_ports, NULL },
 	{ "DELETE", "/v1/conntrack", API_CT_FLUSH, q_ports, NULL },
-	/* security groups (hf) */
+	/* security groups */
 	{ "GET", "/v1/security-groups", API_SG_LIST, q_none, NULL },
 	{ "POST", "/v1/security-groups", API_SG_CREATE, q_none, parse_sg },
 	{ "GET", "/v1/security-groups/*", API_SG_GET, q_none, NULL },

@@ -28,9 +28,9 @@ enum api_route {
 	API_STATS, API_VERSION,
 	API_NET_UPDATE,
 	API_PORT_CAPTURE,
-	/* he: port forwarding and connection tracking (control/api_ct.c) */
+	/* port forwarding and connection tracking (control/api_ct.c) */
 	API_PF_LIST, API_PF_ADD, API_PF_DEL, API_CT_LIST, API_CT_FLUSH,
-	/* security groups (hf) */
+	/* security groups */
 	API_SG_LIST, API_SG_CREATE, API_SG_GET, API_SG_UPDATE, API_SG_DEL,
 	API_SGR_LIST, API_SGR_CREATE, API_SGR_GET, API_SGR_DEL,
 	API_PORT_UPDATE, API_PORT_TRACE,
@@ -74,14 +74,14 @@ struct api_req {
 	unsigned cap_dir, cap_snaplen;
 	uint64_t cap_count;
 	char *cap_filter;
-	/* he: POST /v1/port-forwards (network in .network); ips host order */
+	/* POST /v1/port-forwards (network in .network); ips host order */
 	struct {
 		uint8_t proto;
 		uint32_t ext_ip, int_ip;
 		uint16_t ext_port, int_port;
 		char desc[257];
 	} pf;
-	/* security groups (hf): the validated "security_group" or
+	/* security groups: the validated "security_group" or
 	 * "security_group_rule" object (owned reference), the rule list's
 	 * ?security_group_id=, a port's security attributes (add, update) */
 	struct json_t *policy;

@@ -23,14 +23,14 @@ struct ctl {
 	struct dp *dp;
 	struct store *state;   /* persistent: networks, autostart, ports */
 	struct store *run;     /* runtime: active networks (cleared by reboot) */
-	struct portfwd *pf;    /* port forwarding rules (he: control/nat/portfwd.h) */
+	struct portfwd *pf;    /* port forwarding rules (control/nat/portfwd.h) */
 	const char *run_dir;
 	const char *socket_dir; /* server-mode port sockets (--socket-dir) */
 	const char *api_socket; /* never a port's socket */
 	const char *api_socket_ro; /* the read-only one: never a port's socket either */
 	struct netreg *nets;
 	struct portreg *ports;
-	/* hd: --uplink ("auto", "none", a name), --host-port, the open uplinks */
+	/* --uplink ("auto", "none", a name), --host-port, the open uplinks */
 	const char *uplink;
 	bool host_port;
 	struct ulreg *uplinks;

@@ -251,11 +251,11 @@ int main(int argc, char **argv)
 			} else if (evs[i].data.fd == tfd) {
 				uint64_t ticks;
 				if (read(tfd, &ticks, sizeof(ticks)) > 0) {
-					portfwd_tick(c.pf); /* he: after a network changed */
+					portfwd_tick(c.pf); /* after a network changed */
 					dp_housekeeping(c.dp);
 					netreg_tick(c.nets);
 					portreg_tick(c.ports);
-					uplink_tick(&c); /* hd: neighbours, address */
+					uplink_tick(&c); /* neighbours, address */
 					portreg_portsec_refresh(c.ports);
 				}
 			} else if (evs[i].data.fd == dp_punt_fd(c.dp)) {
@@ -286,12 +286,12 @@ out:
 	portreg_free(c.ports);
 	vh_wait_removals(); /* the sockets' reaper threads */
 	netreg_free(c.nets);
-	free(c.uplinks); /* hd: emptied by the networks' stops */
+	free(c.uplinks); /* emptied by the networks' stops */
 	sgreg_free(c.sgs);
 	if (c.dp)
 		dp_stop(c.dp);
 	dp_free(c.dp);
-	portfwd_free(c.pf); /* he: after the networks, whose stops read it */
+	portfwd_free(c.pf); /* after the networks, whose stops read it */
 	store_close(c.state);
 	store_close(c.run);
 	char eal_dir[256];

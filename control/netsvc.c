@@ -34,9 +34,9 @@ struct netsvc {
 	uint64_t reply_no_mbuf;   /* DHCP replies lost: mempool empty */
 	uint64_t reply_queue_full;/* DHCP replies lost: the worker's inject ring full */
 	uint16_t uplink;          /* the uplink's dp port (netsvc_set_uplink), DP_PORT_NONE */
-	struct hostport *host;    /* hd: the TAP named by <bridge name>, NULL: none */
-	struct uplink_use *ulu;   /* hd: its uplink (nat/route/open), NULL: none */
-	uint16_t nat_pmin, nat_pmax; /* hd: NAT ports without <nat><port> (0: 1024-65535) */
+	struct hostport *host;    /* the TAP named by <bridge name>, NULL: none */
+	struct uplink_use *ulu;   /* its uplink (nat/route/open), NULL: none */
+	uint16_t nat_pmin, nat_pmax; /* NAT ports without <nat><port> (0: 1024-65535) */
 };
 
 int netsvc_prefix(const struct netsvc *s)
@@ -305,7 +305,7 @@ struct netsvc *netsvc_start(struct ctl *c, const struct nx_network *def, uint16_
 		SVC_LOG(WARNING, "network '%s': forward settings not applied (%s)\n", nx_name(def),
 			strerror(-r));
 	s->host = hostport_start(c, def, dp_net); /* hd */
-	s->ulu = uplink_net_start(c, s, def, dp_net); /* hd: calls netsvc_set_uplink */
+	s->ulu = uplink_net_start(c, s, def, dp_net); /* calls netsvc_set_uplink */
 	return s;
 }
 

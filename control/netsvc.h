@@ -48,13 +48,13 @@ size_t netsvc_leases(const struct netsvc *s, const uint8_t *mac, struct dhcp_lea
 int netsvc_prefix(const struct netsvc *s);
 /* Static DHCP hosts' addresses of a MAC (host order); returns the count. */
 size_t netsvc_static_ips(const struct netsvc *s, const uint8_t *mac, uint32_t *out, size_t max);
-/* The network's uplink (hd's control/host/uplink.c calls it once the uplink
+/* The network's uplink (control/host/uplink.c calls it once the uplink
  * is acquired, DP_PORT_NONE when released): the forward mode and NAT range
  * go to the dataplane with it (control/nat/l3.c). */
 int netsvc_set_uplink(struct ctl *c, struct netsvc *s, const struct nx_network *def,
 		      uint16_t dp_net, uint16_t uplink);
 uint16_t netsvc_uplink(const struct netsvc *s);
-/* hd: the NAT ports of a network without <nat><port> (uplink.c: outside the
+/* the NAT ports of a network without <nat><port> (uplink.c: outside the
  * host's ephemeral and listening ports); applied by netsvc_set_uplink. */
 void netsvc_set_nat_ports(struct netsvc *s, uint16_t min, uint16_t max);
 

@@ -11,7 +11,7 @@
 /* The one table of vnetd's options: getopt_long's table, --help and the
  * manual page (--man, built into vnetd.8 by meson) are all made from it, so
  * they cannot drift apart.  help: lines separated by '\n'. */
-enum { O_CTSESS = 340, O_CTPORT, O_CTTCP, O_CTUDP }; /* hb: connection tracking */
+enum { O_CTSESS = 340, O_CTPORT, O_CTTCP, O_CTUDP }; /* connection tracking */
 enum { O_STATE = 256, O_RUN, O_SOCK, O_GROUP, O_CPUS, O_MEM, O_HUGE, O_MBUFS, O_FLOWS,
        O_FDB, O_AGE, O_FIDLE, O_IDLE, O_NODEF, O_LOG, O_PUNT, O_SOCKDIR,
        O_MACLIM, O_SOCKRO, O_MAN };

@@ -27,8 +27,8 @@ struct vnetd_opts {
 	bool default_network;
 	bool help, version, man;
 	char log_level[16];
-	char uplink[16];    /* hd: "auto", "none" or an interface name */
-	bool host_port;     /* hd: create networks' TAPs */
+	char uplink[16];    /* "auto", "none" or an interface name */
+	bool host_port;     /* create networks' TAPs */
 	struct dp_params dp;
 };
 

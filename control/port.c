@@ -199,7 +199,7 @@ static int server_dir_ready(const char *path, struct ctl_err *e)
 	return 0;
 }
 
-/* ---- port security (hf) ---- */
+/* ---- port security ---- */
 
 static int mac_slot(struct portsec_conf *c, const uint8_t *mac)
 {

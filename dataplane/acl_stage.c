@@ -1,4 +1,4 @@
-/* acl_stage.c — the workers' security group stage (hf): stateful
+/* acl_stage.c — the workers' security group stage: stateful
  * enforcement of the ports' compiled rules (acl.h) between the ports of a
  * network, on the shared session table (ct.h).
  *

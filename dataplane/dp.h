@@ -172,7 +172,7 @@ int dp_port_destroy(struct dp *dp, uint16_t id);
 int dp_port_attach_vhost(struct dp *dp, uint16_t id, int vid, unsigned nr_vrings);
 /* A kernel interface's AF_PACKET socket (control thread; dp owns fd then). */
 int dp_port_attach_kernel(struct dp *dp, uint16_t id, int fd);
-/* hd: the host port's TAP fd (control thread; dp owns fd then, closed at
+/* the host port's TAP fd (control thread; dp owns fd then, closed at
  * detach), and an uplink (caller keeps u: detach before ul_close). */
 struct ul;
 int dp_port_attach_tap(struct dp *dp, uint16_t id, int fd);

@@ -32,7 +32,7 @@
 
 /* Control-side work that waits for a grace period (deferred, FIFO). */
 enum dp_defer_kind { DP_DEFER_SNAP, DP_DEFER_FDB, DP_DEFER_PORT,
-	DP_DEFER_ACL /* hf: a port's replaced security group rules (free) */ };
+	DP_DEFER_ACL /* a port's replaced security group rules (free) */ };
 struct dp_defer {
 	uint64_t token;   /* rte_rcu_qsbr_start() when queued */
 	uint8_t kind;
@@ -50,8 +50,8 @@ struct dp_port_snap {
 	uint16_t net;
 	uint32_t epoch;
 	uint8_t mac[6];
-	struct portsec_conf sec; /* port security (hf): checked right after parse */
-	const struct acl_set *acl; /* security groups (hf), NULL: not filtered */
+	struct portsec_conf sec; /* port security: checked right after parse */
+	const struct acl_set *acl; /* security groups, NULL: not filtered */
 };
 
 struct dp_net_snap {
@@ -63,7 +63,7 @@ struct dp_net_snap {
 	uint16_t host_port;      /* DP_PORT_NONE: none */
 	struct nat_map *nat;     /* NAT networks with an address: the allocator */
 	struct dp_arp *arp;      /* guests' IPv4 -> MAC, port (dp-owned, per network) */
-	uint32_t acl_gen;        /* hf: bumped when a port's rules change (sessions re-check) */
+	uint32_t acl_gen;        /* bumped when a port's rules change (sessions re-check) */
 	uint16_t n_ports;
 	uint16_t ports[DP_MAX_PORTS];
 };
@@ -95,7 +95,7 @@ struct dp_snapshot {
 };
 
 enum dp_port_kind { DP_PORT_KIND_NONE = 0, DP_PORT_VHOST, DP_PORT_KERNEL };
-/* hd: the host port's TAP (vid: its fd) and the uplink (vid: ul_fd(ul, 0), rt->ul) */
+/* the host port's TAP (vid: its fd) and the uplink (vid: ul_fd(ul, 0), rt->ul) */
 enum { DP_PORT_TAP = DP_PORT_KERNEL + 1, DP_PORT_UPLINK };
 
 /* Runtime state of a port's device, written by the vhost thread (vhost) or
@@ -244,7 +244,7 @@ int dp_commit_l3(struct dp *dp);
 void dp_route_expire(struct dp_worker *w, uint32_t now, unsigned budget);
 
 int dp_worker_main(void *arg);
-/* acl_stage.c (hf): security groups for a connection from k->in_port to
+/* acl_stage.c: security groups for a connection from k->in_port to
  * out (-1: flooded); 0: allowed, else the drop reason. */
 uint8_t dp_acl_check(struct dp_worker *w, const struct dp_snapshot *s, const struct flow_key *k,
 		     int out, const uint8_t *frame, size_t len, uint32_t now, void **sess);

@@ -54,7 +54,7 @@ struct flow_entry {
 	uint16_t net;         /* network index */
 	uint16_t in_use;      /* set by flow_insert, cleared on deletion */
 	uint32_t src_fdb_pos; /* FDB slot of the source MAC, FDB_POS_NONE if none */
-	void *acl_sess;       /* hf: the security group session that admitted the
+	void *acl_sess;       /* the security group session that admitted the
 	                       * flow, kept alive once a second (acl_stage.c) */
 	/* statistics */
 	uint32_t last_used;   /* seconds */

@@ -323,7 +323,7 @@ static struct ct_sess *sess_new(struct dp_worker *w, const struct dp_snapshot *s
 			*why = (uint8_t)r;
 			break;
 		}
-		r = dp_acl_route(s, ss); /* stage: security groups (hf) */
+		r = dp_acl_route(s, ss); /* stage: security groups */
 		if (r) {
 			*why = (uint8_t)r;
 			break;
@@ -613,7 +613,7 @@ void dp_route_burst(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 		}
 		if (x->gen != s->l3_gen) {
 			int r = sess_refresh(dp, s, x);
-			if (!r && (r = dp_acl_route(s, x)) != 0) { /* rules changed (hf) */
+			if (!r && (r = dp_acl_route(s, x)) != 0) { /* rules changed */
 				ct_delete(dp->ct, x, w->id);
 				x->gen = ~s->l3_gen; /* the burst's other packets of it too */
 			}

@@ -1,7 +1,7 @@
 /* worker.c — the per-lcore pipeline.  process() runs the stages on a
  * burst of one (port, queue):
  *
- *   parse -> [port security (hf)] -> gateway -> switch (L2)  -> output
+ *   parse -> [port security] -> gateway -> switch (L2)  -> output
  *                                          \-> route (L3/NAT) -> output
  *
  * - gateway: ARP, ICMP echo and DHCP for the network's gateway answered or
@@ -192,7 +192,7 @@ static struct flow_entry *classify(struct dp_worker *w, const struct dp_snapshot
 			e.out_port = (uint16_t)out;
 		}
 	}
-	/* stage: acl (hf): security groups, stateful (acl_stage.c) */
+	/* stage: acl: security groups, stateful (acl_stage.c) */
 	if (ps->acl || (e.action == FLOW_ACT_OUTPUT && s->port[e.out_port].acl)) {
 		uint8_t why = dp_acl_check(w, s, k, e.action == FLOW_ACT_OUTPUT ? e.out_port : -1,
 					   rte_pktmbuf_mtod(m, const uint8_t *),
@@ -453,7 +453,7 @@ static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 			drop(w, in_port, DP_DROP_RUNT, pkts[i]);
 			continue;
 		}
-		/* stage: port security (hf) */
+		/* stage: port security */
 		if (ps->sec.enabled && ps->role == DP_ROLE_GUEST &&
 		    unlikely(portsec_stage(w, ps, in_port, pkts[i], &meta)))
 			continue;

@@ -24,7 +24,7 @@ test+=(tcpdump tshark)
 test+=(python3-scapy) # test_portsec: spoofing guests
 # packaging test: systemd-analyze verify, man -l
 test+=(systemd man-db groff-base)
-# hd: the uplink's BPF program is embedded as a skeleton (bpftool gen skeleton);
+# the uplink's BPF program is embedded as a skeleton (bpftool gen skeleton);
 # its test drives tc (iproute2), ethtool, clang, python3 and curl
 build+=(bpftool)
 bench=(openvswitch-switch-dpdk dnsmasq-base kea-admin linux-perf valgrind)

@@ -340,7 +340,7 @@ static bool pf_has(const struct portfwd_ext *v, size_t n, const struct portfwd_e
 	return false;
 }
 
-/* The network's port forwards (he's registry): what changed since the last
+/* The network's port forwards (control/nat/portfwd.c): what changed since the last
  * look is steered on or off.  off: withdraw everything (network stop). */
 static void pf_sync(struct ctl *c, struct uplink_use *use, bool off)
 {

@@ -13,7 +13,6 @@
 #include "control/netxml/netxml.h"
 #include "control/store.h"
 #include "dataplane/dp.h"
-#include "he_config.h" /* VNETD_HAVE_L3: the dataplane has the session table */
 
 #define PF_LOG(lvl, ...) VNETD_LOG("portfwd", lvl, __VA_ARGS__)
 #define PF_DIR "port-forwards"
@@ -95,7 +94,6 @@ static int push(struct portfwd *pf, bool force)
 	if (!force && pf->pushed_valid && k == pf->pushed_n &&
 	    !memcmp(now, pf->pushed, k * sizeof(now[0])))
 		return 0;
-#if VNETD_HAVE_L3
 	static struct dp_portfwd t[PORTFWD_MAX];
 	size_t j = 0;
 	for (size_t i = 0; i < pf->n && j < k; i++) {
@@ -112,7 +110,6 @@ static int push(struct portfwd *pf, bool force)
 		PF_LOG(ERR, "cannot give %zu port forward(s) to the dataplane: %s\n", k, strerror(-rc));
 		return rc;
 	}
-#endif
 	if (k != pf->pushed_n || force)
 		PF_LOG(INFO, "%zu port forward(s) active in the dataplane\n", k);
 	pf->gen++;

@@ -65,7 +65,7 @@ void portfwd_tick(struct portfwd *pf);
 
 const char *portfwd_proto_name(uint8_t proto); /* "tcp", "udp" */
 
-/* For the uplink's steering (hd's control/host/uplink.c): what the XDP
+/* For the uplink's steering (control/host/uplink.c): what the XDP
  * program must redirect to vnetd for the active rules of dp network net
  * (-1: every network).  Copies up to max entries, returns how many there
  * are.  The generation changes whenever the active set does (compare it

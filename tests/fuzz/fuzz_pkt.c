@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pkt_parse(data, size, false, &m) == 0) {
 		pkt_key(&m, 1, PKT_SHAPE_L2, &k);
 		/* port security past the MAC check: the frame's own MAC allowed,
-		 * one address known (hf) */
+		 * one address known */
 		struct portsec_conf ps = { .enabled = true, .n_macs = 1, .n_ips = 1 };
 		memcpy(ps.macs[0], m.smac, 6);
 		ps.ips[0] = (struct portsec_ip){ 0, 0x0500000a, 0xffffffffu };

@@ -23,7 +23,7 @@ for b in ip python3 jq curl busybox tcpdump ethtool; do
 	command -v $b >/dev/null || fail "$b not installed"
 done
 
-# as hd's uplink tests do (no network change; the uplink's BPF objects)
+# as the uplink tests do (no network change; the uplink's BPF objects)
 mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
 
 L3TAG=he$$

@@ -197,7 +197,7 @@ static void good_requests(void **s)
 	assert_null(r.cap_filter);
 }
 
-/* he: port forwarding and conntrack routes */
+/* port forwarding and conntrack routes */
 static void portfwd_requests(void **s)
 {
 	struct api_req r;
