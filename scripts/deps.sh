@@ -28,7 +28,7 @@ test+=(systemd man-db groff-base)
 # its test drives tc (iproute2), ethtool, clang, python3 and curl
 build+=(bpftool)
 bench=(openvswitch-switch-dpdk dnsmasq-base kea-admin linux-perf valgrind)
-bench+=(dnsperf)
+bench+=(dnsperf strace) # strace: tests/bench/sg-latency.sh STRACE=
 want=("${build[@]}" "${run[@]}")
 for a in "$@"; do
 	case "$a" in
