@@ -24,35 +24,11 @@
 #include "dns/dns_priv.h"
 #include "dns/dns_server.h"
 
+#include "dns_test_query.h"
+
 static size_t mkquery(uint8_t *buf, uint16_t id, const char *name, uint16_t type, uint16_t edns)
 {
-	size_t n = 12;
-	const char *s = name;
-	memset(buf, 0, 12);
-	buf[0] = (uint8_t)(id >> 8);
-	buf[1] = (uint8_t)id;
-	buf[2] = 0x01;
-	buf[5] = 1;
-	while (*s) {
-		const char *dot = strchr(s, '.');
-		size_t l = dot ? (size_t)(dot - s) : strlen(s);
-		buf[n++] = (uint8_t)l;
-		memcpy(buf + n, s, l);
-		n += l;
-		s += l + (dot ? 1 : 0);
-	}
-	buf[n++] = 0;
-	buf[n++] = (uint8_t)(type >> 8);
-	buf[n++] = (uint8_t)type;
-	buf[n++] = 0;
-	buf[n++] = 1;
-	if (edns) {
-		buf[11] = 1;
-		uint8_t opt[11] = { 0, 0, 41, (uint8_t)(edns >> 8), (uint8_t)edns, 0, 0, 0, 0, 0, 0 };
-		memcpy(buf + n, opt, 11);
-		n += 11;
-	}
-	return n;
+	return mkquery_edns(buf, id, name, type, edns, false);
 }
 
 /* An upstream-style reply to the query in q (rcode; one A with ttl, or an
