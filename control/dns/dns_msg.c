@@ -59,8 +59,13 @@ static int name_walk(const uint8_t *p, size_t len, size_t *off, char *out,
 			if (pos + 1 >= len)
 				return -EBADMSG;
 			size_t to = ((size_t)(l & 0x3f) << 8) | p[pos + 1];
-			/* strictly backwards, before every label seen: no loops */
-			if (to >= lim || ++ptrs > DNS_MAX_PTRS)
+			/*
+			 * strictly backwards, before every label seen: no loops;
+			 * and never into the header (RFC 1035 4.1.4: a pointer names
+			 * a prior occurrence of a name).  A name read from the ID
+			 * would change when a cached reply is sent with another ID.
+			 */
+			if (to >= lim || to < DNS_HDR_LEN || ++ptrs > DNS_MAX_PTRS)
 				return -EBADMSG;
 			if (!jumped)
 				end = pos + 2;

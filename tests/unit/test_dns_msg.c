@@ -154,6 +154,20 @@ static void test_compression(void **state)
 	b[53] = 50;
 	off = 50;
 	assert_int_equal(dns_name_decode(b, sizeof(b), &off, out), -EBADMSG);
+	/*
+	 * a pointer into the header (fuzz_dns found it: the name read from a
+	 * zero ID was the root; the cache's copy with another ID no longer
+	 * parsed)
+	 */
+	memset(b, 0, sizeof(b));
+	b[5] = 1;
+	b[12] = 0xc0;
+	b[13] = 0;
+	b[15] = 1;
+	b[17] = 1;
+	assert_int_equal(dns_parse_query(b, 18, &q), -EBADMSG);
+	b[13] = 11;
+	assert_int_equal(dns_parse_query(b, 18, &q), -EBADMSG);
 }
 
 /* Every prefix of valid messages must be rejected (or parse as a prefix). */
