@@ -81,7 +81,7 @@ static void unbind(struct portreg *r, struct port *p)
 	else
 		vh_port_remove((uint16_t)p->dp_id);
 	p->dp_id = -1;
-	free(p->acl); /* the dataplane freed its copy with the port */
+	acl_set_free(p->acl); /* the dataplane freed its copy with the port */
 	p->acl = NULL;
 }
 
@@ -292,15 +292,15 @@ static void push_portsec(struct portreg *r, struct port *p, bool force)
 		return;
 	}
 	if (acl_set_equal(a, p->acl)) {
-		free(a);
+		acl_set_free(a);
 		return;
 	}
 	struct acl_set *copy = a ? acl_set_dup(a) : NULL;
 	if ((a && !copy) || dp_port_set_acl(r->ctl->dp, (uint16_t)p->dp_id, copy) < 0) {
-		free(a);
+		acl_set_free(a);
 		return; /* tried again at the next refresh */
 	}
-	free(p->acl);
+	acl_set_free(p->acl);
 	p->acl = a;
 }
 
@@ -707,7 +707,7 @@ int portreg_remove(struct portreg *r, struct port *p, struct ctl_err *e)
 			break;
 		}
 	}
-	free(p->acl);
+	acl_set_free(p->acl);
 	free(p);
 	portreg_portsec_refresh(r); /* remote groups it left */
 	return 0;

@@ -175,7 +175,7 @@ void dp_free(struct dp *dp)
 	}
 	free(dp->spare);
 	for (unsigned i = 0; i < DP_MAX_PORTS; i++) /* ports never destroyed */
-		free((void *)dp->staging.port[i].acl);
+		acl_set_free((struct acl_set *)dp->staging.port[i].acl);
 	for (unsigned i = 0; i < DP_MAX_WORKERS; i++) {
 		struct dp_worker *w = dp->w[i];
 		if (!w)
@@ -237,7 +237,7 @@ static void defer_run(struct dp *dp, const struct dp_defer *d)
 		fdb_free(d->ptr);
 		break;
 	case DP_DEFER_ACL:
-		free(d->ptr);
+		acl_set_free(d->ptr);
 		break;
 	case DP_DEFER_PORT:
 		/* No worker uses the port now: drop its MACs, reset its
@@ -586,12 +586,12 @@ int dp_port_set_acl(struct dp *dp, uint16_t id, struct acl_set *a)
 {
 	if (id >= DP_MAX_PORTS || !dp->staging.port[id].used ||
 	    dp->staging.port[id].role == DP_ROLE_UPLINK) {
-		free(a);
+		acl_set_free(a);
 		return -ENOENT;
 	}
 	int r = reserve(dp);
 	if (r < 0 || (r = make_room(dp)) < 0) {
-		free(a);
+		acl_set_free(a);
 		return r;
 	}
 	struct dp_port_snap *ps = &dp->staging.port[id];

@@ -81,6 +81,10 @@ struct acl_set *sg_compile(const struct sg_db *db, const char (*sgs)[SG_ID_LEN +
 		a->n[ACL_OUT] = emit(db, sgs, n_sgs, ACL_OUT, members, ctx, mb, a->r[ACL_OUT], &v6[1]);
 		a->v6_any[ACL_IN] = v6[0];
 		a->v6_any[ACL_OUT] = v6[1];
+		if (acl_set_build(a) < 0) { /* the index the workers match with */
+			acl_set_free(a);
+			a = NULL;
+		}
 	}
 	free(mb);
 	return a;
