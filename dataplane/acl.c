@@ -129,17 +129,18 @@ static inline const struct acl_iv *ivs_of(const struct acl_ix *ix)
 	return (const struct acl_iv *)((const char *)ix + ix->iv_off);
 }
 
+/* The last interval starting at or below x (branch-free: the halving
+ * compiles to conditional moves), then whether it reaches x. */
 static inline bool iv_has(const struct acl_iv *v, uint32_t n, uint16_t x)
 {
-	uint32_t lo = 0, hi = n; /* the first interval starting above x */
-	while (lo < hi) {
-		uint32_t m = (lo + hi) / 2;
-		if (v[m].lo <= x)
-			lo = m + 1;
-		else
-			hi = m;
+	if (!n)
+		return false;
+	while (n > 1) {
+		uint32_t half = n / 2;
+		v = v[half].lo <= x ? v + half : v;
+		n -= half;
 	}
-	return lo > 0 && x <= v[lo - 1].hi;
+	return v->lo <= x && x <= v->hi;
 }
 
 static bool ix_allows(const struct acl_ix *ix, unsigned dir, uint8_t proto, uint32_t remote,
