@@ -34,10 +34,10 @@
  * Measured (tests/bench/bench_sg, a realistic mix, the admitting rule
  * last; doc/benchmarks.md): lookup ~20-90 ns at 10..10,000 rules (the scan:
  * ~3 us at 1,000, 20-30 us at 10,000); build ~40-50 us at 1,000 rules,
- * ~0.4-0.6 ms at 10,000; ~40 bytes of index per rule.  rte_acl on the same
- * rules: rte_acl_build 55-85 ms at 1,000 rules, ~1 s at 10,000 (a rule
+ * ~0.4-0.7 ms at 10,000; ~40 bytes of index per rule.  rte_acl on the same
+ * rules: rte_acl_build 43-92 ms at 1,000 rules, 0.9-1.5 s at 10,000 (a rule
  * change must reach the workers within a few ms), lookup no faster for
- * one packet (~80-180 ns): not used.
+ * one packet (~80-210 ns): not used.
  * The index is one allocation addressed by offsets (acl_set_dup copies it
  * with memcpy), owned by the set: free a set with acl_set_free().  A set
  * without an index (not built, or acl_set_build failed) is matched by the
