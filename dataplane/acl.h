@@ -32,8 +32,8 @@
  * Cost: a lookup is O(tuples x log(intervals)), independent of the rule
  * count; the build is O(rules) (hash inserts, small interval sorts).
  * Measured (tests/bench/bench_sg, a realistic mix, the admitting rule
- * last; doc/benchmarks.md): lookup ~20-90 ns at 10..10,000 rules (the scan:
- * ~3 us at 1,000, 20-30 us at 10,000); build ~40-50 us at 1,000 rules,
+ * last; doc/benchmarks.md): lookup ~20-125 ns at 10..10,000 rules (the scan:
+ * ~2-4 us at 1,000, 28-44 us at 10,000); build ~40-50 us at 1,000 rules,
  * ~0.4-0.7 ms at 10,000; ~40 bytes of index per rule.  rte_acl on the same
  * rules: rte_acl_build 43-92 ms at 1,000 rules, 0.9-1.5 s at 10,000 (a rule
  * change must reach the workers within a few ms), lookup no faster for
