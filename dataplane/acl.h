@@ -79,7 +79,7 @@ struct acl_set {
 struct acl_set *acl_set_new(uint32_t n_in, uint32_t n_out);
 /* Builds (or rebuilds) the index of the rules filled in; 0 or -ENOMEM (the
  * set then keeps answering by the linear scan).  Call again after changing
- * rules[] or n[]. */
+ * rules[] or n[]; never on a published set (workers may be reading it). */
 int acl_set_build(struct acl_set *a);
 /* A copy with its index, or NULL. */
 struct acl_set *acl_set_dup(const struct acl_set *a);
