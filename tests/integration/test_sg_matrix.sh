@@ -115,7 +115,9 @@ EOF
 cat >"$T/probe.py" <<'EOF'
 import os, random, socket, struct, sys, time
 kind, dst = sys.argv[1], sys.argv[2]
-src, to = os.environ.get("SRC"), 1.2
+# a probe expected to be dropped waits 0.8 s, one expected to pass 3 s (the
+# verdict "drop" also needs the acl counter to move: a late pass shows)
+src, to = os.environ.get("SRC"), float(os.environ.get("WAIT", "3"))
 def tcp(port):
     s = socket.socket(); s.settimeout(to)
     if src: s.bind((src, 0))
@@ -172,15 +174,18 @@ for p in srv a c e; do
 	[ -e "$T/bc.$p.ready" ] || fail "the servers in $p did not start"
 done
 
-acl() { api_ok GET "/v1/ports/$1/stats" | jq -r .stats.drops.acl; }
+acl() { curl -sf --unix-socket "$SOCK" "http://vnetd/v1/ports/$1/stats" | jq -r .stats.drops.acl; }
 # groups P=G1,G2 ...: binds these, every other port (b excepted) gets none
+declare -A BOUND=()
 groups() {
 	local p spec
 	declare -A want=()
 	for spec in "$@"; do want[${spec%%=*}]=${spec#*=}; done
 	for p in srv a c e ${LATE:-}; do
 		local list=${want[$p]:-}
+		[ "${BOUND[$p]-unset}" != "$list" ] || continue
 		api_ok PUT "/v1/ports/$p" "{\"security_groups\":[$(sed 's/[^,][^,]*/"&"/g' <<<"$list")]}" >/dev/null
+		BOUND[$p]=$list
 	done
 }
 ROW= NROW=0 NPROBE=0
@@ -192,7 +197,10 @@ probe() {
 	local args=("${@:4:$#-4}")
 	local f0 t0 f1 t1 got
 	f0=$(acl "$from") t0=$(acl "$to")
-	got=$(ip netns exec "${NS[$from]}" env ${src:+SRC=$src} "$PY" "$T/probe.py" "$kind" "${IP[$to]}" "${args[@]}")
+	local wait=3
+	[ "$exp" = drop ] && wait=0.8
+	got=$(ip netns exec "${NS[$from]}" env WAIT=$wait ${src:+SRC=$src} "$PY" "$T/probe.py" "$kind" \
+		"${IP[$to]}" "${args[@]}")
 	f1=$(acl "$from") t1=$(acl "$to")
 	local what="$1 -> $to $kind ${args[*]}"
 	NPROBE=$((NPROBE + 1))
