@@ -12,7 +12,7 @@
 # /24; remote_group_id kept current (a member passes, leaves, changes its
 # address); union of two groups; a port attached after the rules; an
 # established connection across rule changes (an unrelated rule keeps it,
-# removing its rule cuts it); flooded UDP broadcasts against each
+# removing its rule cuts it); flooded UDP broadcasts and unknown unicast against each
 # receiver's ingress; port_security_enabled=false with groups refused.
 # vnetctl trace is checked on two rows.
 . "$(dirname "$0")/lib.sh"
@@ -336,6 +336,16 @@ assert_eq "acl drops on c's port (a copy per broadcast)" 3 $(($(acl c) - c0))
 assert_eq "acl drops on srv's port" 0 $(($(acl srv) - s0))
 assert_eq "acl drops on a's port (the sender)" 0 $(($(acl a) - a0))
 assert_eq "acl drops on e's port" 0 $(($(acl e) - e0))
+# unknown unicast (a MAC no port has) floods the same way: c refuses each copy
+ip -n "${NS[a]}" neigh replace 10.91.0.77 lladdr 52:54:00:91:00:99 dev x0
+c0=$(acl c) s0=$(acl srv) a0=$(acl a)
+ip netns exec "${NS[a]}" "$PY" "$T/probe.py" bcast 10.91.0.77 9999 3
+sleep 0.3
+printf '   %-34s acl c +%d, srv +%d, a +%d\n' "a -> unknown MAC udp 9999 x3" \
+	$(($(acl c) - c0)) $(($(acl srv) - s0)) $(($(acl a) - a0))
+assert_eq "acl drops on c's port (unknown unicast, a copy per frame)" 3 $(($(acl c) - c0))
+assert_eq "acl drops on srv's port (unknown unicast)" 0 $(($(acl srv) - s0))
+assert_eq "acl drops on a's port (unknown unicast)" 0 $(($(acl a) - a0))
 # ARP still floods to a port whose groups admit nothing of it
 ip -n "${NS[srv]}" neigh flush dev x0
 probe srv c tcp 22 pass
