@@ -13,10 +13,16 @@
  * reclassifies (the ports' epochs): a session created under older rules is
  * checked again against the current ones on its next packet and deleted
  * when they no longer allow it (Neutron/OVN cut such connections; AWS keeps
- * them).  Broadcast/multicast and unknown unicast (flooded) are checked
- * against the sender's egress rules only; ARP and other non-IP frames are
- * not filtered here (port security checks their source); IPv6 passes only
- * where an any-protocol, any-remote IPv6 rule exists in both directions.
+ * them).  Broadcast/multicast and unknown unicast IPv4 (flooded) are checked
+ * against the sender's egress rules here, once per flow, and against each
+ * receiving port's ingress rules by the switch stage's flood
+ * (dp_acl_flood_admits, per frame and receiver: a port whose groups do not
+ * admit the frame gets no copy, counted as an acl drop of that receiving
+ * port; a flooded frame opens no session); DHCP (UDP to port 67 or 68)
+ * is not filtered on ingress when flooded, so leases work as before.  ARP
+ * and other non-IP frames are not filtered here (port security checks
+ * their source); IPv6 passes only where an any-protocol, any-remote IPv6
+ * rule exists in both directions (flooded IPv6: the sender's side only).
  * Sessions are charged to the sending port (--ct-port-limit: the per-port
  * connection quota) and expire with the route stage's (ct_expire).
  */
@@ -130,6 +136,27 @@ uint8_t dp_acl_check(struct dp_worker *w, const struct dp_snapshot *s, const str
 	}
 	*sessp = ss;
 	return 0;
+}
+
+/* A flooded IPv4 frame (key k, L3 shape: the network has rules) at a
+ * receiving port with rules a: does a's ingress admit it?  Evaluated for
+ * each frame (no session, no per-frame state: the sender's flow entry
+ * caches only the sender's side); the cost is a scan of the receiver's
+ * ingress rules, paid only by receivers that have rules. */
+bool dp_acl_flood_admits(const struct acl_set *a, const struct flow_key *k)
+{
+	if (k->ethertype != PKT_ETH_P_IP)
+		return true; /* ARP, IPv6 (and an L2-shaped key): not filtered here */
+	uint8_t type = 0, code = 0;
+	uint16_t dport = ntohs(k->dport);
+	if (k->proto == 1) { /* pkt_parse: type << 8 | code in dport */
+		type = (uint8_t)(k->dport >> 8);
+		code = (uint8_t)k->dport;
+		dport = 0;
+	} else if (k->proto == 17 && (dport == 67 || dport == 68)) {
+		return true; /* DHCP: a client's broadcasts and its server's answers */
+	}
+	return acl_allows(a, ACL_IN, k->proto, k->src_ip, dport, type, code);
 }
 
 /* North-south (route stage, route.c): a routed session's original direction

@@ -539,7 +539,15 @@ int dp_port_create(struct dp *dp, const struct dp_port_params *p, uint16_t *id)
 	ps->has_mac = p->has_mac;
 	memcpy(ps->mac, p->mac, 6);
 	ps->net = p->net;
+	/* a network whose ports have rules keys its flows by connection
+	 * (net_acl_changed): a port added later too, or its frames would
+	 * reach the acl stage without the IPv4 fields and pass */
 	ps->shape = PKT_SHAPE_L2;
+	for (unsigned j = 0; j < DP_MAX_PORTS; j++) {
+		const struct dp_port_snap *o = &dp->staging.port[j];
+		if (o->used && o->role != DP_ROLE_UPLINK && o->net == p->net && o->acl)
+			ps->shape = PKT_SHAPE_L3;
+	}
 	ps->epoch = (uint32_t)dp->gen + 1;
 	*id = (uint16_t)i;
 	return dp_commit(dp);

@@ -103,7 +103,8 @@ struct dp_port_stats {
 	uint64_t capture_dropped; /* frames a running capture could not copy (its ring full) */
 	/* and why it dropped what it dropped: a received frame counts against
 	 * its ingress port (rx_dropped), a frame it could not transmit against
-	 * this egress port (tx_dropped: port_down, tx_full, tx_oversize) */
+	 * this egress port (tx_dropped: port_down, tx_full, tx_oversize, and
+	 * acl for a flooded copy this port's ingress rules refuse) */
 	uint64_t drops[DP_DROP_MAX];
 };
 

@@ -248,6 +248,9 @@ int dp_worker_main(void *arg);
  * out (-1: flooded); 0: allowed, else the drop reason. */
 uint8_t dp_acl_check(struct dp_worker *w, const struct dp_snapshot *s, const struct flow_key *k,
 		     int out, const uint8_t *frame, size_t len, uint32_t now, void **sess);
+/* A flooded IPv4 frame (key k) at a receiving port with rules a: true
+ * when a's ingress admits it (the switch stage's flood, per frame). */
+bool dp_acl_flood_admits(const struct acl_set *a, const struct flow_key *k);
 /* A cached flow's session (from dp_acl_check): refreshed while the flow
  * carries traffic, if it is still that connection's. */
 void dp_acl_touch(void *sess, const struct flow_key *k, uint32_t now);

@@ -214,7 +214,8 @@ install:;
 }
 
 static inline void act(struct dp_worker *w, const struct dp_snapshot *s,
-		       const struct flow_entry *e, uint16_t in_port, struct rte_mbuf *m)
+		       const struct flow_entry *e, const struct flow_key *k, uint16_t in_port,
+		       struct rte_mbuf *m)
 {
 	switch (e->action) {
 	case FLOW_ACT_OUTPUT:
@@ -223,24 +224,41 @@ static inline void act(struct dp_worker *w, const struct dp_snapshot *s,
 		return;
 	case FLOW_ACT_FLOOD: {
 		/* Every other port of the network that has a device attached:
-		 * a port whose VM is down is not a destination, not a drop. */
+		 * a port whose VM is down is not a destination, not a drop.
+		 * stage: acl (ingress of each receiver with rules, acl_stage.c):
+		 * a receiver whose rules refuse the frame gets no copy; the
+		 * copy counts as that port's acl drop (tx side, like tx_full),
+		 * the frame as the sender's flooded. */
 		const struct dp_net_snap *net = &s->net[e->net];
 		uint16_t to[DP_MAX_PORTS];
-		unsigned n = 0;
+		unsigned n = 0, cand = 0;
 		for (unsigned i = 0; i < net->n_ports; i++) {
 			uint16_t p = net->ports[i];
-			if (p != in_port && __atomic_load_n(&w->dp->rt[p].vid, __ATOMIC_RELAXED) >= 0)
-				to[n++] = p;
+			if (p == in_port || __atomic_load_n(&w->dp->rt[p].vid, __ATOMIC_RELAXED) < 0)
+				continue;
+			cand++;
+			const struct acl_set *a = s->port[p].acl;
+			if (unlikely(a != NULL) && !dp_acl_flood_admits(a, k)) {
+				w->drops[DP_DROP_ACL]++;
+				w->port[p].tx_dropped++;
+				w->port[p].drops[DP_DROP_ACL]++;
+				continue;
+			}
+			to[n++] = p;
 		}
-		if (n == 0) {
+		if (cand == 0) {
 			drop(w, in_port, DP_DROP_NO_DEST, m);
+			return;
+		}
+		w->port[in_port].flooded++;
+		if (n == 0) {
+			rte_pktmbuf_free(m);
 			return;
 		}
 		/* One reference per destination on every segment: freeing a
 		 * chain drops one reference of each segment, so raising only
 		 * the head's would free a multi-segment frame's tail at the
 		 * first transmit while other ports still hold it. */
-		w->port[in_port].flooded++;
 		if (n > 1)
 			for (struct rte_mbuf *seg = m; seg; seg = seg->next)
 				rte_mbuf_refcnt_update(seg, (int16_t)(n - 1));
@@ -503,7 +521,7 @@ static void process(struct dp_worker *w, const struct dp_snapshot *s, uint16_t i
 			if (e->acl_sess)
 				dp_acl_touch(e->acl_sess, &keys[i], now);
 		}
-		act(w, s, e, in_port, ok[i]);
+		act(w, s, e, &keys[i], in_port, ok[i]);
 	}
 }
 

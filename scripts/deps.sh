@@ -22,6 +22,7 @@ test+=(ethtool)
 build+=(libpcap0.8-dev)
 test+=(tcpdump tshark)
 test+=(python3-scapy) # test_portsec: spoofing guests
+test+=(iputils-ping) # ping in namespaces (test_sg_enforce, test_sg_guest, ...): not in a minimal Debian
 # packaging test: systemd-analyze verify, man -l
 test+=(systemd man-db groff-base)
 # the uplink's BPF program is embedded as a skeleton (bpftool gen skeleton);

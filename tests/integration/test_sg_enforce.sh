@@ -86,8 +86,8 @@ ok "vnetctl trace names the check or rule that decides (acl rule, port security)
 ip netns exec "$C" ping -D -i 0.2 -c 25 -W 1 "$IPS" >"$T/ping.out" 2>&1 &
 PING=$!
 sleep 2
-cut=$(date +%s.%N)
 api_ok DELETE "/v1/security-group-rules/$ICMP" >/dev/null
+cut=$(date +%s.%N) # applied when the call returns (taken before it, a loaded box flaked)
 wait "$PING" || true
 before=$(awk -F'[][]' -v t="$cut" '/bytes from/ && $2 < t' "$T/ping.out" | wc -l)
 after=$(awk -F'[][]' -v t="$cut" '/bytes from/ && $2 > t + 0.05' "$T/ping.out" | wc -l)

@@ -2,12 +2,14 @@
  * publication to a live worker, deferred reclamation after grace periods
  * (checked with poisoned frees and a worker that never goes offline),
  * the punt budget, counters. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -402,6 +404,70 @@ static void counters_reset_on_slot_reuse(void **s)
 	dp_sync(dp);
 }
 
+/* Security groups: a port added to a network whose ports have rules keys
+ * its flows by connection at once (an L2-shaped key would reach the acl
+ * stage without the IPv4 fields and pass); the shape follows the rules. */
+static void acl_shape_of_new_port(void **s)
+{
+	uint16_t n, p1, p2, p3;
+	struct dp_port_params pp = { .learning = true };
+	assert_int_equal(dp_net_create(dp, &n), 0);
+	pp.net = n;
+	assert_int_equal(dp_port_create(dp, &pp, &p1), 0);
+	struct acl_set *a = acl_set_new(1, 0);
+	assert_non_null(a);
+	a->r[ACL_IN][0] = (struct acl_rule){ .proto = 6, .pmin = 22, .pmax = 22,
+					     .icmp_type = ACL_ANY, .icmp_code = ACL_ANY };
+	a->n[ACL_IN] = 1;
+	assert_int_equal(dp_port_set_acl(dp, p1, a), 0);
+	assert_int_equal(dp_port_create(dp, &pp, &p2), 0);
+	dp_flush(dp);
+	assert_int_equal(published()->port[p1].shape, PKT_SHAPE_L3);
+	assert_int_equal(published()->port[p2].shape, PKT_SHAPE_L3);
+	assert_int_equal(dp_port_set_acl(dp, p1, NULL), 0);
+	assert_int_equal(dp_port_create(dp, &pp, &p3), 0);
+	dp_flush(dp);
+	assert_int_equal(published()->port[p2].shape, PKT_SHAPE_L2);
+	assert_int_equal(published()->port[p3].shape, PKT_SHAPE_L2);
+	dp_port_destroy(dp, p1);
+	dp_port_destroy(dp, p2);
+	dp_port_destroy(dp, p3);
+	dp_net_destroy(dp, n);
+	dp_sync(dp);
+}
+
+/* A flooded frame at a receiver with rules: its ingress decides (IPv4),
+ * DHCP and non-IPv4 pass. */
+static void acl_flood_admits(void **s)
+{
+	struct acl_set *a = acl_set_new(2, 0);
+	assert_non_null(a);
+	a->r[ACL_IN][0] = (struct acl_rule){ .proto = 17, .pmin = 9999, .pmax = 9999,
+					     .icmp_type = ACL_ANY, .icmp_code = ACL_ANY };
+	a->r[ACL_IN][1] = (struct acl_rule){ .proto = 1, .pmin = ACL_ANY, .pmax = ACL_ANY,
+					     .icmp_type = 8, .icmp_code = ACL_ANY };
+	a->n[ACL_IN] = 2;
+	struct flow_key k = { .ethertype = PKT_ETH_P_IP, .proto = 17, .src_ip = htonl(0x0a000002),
+			      .dst_ip = htonl(0x0a0000ff), .sport = htons(40000), .dport = htons(9999) };
+	assert_true(dp_acl_flood_admits(a, &k));
+	k.dport = htons(9998);
+	assert_false(dp_acl_flood_admits(a, &k));
+	k.dport = htons(67); /* DHCP: exempt */
+	assert_true(dp_acl_flood_admits(a, &k));
+	k.dport = htons(68);
+	assert_true(dp_acl_flood_admits(a, &k));
+	k.proto = 6;
+	assert_false(dp_acl_flood_admits(a, &k)); /* TCP 68 is not DHCP */
+	k.proto = 1;
+	k.dport = 8 << 8; /* pkt_parse: type << 8 | code */
+	assert_true(dp_acl_flood_admits(a, &k));
+	k.dport = 13 << 8;
+	assert_false(dp_acl_flood_admits(a, &k));
+	k.ethertype = PKT_ETH_P_ARP;
+	assert_true(dp_acl_flood_admits(a, &k));
+	free(a);
+}
+
 int main(void)
 {
 	if (test_eal_init() < 0)
@@ -415,6 +481,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(punt_budget_per_wakeup, setup, teardown),
 		cmocka_unit_test_setup_teardown(inject_batch_wakes_once, setup_stopped, teardown),
 		cmocka_unit_test_setup_teardown(counters_reset_on_slot_reuse, setup, teardown),
+		cmocka_unit_test_setup_teardown(acl_shape_of_new_port, setup, teardown),
+		cmocka_unit_test(acl_flood_admits),
 	};
 	return cmocka_run_group_tests_name("dp", t, NULL, NULL);
 }
