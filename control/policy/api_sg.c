@@ -399,8 +399,9 @@ static void publish(struct sgreg *r, const char *gid)
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	clock_gettime(CLOCK_REALTIME, &w); /* tests/bench/sg-latency.sh: request -> here */
 	if (n)
-		SG_LOG(INFO, "security group %s: %u port(s) recompiled and published in %ld us (at %lld%09ld ns)\n",
-		       gid, n, (long)((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000),
+		SG_LOG(INFO, "security group %s: %u port(s) recompiled and published in %ld us "
+		       "(at %lld%09ld ns)\n", gid, n,
+		       (long)((b.tv_sec - a.tv_sec) * 1000000 + (b.tv_nsec - a.tv_nsec) / 1000),
 		       (long long)w.tv_sec, w.tv_nsec);
 }
 
