@@ -321,6 +321,19 @@ void portreg_portsec_refresh(struct portreg *r)
 		push_portsec(r, r->v[i], false);
 }
 
+unsigned portreg_sg_refresh(struct portreg *r, const char *gid)
+{
+	unsigned n = 0;
+	for (size_t i = 0; i < r->n; i++)
+		for (unsigned k = 0; k < r->v[i]->n_sgs; k++)
+			if (!strcmp(r->v[i]->sgs[k], gid)) {
+				push_portsec(r, r->v[i], false);
+				n++;
+				break;
+			}
+	return n;
+}
+
 void portreg_portsec_after_dhcp(struct portreg *r)
 {
 	uint64_t acks = 0;

@@ -98,6 +98,9 @@ int portreg_update_sec(struct portreg *r, struct port *p, const struct port_sec_
  * leases and static hosts) and hands what changed to the dataplane: once a
  * second and after the DHCP server ran (a lease just bound). */
 void portreg_portsec_refresh(struct portreg *r);
+/* Recompiles (and republishes when changed) only the ports bound to group
+ * gid (a change of its rules); returns how many ports it looked at. */
+unsigned portreg_sg_refresh(struct portreg *r, const char *gid);
 /* The same, only when a DHCP server acknowledged something since the last
  * call (cheap enough to run after every batch of punted frames). */
 void portreg_portsec_after_dhcp(struct portreg *r);

@@ -206,6 +206,15 @@ int store_remove(struct store *s, const char *rel)
 	return fsync_dir(path);
 }
 
+int store_unlink(struct store *s, const char *rel)
+{
+	char path[PATH_MAX];
+	int r = path_of(s, rel, path, sizeof(path));
+	if (r)
+		return r;
+	return unlink(path) != 0 && errno != ENOENT ? -errno : 0;
+}
+
 bool store_exists(struct store *s, const char *rel)
 {
 	char path[PATH_MAX];

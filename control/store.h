@@ -26,6 +26,9 @@ int store_write(struct store *s, const char *rel, const void *data, size_t len);
 /* Reads a whole file (NUL-terminated, *len without the NUL); caller frees. */
 int store_read(struct store *s, const char *rel, char **data, size_t *len);
 int store_remove(struct store *s, const char *rel); /* -ENOENT is not an error */
+/* The same without the directory fsync: for a file whose removal need not
+ * be durable (a leftover that the next load ignores or removes again). */
+int store_unlink(struct store *s, const char *rel);
 bool store_exists(struct store *s, const char *rel);
 /* Symlink-style marker files (autostart): empty file written atomically. */
 int store_touch(struct store *s, const char *rel);

@@ -61,6 +61,7 @@ struct sg_rule {
 	uint8_t plen;
 	char remote_group[SG_ID_LEN + 1]; /* "" when none */
 	char description[SG_DESC_MAX + 1];
+	uint64_t seq; /* the store's order key (control/policy/api_sg.c), not JSON */
 };
 
 struct sg_group {

@@ -206,6 +206,27 @@ void sg_db_remove(struct sg_db *db, const char *id)
 	db->n--;
 }
 
+int sg_db_swap(struct sg_db *db, struct sg_group *g)
+{
+	ssize_t i = index_of(db, g->id);
+	if (i < 0)
+		return -ENOENT;
+	struct sg_group t = *db->v[i], *c = db->v[i];
+	*c = *g;
+	*g = t;
+	if (!strcmp(c->name, g->name))
+		return 0;
+	memmove(&db->v[i], &db->v[i + 1], (db->n - (size_t)i - 1) * sizeof(db->v[0]));
+	db->n--;
+	size_t k = 0;
+	while (k < db->n && cmp_group(db->v[k], c) < 0)
+		k++;
+	memmove(&db->v[k + 1], &db->v[k], (db->n - k) * sizeof(db->v[0]));
+	db->v[k] = c;
+	db->n++;
+	return 0;
+}
+
 int sg_group_add_rule(struct sg_group *g, const struct sg_rule *r)
 {
 	struct sg_rule *nr = realloc(g->rules, (g->n_rules + 1) * sizeof(*nr));

@@ -52,6 +52,10 @@ size_t sg_db_referrers(const struct sg_db *db, const char *id, const struct sg_g
 /* Deep copy in, replacing the group with the same id (or adding it). */
 int sg_db_put(struct sg_db *db, const struct sg_group *g);
 void sg_db_remove(struct sg_db *db, const char *id);
+/* Exchanges g with the stored group of the same id, without copying: the
+ * db holds g's rules, g the old group (for a rollback: swap again);
+ * -ENOENT when there is none.  The order by name is kept. */
+int sg_db_swap(struct sg_db *db, struct sg_group *g);
 
 /* A new group (fresh id) with Neutron's rules: the default group's four,
  * or an ordinary group's two egress rules.  Caller frees with sg_group_free. */

@@ -1,14 +1,21 @@
 /* api_sg — security groups on the control thread: the registry (struct
  * sg_db from policy/), its store and its API routes.
  *
- * Design: each group with its rules is one file,
- * <state-dir>/policy/<group-id>.json, written atomically by control/store.c
- * (a change is validated, written, then applied in memory: a failed write
- * changes nothing, a kill -9 leaves the old or the new file).  At start the
- * files are read back (a malformed one is logged and skipped, a rule naming
- * a group that is gone is dropped and logged); Neutron's "default" group is
- * created when there is none.  Ports bind groups by id (control/port.c);
- * a group bound to a port cannot be deleted (409, Neutron's "in use").
+ * Design: each group is <state-dir>/policy/<group-id>.json (id, name,
+ * description), each rule <state-dir>/policy/rules/<seq>-<rule-id>.json
+ * (seq: 16 hex digits, the group's rule order), written atomically by
+ * control/store.c, so a rule change writes ~300 bytes.  A rule change goes
+ * to memory and to the dataplane first (the ports bound to the group are
+ * recompiled), then to the store, then the response: a failed write puts
+ * the old group back (memory and dataplane) and fails the request, so it
+ * changes nothing; an acknowledged change is on disk (kill -9 keeps it).
+ * Group create/update/delete write first (no dataplane effect).  At start
+ * the files are read back (a malformed one is logged and skipped, a rule of
+ * no group or naming a group that is gone is dropped and logged); groups of
+ * the older layout (rules inline in the group's file) load too and are
+ * moved to a file per rule.  Neutron's "default" group is created when
+ * there is none.  Ports bind groups by id (control/port.c); a group bound
+ * to a port cannot be deleted (409, Neutron's "in use").
  * Threads: control thread only.  Errors: 0 / negative errno + ctl_err.
  */
 #ifndef VNETD_API_SG_H

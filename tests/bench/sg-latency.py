@@ -1,7 +1,8 @@
 # sg-latency.py — helpers of sg-latency.sh (see there).
 #   send ADDR PORT SECS: UDP datagrams carrying time.time_ns(), back to back
 #       (about one per 10-20 us), for SECS seconds
-#   recv ADDR PORT OUT: waits for the first datagram; writes "SENT_NS RECV_NS" to OUT
+#   recv ADDR PORT OUT: bound, creates OUT.ready; waits for the first datagram;
+#       writes "SENT_NS RECV_NS" to OUT
 #   post SOCK PATH BODY OUT: an HTTP POST over vnetd's unix socket; writes
 #       "T0_NS T1_NS STATUS" (request start, response received) to OUT
 #   delete SOCK PATH: an HTTP DELETE
@@ -20,6 +21,7 @@ if cmd == "send":
 elif cmd == "recv":
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((sys.argv[2], int(sys.argv[3])))
+    open(sys.argv[4] + ".ready", "w").close()
     d, _ = s.recvfrom(100)
     t = time.time_ns()
     open(sys.argv[4], "w").write("%s %d\n" % (d.decode(), t))

@@ -11,7 +11,8 @@
 # records the first datagram that arrives.  Latency = the first admitted
 # datagram's send time - the request's start (the sender's spacing, ~10-20
 # us, is the resolution); also the API round trip (request -> response:
-# parse, store write, compile, publication).  Then the rule is deleted
+# parse, compile, publication, then the rule's store file written), and
+# the compile + publish time vnetd logs for each change.  Then the rule is deleted
 # (the session is cut) and it starts again: RUNS times (default 15).
 # Run as root with VNETD, VNETCTL, VNET_PEER, SRCDIR set as for the
 # integration tests.  Prints figures; not a pass/fail test.
@@ -44,7 +45,7 @@ done
 api_ok PUT "/v1/ports/1-$L3TAG" '{"security_groups":["lat"]}' >/dev/null
 echo "guest $G1: $(api_ok GET "/v1/security-group-rules?security_group_id=$GID" | jq '.security_group_rules | length') rules on its port"
 
-ing 1 $PYB send "$REMOTE" 7777 $((RUNS * 2 + 10)) &
+ing 1 $PYB send "$REMOTE" 7777 $((RUNS * 10 + 60)) & # killed after the runs
 SENDER=$!
 PIDS+=("$SENDER")
 sleep 1
@@ -68,16 +69,18 @@ if [ -n "${PERF:-}" ]; then
 	PIDS+=("$PERF_PID")
 fi
 for run in $(seq "$RUNS"); do
-	rm -f "$T/first"
+	rm -f "$T/first" "$T/first.ready"
 	ini $PYB recv "$REMOTE" 7777 "$T/first" &
 	RECV=$!
-	sleep 0.3
+	for _ in $(seq 100); do [ -e "$T/first.ready" ] && break; sleep 0.05; done
+	sleep 0.1
 	RID=$($PYB post "$SOCK" /v1/security-group-rules "$BODY" "$T/api" | jq -r .security_group_rule.id)
 	wait "$RECV" || fail "receiver failed"
 	read -r t0 t1 st <"$T/api"
 	read -r sent got <"$T/first"
 	[ "$st" = 201 ] || fail "POST rule: $st"
-	echo "$(( (sent - t0) / 1000 )) $(( (got - t0) / 1000 )) $(( (t1 - t0) / 1000 ))" >>"$T/lat"
+	pub=$(grep -o "published in [0-9]* us (at [0-9]* ns)" "$T/vnetd.log" | tail -1 | tr -d '(' | awk '{print $6}')
+	echo "$(( (sent - t0) / 1000 )) $(( (got - t0) / 1000 )) $(( (t1 - t0) / 1000 )) $(( (pub - t0) / 1000 ))" >>"$T/lat"
 	$PYB delete "$SOCK" "/v1/security-group-rules/$RID"
 	sleep 0.3
 done
@@ -88,8 +91,12 @@ if [ -n "${PERF:-}" ]; then
 	wait "$PERF_PID" 2>/dev/null || true
 	perf report -i "$T/perf.data" --stdio --no-children --sort comm,dso,sym 2>/dev/null >"$PERF" || true
 fi
-stats() { sort -n | awk '{v[NR]=$1} END {printf "median %d, min %d, max %d", v[int((NR+1)/2)], v[1], v[NR]}'; }
+stats() { sort -n | awk '{v[NR]=$1} END {printf "median %d, p90 %d, min %d, max %d", v[int((NR+1)/2)], v[int((NR*9+9)/10)], v[1], v[NR]}'; }
 echo "rule request -> first admitted frame sent (us, $RUNS runs): $(cut -d' ' -f1 "$T/lat" | stats)"
 echo "rule request -> first admitted frame received (us): $(cut -d' ' -f2 "$T/lat" | stats)"
 echo "API round trip (request -> response, us): $(cut -d' ' -f3 "$T/lat" | stats)"
+echo "request -> rules published (vnetd's log, us): $(cut -d' ' -f4 "$T/lat" | stats)"
+# control/policy/api_sg.c logs each publication's compile + publish time
+grep -o "recompiled and published in [0-9]* us" "$T/vnetd.log" | awk '{print $5}' | tail -n $((RUNS * 2)) >"$T/compile"
+echo "compile + publish of the port's rules (us, $(wc -l <"$T/compile") changes): $(stats <"$T/compile")"
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -246,6 +246,41 @@ static void db_semantics(void **s)
 	sg_db_free(db);
 }
 
+/* sg_db_swap: the db takes the changed group without a copy, the caller
+ * gets the old one back (api_sg.c's rollback swaps again); a rename keeps
+ * the order by name; an unknown id is -ENOENT. */
+static void db_swap(void **s)
+{
+	struct sg_db *db = sg_db_new();
+	struct sg_group a, b, c;
+	assert_int_equal(sg_group_make(&a, "a", "", false), 0);
+	assert_int_equal(sg_group_make(&b, "b", "", false), 0);
+	assert_int_equal(sg_db_put(db, &a), 0);
+	assert_int_equal(sg_db_put(db, &b), 0);
+	assert_int_equal(sg_group_copy(&c, &a), 0);
+	struct sg_rule r = { .direction = SG_INGRESS, .ethertype = SG_IPV4, .proto = 6,
+			     .port_min = 22, .port_max = 22 };
+	assert_int_equal(sg_group_add_rule(&c, &r), 0);
+	assert_int_equal(sg_db_swap(db, &c), 0);
+	assert_int_equal(sg_db_find_id(db, a.id)->n_rules, 3);
+	assert_int_equal(c.n_rules, 2); /* the old one */
+	assert_int_equal(sg_db_swap(db, &c), 0); /* rollback */
+	assert_int_equal(sg_db_find_id(db, a.id)->n_rules, 2);
+	assert_int_equal(c.n_rules, 3);
+	snprintf(c.name, sizeof(c.name), "z");
+	assert_int_equal(sg_db_swap(db, &c), 0);
+	assert_string_equal(sg_db_at(db, 0)->name, "b");
+	assert_string_equal(sg_db_at(db, 1)->name, "z");
+	assert_int_equal(sg_db_count(db), 2);
+	sg_group_free(&c);
+	assert_int_equal(sg_group_make(&c, "c", "", false), 0);
+	assert_int_equal(sg_db_swap(db, &c), -ENOENT);
+	sg_group_free(&a);
+	sg_group_free(&b);
+	sg_group_free(&c);
+	sg_db_free(db);
+}
+
 static void store_roundtrip(void **s)
 {
 	struct sg_group g, back;
@@ -305,6 +340,7 @@ int main(void)
 		cmocka_unit_test(good_rules),
 		cmocka_unit_test(duplicates),
 		cmocka_unit_test(db_semantics),
+		cmocka_unit_test(db_swap),
 		cmocka_unit_test(store_roundtrip),
 		cmocka_unit_test(protocols_and_uuids),
 	};
