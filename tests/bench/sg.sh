@@ -15,7 +15,7 @@ SG_PGX="--bidir --sip 10.0.0.1 --sip-range 251 --dip 10.1.0.1 --dip-range 1 --dp
 # (pktgen --cps needs them; the rules do not look at the destination)
 SG_PGX_CPS="--sip 10.0.0.1 --sip-range 251 --dip 10.1.0.1 --dip-range 241 --dport 5000 --dport-range 61 --cps"
 SG_N=${SG_N:-1000}
-SG_VNETD_ARGS="--ct-sessions 1048576 --ct-port-limit 1048576"
+SG_VNETD_ARGS=${SG_VNETD_ARGS-"--ct-sessions 1048576 --ct-port-limit 1048576"}
 
 sg_dir() { echo "${SG_DIR:-$BENCH_DIR/sg}"; }
 # sg_rules N: the rule files for N rules (vnetd group, API bodies, OVS flows)
@@ -40,7 +40,7 @@ sg_api() {
 }
 
 # sg_open: when SG_OPEN (a flow count) is set, A opens that many
-# connections (pktgen one way, 2 s) before the measurement's pktgen starts
+# connections (pktgen one way, SG_OPEN_S seconds, default 2) before the measurement's pktgen starts
 # both directions.  Without it, B's first packet of a connection can reach
 # the DUT before A's: vnetd caches that packet's drop (no session yet, B's
 # egress admits nothing) in the flow table and keeps dropping B's side of
@@ -48,7 +48,7 @@ sg_api() {
 # connection takes longest; reported, acl_stage.c is not this script's).
 sg_open() {
 	[ -n "${SG_OPEN:-}" ] || return 0
-	src_pktgen sg-open 2 0 -s 64 -f "$SG_OPEN" ${SG_PGX/--bidir /} || return 1
+	src_pktgen sg-open "${SG_OPEN_S:-2}" 0 -s 64 -f "$SG_OPEN" ${SG_PGX/--bidir /} || return 1
 	log "opened $SG_OPEN connections: $(result_field "$BENCH_SRC_LINE" rx_pps) pps one way"
 }
 
