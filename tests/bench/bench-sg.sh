@@ -25,8 +25,9 @@
 #             ports of a switch with stateful ACLs through conntrack twice,
 #             in the sender's ingress and the receiver's egress pipeline;
 #             this is OVS's cheapest form of the same policy.)
-#   Established: FLOWS connections (pktgen -f --bidir), a warm-up that opens
-#   them all, then the measurement: the stateful fast path.  A round runs each
+#   Established: A opens FLOWS connections (pktgen -f, one way, 2 s: see
+#   sg_open in sg.sh for why A goes first), then both directions run
+#   (--bidir: warm-up, measurement): the stateful fast path.  A round runs each
 #   DUT once (fresh start, rules loaded, warm-up, measurement); the order
 #   rotates.  Then new connections/s (pktgen --cps: every packet a new
 #   5-tuple, CPS_N of them; destinations 10.1.0.1-241 for enough distinct
