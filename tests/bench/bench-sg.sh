@@ -49,7 +49,7 @@ reps=3 dur=5 warm=3
 while getopts "r:d:w:h" o; do
 	case $o in
 	r) reps=$OPTARG ;; d) dur=$OPTARG ;; w) warm=$OPTARG ;;
-	*) sed -n '2,44p' "$0"; exit 2 ;;
+	*) sed -n '2,43p' "$0"; exit 2 ;;
 	esac
 done
 RULES=${RULES:-10 100 1000 10000}
