@@ -45,6 +45,7 @@
 #   BENCH_VNETD_MODE   server (default) or client: vnetd's vhost-user role
 #   BENCH_VNETD_FLOWS, BENCH_VNETD_FDB  vnetd's table sizes (default 2M each)
 #   BENCH_VNETD_ARGS   more vnetd options (word-split)
+#   BENCH_TAG_PREFIX   prepended to every DPDK --file-prefix the scripts pass
 #   BENCH_VNETD_PRESTART command run with vnetd's state dir before it starts
 
 BENCH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -67,7 +68,7 @@ die() { log "ERROR: $*"; exit 1; }
 bench_init() {
 	[ "$(id -u)" = 0 ] || die "must run as root (vhost-user sockets, OVS)"
 	BENCH_DIR=$(mktemp -d /tmp/vnetd-bench.XXXXXX)
-	BENCH_TAG=b$$
+	BENCH_TAG=${BENCH_TAG_PREFIX:-}b$$
 	trap bench_cleanup EXIT
 	trap 'log "interrupted"; exit 130' INT TERM
 	local n
