@@ -22,6 +22,7 @@
 #             DUTS="vnetd testpmd ovs-normal ovs-flows" VARY_MAC=0|1
 #               (also: vnetd-client, ovs-normal-server: vhost-user roles swapped)
 #             LAT_RATE=1000000 (pps for the latency run) PROFILE=1
+#             SG=1 (also tests/bench/bench-sg.sh, security groups vs OVS)
 set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ovs.sh"
@@ -164,4 +165,10 @@ if [ "${PROFILE:-1}" = 1 ]; then
 	echo "== instructions per packet (callgrind, forwarding thread, 64 B, 1 flow, bidir)"
 	"$(dirname "$0")/profile.sh" -d 10 -w 5 -t 0 vnetd testpmd ovs-normal 2>/dev/null |
 		grep '^PROFILE' | tee -a "$OUT"
+fi
+
+# ---- security groups against OVS-DPDK conntrack (SG=1; tests/bench/bench-sg.sh)
+if [ "${SG:-0}" = 1 ]; then
+	echo
+	"$(dirname "$0")/bench-sg.sh" -r "$reps" -d "$dur" -w "$warm"
 fi

@@ -44,6 +44,9 @@
 #   BENCH_START_TIMEOUT seconds a DUT may take to come up (default 30)
 #   BENCH_VNETD_MODE   server (default) or client: vnetd's vhost-user role
 #   BENCH_VNETD_FLOWS, BENCH_VNETD_FDB  vnetd's table sizes (default 2M each)
+#   BENCH_VNETD_ARGS   more vnetd options (word-split)
+#   BENCH_TAG_PREFIX   prepended to every DPDK --file-prefix the scripts pass
+#   BENCH_VNETD_PRESTART command run with vnetd's state dir before it starts
 
 BENCH_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BENCH_TESTPMD=${BENCH_TESTPMD:-dpdk-testpmd}
@@ -65,7 +68,7 @@ die() { log "ERROR: $*"; exit 1; }
 bench_init() {
 	[ "$(id -u)" = 0 ] || die "must run as root (vhost-user sockets, OVS)"
 	BENCH_DIR=$(mktemp -d /tmp/vnetd-bench.XXXXXX)
-	BENCH_TAG=b$$
+	BENCH_TAG=${BENCH_TAG_PREFIX:-}b$$
 	trap bench_cleanup EXIT
 	trap 'log "interrupted"; exit 130' INT TERM
 	local n
@@ -422,6 +425,11 @@ dut_vnetd_start() {
 	local d=$BENCH_DIR/vnetd
 	rm -rf "$d"
 	mkdir -p "$d"
+	# BENCH_VNETD_PRESTART: a command run with the state dir before vnetd
+	# starts (tests/bench/bench-sg.sh puts a security group there)
+	if [ -n "${BENCH_VNETD_PRESTART:-}" ]; then
+		$BENCH_VNETD_PRESTART "$d/state" || die "vnetd: $BENCH_VNETD_PRESTART failed"
+	fi
 	# BENCH_VNETD_MODE=client: vnetd's ports connect to the sources'
 	# sockets (as OVS's dpdkvhostuserclient ports do)
 	local mode=${BENCH_VNETD_MODE:-server}
@@ -437,7 +445,7 @@ dut_vnetd_start() {
 	bench_spawn vnetd ${BENCH_DUT_WRAP:-} "$BENCH_VNETD" --state-dir "$d/state" --run-dir "$d/run" \
 		--no-default-network --cpus "$BENCH_MAIN_CPU,$BENCH_DUT_CPU" --idle-us 0 \
 		--memory 1024 --mbufs 32768 --flow-entries "${BENCH_VNETD_FLOWS:-2097152}" \
-		--fdb-entries "${BENCH_VNETD_FDB:-2097152}" --log-level warning --uplink=none --host-port=no
+		--fdb-entries "${BENCH_VNETD_FDB:-2097152}" --log-level warning --uplink=none --host-port=no ${BENCH_VNETD_ARGS:-}
 	local v=("$BENCH_VNETCTL" -q -s "$d/run/vnetd.sock") i
 	for i in $(seq $((${BENCH_START_TIMEOUT:-30} * 10))); do "${v[@]}" net-list >/dev/null 2>&1 && break; sleep 0.1; done
 	printf '<network><name>bench</name></network>\n' >"$d/bench.xml"

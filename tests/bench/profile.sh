@@ -32,6 +32,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/ovs.sh"
 . "$(dirname "$0")/nat.sh" # vnetd-nat, ovs-nat (one direction: PROFILE_BIDIR=0)
+. "$(dirname "$0")/sg.sh" # vnetd-sg, ovs-sg (SG_N rules; -P "$SG_PGX", SG_OPEN=FLOWS)
 
 dur=20 warm=10 flows=1 size=64 top=20 pgx=""
 while getopts "d:w:f:s:t:P:h" o; do
