@@ -198,8 +198,17 @@ static struct flow_entry *classify(struct dp_worker *w, const struct dp_snapshot
 					   rte_pktmbuf_mtod(m, const uint8_t *),
 					   rte_pktmbuf_data_len(m), now, &e.acl_sess);
 		if (why) {
+			/* Not cached: the verdict depends on the session table,
+			 * which the other direction can change at any time (B's
+			 * packet refused, then A opens the connection B's next
+			 * packet belongs to: a cached drop would keep refusing
+			 * it).  A refused packet takes this path each time, as
+			 * OVS's ct_state=+new drop does not hold an +est packet. */
 			e.action = FLOW_ACT_DROP;
 			e.drop_reason = why;
+			e.acl_sess = NULL;
+			*scratch = e;
+			return scratch;
 		}
 	}
 install:;

@@ -286,6 +286,52 @@ probe a srv tcp 22 pass    # srv answers without an egress rule, a gets it witho
 probe a srv tcp 23 drop
 probe srv a tcp 22 drop
 
+# The reply side sent first (UDP peers on fixed ports: SIP, IKE, WireGuard):
+# srv's datagram srv:5006 -> a:40006 is refused (a admits nothing in); then
+# a opens a:40006 -> srv:5006 (srv admits UDP 5000-5010), and srv's next
+# datagram on that 5-tuple is its reply and must pass.  A refused packet's
+# verdict must not be cached as a drop flow.
+row "the reply side sent first" a=noin srv=udprange
+cat >"$T/first.py" <<'PYEOF'
+import socket, sys, time
+role, peer = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+if role == "srv":
+    s.bind(("0.0.0.0", 5006)); s.settimeout(8)
+    for i in range(3):
+        s.sendto(b"early", (peer, 40006)); time.sleep(0.05)
+    open(sys.argv[3], "w").close()
+    try:
+        d, a = s.recvfrom(64)
+        for i in range(3):
+            s.sendto(b"reply", a); time.sleep(0.05)
+    except OSError:
+        pass
+else:
+    s.bind(("0.0.0.0", 40006)); s.settimeout(3)
+    s.sendto(b"hello", (peer, 5006))
+    got = "none"
+    try:
+        while True:
+            d, a = s.recvfrom(64)
+            if d == b"early": got = "early"; break
+            if d == b"reply": got = "reply"; break
+    except OSError:
+        pass
+    print(got)
+PYEOF
+f0=$(acl srv)
+ip netns exec "${NS[srv]}" "$PY" "$T/first.py" srv "${IP[a]}" "$T/first.sent" &
+FIRST=$!
+for _ in $(seq 100); do [ -e "$T/first.sent" ] && break; sleep 0.05; done
+[ -e "$T/first.sent" ] || fail "row '$ROW': srv's early datagrams were not sent"
+f1=$(acl srv)
+[ "$f1" -ge $((f0 + 3)) ] || fail "row '$ROW': srv's early datagrams to a were not refused ($f0 -> $f1)"
+got=$(ip netns exec "${NS[a]}" "$PY" "$T/first.py" a "${IP[srv]}")
+wait "$FIRST" || true
+[ "$got" = reply ] || fail "row '$ROW': srv's reply on the connection a opened: expected 'reply', got '$got'"
+NPROBE=$((NPROBE + 2))
+
 row "remote_ip_prefix /32" srv=p32
 probe a srv tcp 22 pass
 probe c srv tcp 22 drop
