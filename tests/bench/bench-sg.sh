@@ -13,7 +13,8 @@
 #   protocol); only the LAST rule (UDP 5000-5060 from 10.0.0.0/24) admits
 #   the traffic.
 #   vnetd-sg  vnetd (build/control/vnetd, 1 worker), ports p0 and p1, the
-#             group loaded from its state file (<state-dir>/policy/<id>.json,
+#             group loaded from its state files (<state-dir>/policy/<id>.json
+#             and policy/rules/<seq>-<rule id>.json,
 #             the format the API writes: the API's per-rule durable write is
 #             too slow for 10,000 rules, see API_PROBE), bound to p1 with
 #             PUT /v1/ports/p1 {"security_groups": ["sgbench"]}
@@ -93,7 +94,7 @@ if [ "$API_PROBE" != 0 ]; then
 			tp=$(date +%s.%N)
 		fi
 	done <"$SG_DIR/a$top.txt"
-	echo "API total rules=$k ms=$(ms_since "$t0") file_bytes=$(stat -c %s "$BENCH_DIR/vnetd/state/policy/$gid.json") load=$(load)"
+	echo "API total rules=$k ms=$(ms_since "$t0") store_bytes=$(du -sb "$BENCH_DIR/vnetd/state/policy" | cut -f1) load=$(load)"
 	dut_vnetd_stop) | tee -a "$OUT"
 fi
 

@@ -24,7 +24,7 @@ sg_rules() {
 	d=$(sg_dir)
 	[ -s "$d/o$1.txt" ] && return 0
 	mkdir -p "$d" || return 1
-	python3 "$BENCH_LIB_DIR/sg_rules.py" "$1" --vnetd "$d/g$1.json" --ovs "$d/o$1.txt" \
+	python3 "$BENCH_LIB_DIR/sg_rules.py" "$1" --vnetd "$d/v$1" --ovs "$d/o$1.txt" \
 		--api "$d/a$1.txt" >"$d/info$1" || die "sg_rules.py $1 failed"
 	log "$(cat "$d/info$1")"
 }
@@ -55,7 +55,7 @@ sg_open() {
 sg_prestart() { # STATE-DIR: the group as vnetd stores it
 	local d
 	d=$(sg_dir)
-	mkdir -p "$1/policy" && cp "$d/g$SG_N.json" "$1/policy/$(jq -r .id "$d/g$SG_N.json").json"
+	mkdir -p "$1/policy" && cp -r "$d/v$SG_N/." "$1/policy/"
 }
 dut_vnetd_sg_start() {
 	local t0 n

@@ -12,8 +12,10 @@ None of them admits the benchmark's traffic except the LAST rule:
 a new connection meets every rule before the one that admits it.
 
 Outputs:
-  --vnetd FILE  the group as vnetd stores it (<state-dir>/policy/<id>.json,
-                the format control/policy/api_sg.c writes and loads at start)
+  --vnetd DIR   the group as vnetd stores it, to copy into <state-dir>/policy/:
+                DIR/<id>.json (the group) and DIR/rules/<seq>-<rule id>.json
+                (a file per rule, the layout control/policy/api_sg.c writes
+                and loads at start)
   --api FILE    the same rules as POST /v1/security-group-rules bodies, one
                 per line, with the group id as @GID@
   --ovs FILE    the rules as OpenFlow the way OVN programs a to-lport ACL
@@ -28,6 +30,7 @@ Prints "RULES n ovs_flows m group_id G" on stdout.
 """
 import argparse
 import json
+import os
 import random
 import uuid
 
@@ -183,11 +186,14 @@ def main():
     rnd = random.Random(a.seed + 1)
     gid = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
     if a.vnetd:
-        g = {"id": gid, "name": a.name, "description": "bench-sg.sh, %d rules" % a.n,
-             "security_group_rules": [rule_json(r, gid, str(uuid.UUID(
-                 int=rnd.getrandbits(128), version=4))) for r in rules]}
-        with open(a.vnetd, "w") as f:
+        g = {"id": gid, "name": a.name, "description": "bench-sg.sh, %d rules" % a.n}
+        os.makedirs(os.path.join(a.vnetd, "rules"), exist_ok=True)
+        with open(os.path.join(a.vnetd, gid + ".json"), "w") as f:
             json.dump(g, f, indent=1)
+        for seq, r in enumerate(rules):
+            rid = str(uuid.UUID(int=rnd.getrandbits(128), version=4))
+            with open(os.path.join(a.vnetd, "rules", "%016x-%s.json" % (seq, rid)), "w") as f:
+                json.dump(rule_json(r, gid, rid), f, indent=1)
     if a.api:
         with open(a.api, "w") as f:
             for r in rules:
