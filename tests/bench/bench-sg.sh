@@ -131,21 +131,9 @@ for n in $RULES; do
 	fi
 done
 
-vals() { # RULES FLOWS DUT KEY
-	awk -v n="$1" -v f="$2" -v d="$3" -v k="$4" '$1 == "REP" {
-		delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		if (v["rules"] == n && v["flows"] == f && v["dut"] == d && v[k] != "nan") print v[k] }' "$OUT"
-}
+vals() { rep_vals "$OUT" "rules=$1 flows=$2 dut=$3" "$4"; } # RULES FLOWS DUT KEY
 med() { vals "$@" | stats_median; }
-round_ratio() { # RULES FLOWS A B
-	awk -v n="$1" -v f="$2" -v a="$3" -v b="$4" '$1 == "REP" {
-		delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		if (v["rules"] == n && v["flows"] == f && v["pps"] != "nan") x[v["round"], v["dut"]] = v["pps"]; r[v["round"]] = 1 }
-		END { for (i in r) if (x[i, a] > 0 && x[i, b] > 0) print x[i, a] / x[i, b] }' "$OUT" |
-		stats_median | awk '{ if ($1 == "nan") print "n/a"; else printf "%.2f", $1 }'
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { n = "^[0-9.]+(e[+-]?[0-9]+)?$"
-	if (a ~ n && b ~ n && a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+round_ratio() { rep_round_ratio "$OUT" "rules=$1 flows=$2" "$3" "$4"; } # RULES FLOWS A B
 
 table() { # FLOWS TITLE
 	local f=$1 n d

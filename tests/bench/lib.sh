@@ -276,6 +276,28 @@ stats_median() {
 		else printf "%.6g\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
 
+# The side-by-side benches' "REP k=v ..." lines (bench-nat.sh, bench-sg.sh).
+# rep_vals FILE "K=V ..." FIELD: FIELD of each REP line matching every K=V
+rep_vals() {
+	awk -v want="$2" -v k="$3" '$1 == "REP" {
+		delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		n = split(want, w, " "); for (i = 1; i <= n; i++) { split(w[i], kv, "="); if (v[kv[1]] != kv[2]) next }
+		if (v[k] != "nan") print v[k] }' "$1"
+}
+# rep_round_ratio FILE "K=V ..." DUT-A DUT-B: the median over rounds of A's
+# pps / B's pps within a round ("n/a" without both)
+rep_round_ratio() {
+	awk -v want="$2" -v a="$3" -v b="$4" '$1 == "REP" {
+		delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+		n = split(want, w, " "); for (i = 1; i <= n; i++) { split(w[i], kv, "="); if (v[kv[1]] != kv[2]) next }
+		if (v["pps"] != "nan") x[v["round"], v["dut"]] = v["pps"]; r[v["round"]] = 1 }
+		END { for (i in r) if (x[i, a] > 0 && x[i, b] > 0) print x[i, a] / x[i, b] }' "$1" |
+		stats_median | awk '{ if ($1 == "nan") print "n/a"; else printf "%.2f", $1 }'
+}
+# ratio A B: A / B with two decimals, "n/a" unless both are positive numbers
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { n = "^[0-9.]+(e[+-]?[0-9]+)?$"
+	if (a ~ n && b ~ n && a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
+
 # stdin: numbers -> "median=M min=A max=B spread_pct=S n=N"
 # spread_pct = (max - min) / median * 100
 stats_summary() {
