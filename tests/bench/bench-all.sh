@@ -68,24 +68,10 @@ for f in $FLOWS; do
 	done
 done
 
-# field FLOWS SIZE DUT KEY -> the values of KEY, one per line
-vals() {
-	awk -v f="$1" -v s="$2" -v d="$3" -v k="$4" '$1 == "REP" {
-		delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		if (v["flows"] == f && v["size"] == s && v["dut"] == d && v[k] != "nan") print v[k] }' "$OUT"
-}
+vals() { rep_vals "$OUT" "flows=$1 size=$2 dut=$3" "$4"; } # FLOWS SIZE DUT KEY
 med() { vals "$@" | stats_median; }
 val() { med "$3" "$2" "$1" pps; } # DUT SIZE FLOWS -> median pps
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { n = "^[0-9.]+(e[+-]?[0-9]+)?$"
-	if (a ~ n && b ~ n && a > 0 && b > 0) printf "%.2f", a / b; else print "n/a" }'; }
-# median over rounds of DUT-A/DUT-B (same round)
-round_ratio() { # FLOWS SIZE A B
-	awk -v f="$1" -v s="$2" -v a="$3" -v b="$4" '$1 == "REP" {
-		delete v; for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
-		if (v["flows"] == f && v["size"] == s && v["pps"] != "nan") x[v["round"], v["dut"]] = v["pps"]; r[v["round"]] = 1 }
-		END { for (i in r) if (x[i, a] > 0 && x[i, b] > 0) print x[i, a] / x[i, b] }' "$OUT" |
-		stats_median | awk '{ if ($1 == "nan") print "n/a"; else printf "%.2f", $1 }'
-}
+round_ratio() { rep_round_ratio "$OUT" "flows=$1 size=$2" "$3" "$4"; } # FLOWS SIZE A B
 
 echo
 echo "== Mpps (median of $reps rounds, pktgen --bidir, both directions summed; spread = (max - min) / median)"
