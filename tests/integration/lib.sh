@@ -202,3 +202,20 @@ echo "\$1 \${ip:-}" >>"$T/ev.\$interface"
 EOF
 	chmod +x "$T/udhcpc.sh"
 }
+
+# hello_servers NS PORT...: TCP servers in NS that answer "hello" and close
+# (python3; killed at exit)
+hello_servers() {
+	local ns=$1
+	shift
+	ip netns exec "$ns" /usr/bin/python3 -c '
+import socket, sys, threading
+def serve(p):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", p)); s.listen(16)
+    while True:
+        c, _ = s.accept(); c.sendall(b"hello\n"); c.close()
+for p in sys.argv[1:]: threading.Thread(target=serve, args=(int(p),), daemon=True).start()
+threading.Event().wait()' "$@" &
+	PIDS+=($!)
+}

@@ -36,16 +36,7 @@ IPS=$(lease "$S" s0) IPC=$(lease "$C" c0)
 ok "server $IPS (group web), client $IPC (group default)"
 
 # the server: TCP 2222 and 2223 answer "hello"
-ip netns exec "$S" "$PY" -c '
-import socket, threading
-def serve(p):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", p)); s.listen(16)
-    while True:
-        c, _ = s.accept(); c.sendall(b"hello\n"); c.close()
-for p in (2222, 2223): threading.Thread(target=serve, args=(p,), daemon=True).start()
-threading.Event().wait()' &
-PIDS+=($!)
+hello_servers "$S" 2222 2223
 tcp() { # NS IP PORT: prints what the server said, or "refused"
 	ip netns exec "$1" timeout 5 "$PY" -c "
 import socket, sys

@@ -112,16 +112,7 @@ lease() {
 	ip -n "$1" -4 -o addr show dev "$2" | awk '{print $4}' | cut -d/ -f1
 }
 IPS=$(lease "$S" s0) IPC=$(lease "$C" c0)
-ip netns exec "$S" "$PY" -c '
-import socket, threading
-def serve(p):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", p)); s.listen(16)
-    while True:
-        c, _ = s.accept(); c.sendall(b"hello\n"); c.close()
-for p in (2222, 2223): threading.Thread(target=serve, args=(p,), daemon=True).start()
-threading.Event().wait()' &
-PIDS+=($!)
+hello_servers "$S" 2222 2223
 for _ in $(seq 50); do [ "$(ip netns exec "$S" ss -ltn | grep -c ':222[23] ')" = 2 ] && break; sleep 0.1; done
 tcp() { # PORT: what the server said, or "refused"
 	ip netns exec "$C" timeout 5 "$PY" -c "
